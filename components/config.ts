@@ -1,0 +1,421 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { PATHS } from "./paths";
+import { API_DIRECTORIES } from "./render";
+
+/**
+ * Stack configuration: read once, validated once, before any resource exists.
+ *
+ * Values are read raw (`pulumi.runtime.getConfig`) so that secrets can be checked
+ * without Pulumi's "use getSecret" warning; every secret leaves this module
+ * wrapped again with `pulumi.secret`, and no error message ever quotes one.
+ */
+
+export const DEFAULT_VERSION = "3.2.1";
+export const DEFAULT_BASE_URL = "https://github.com/haproxytech/dataplaneapi/releases/download";
+
+/** The seed's directory set: API storage under /etc/haproxy and SPOE transactions under /tmp. */
+export const DEFAULT_DIRECTORIES = [
+    "/etc/haproxy-dataplane",
+    "/etc/haproxy/dataplane",
+    "/etc/haproxy/maps",
+    "/etc/haproxy/ssl",
+    "/etc/haproxy/general",
+    "/etc/haproxy/spoe",
+    "/etc/haproxy/acl",
+    "/etc/haproxy/transactions",
+    "/etc/haproxy/config_snippets",
+    "/etc/haproxy/backups",
+    "/tmp/spoe-haproxy",
+] as const;
+
+export const ARCHES = ["x86_64", "arm64"] as const;
+export type Arch = (typeof ARCHES)[number];
+
+/**
+ * Published SHA-256 of release archives, by version and architecture.
+ *
+ * Empty on purpose: the published checksums.txt of 3.2.1 could not be read from
+ * the machines this project is built on (no route to the release site), and a
+ * checksum that was not copied from the publisher is worse than none. Until it is
+ * filled in, `dataplaneapiSha256` is required for every version.
+ */
+export const PUBLISHED_SHA256: Readonly<Record<string, Partial<Record<Arch, string>>>> = {};
+
+/** Every key this program reads, with its project default. Pulumi.yaml declares the same set. */
+export const CONFIG_KEYS = [
+    "hosts", "sshPrivateKey", "sshPrivateKeys",
+    "dataplaneapiVersion", "dataplaneapiArch", "dataplaneapiBaseUrl", "dataplaneapiSha256", "dataplaneapiLocalArchive",
+    "apiBindAddress", "apiPort", "apiAdvertisedAddress", "apiTls", "apiTlsCertificate", "apiTlsKey",
+    "apiUsername", "apiPassword",
+    "haproxyConfigFile", "haproxyUserlist", "haproxyAdminSocket", "haproxyMasterSocket", "haproxyReloadDelay",
+    "directories",
+] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Keys whose values must be stored encrypted (`pulumi config set --secret`). */
+export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
+    "sshPrivateKey", "sshPrivateKeys", "apiTlsKey", "apiUsername", "apiPassword",
+]);
+
+const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    "must be a lower-case DNS label (a-z, 0-9, '-'), at most 63 characters");
+const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const dnsName = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const address = z.string().refine((s) => ipv4.test(s) || dnsName.test(s), "must be an IPv4 address or a DNS name");
+const port = z.number().int().min(1).max(65535);
+const absolutePath = z.string().regex(/^\/[A-Za-z0-9._\/-]*$/, "must be an absolute path of [A-Za-z0-9._/-]")
+    .refine((s) => !s.split("/").includes(".."), "must not contain '..'");
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits");
+const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name");
+const hostKey = z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+\/=]+$/,
+    "must be a public key line: '<type> <base64>', as in known_hosts without the host name");
+
+const hostSchema = z.object({
+    name: hostName,
+    address,
+    port: port.default(22),
+    user: unixUser.default("root"),
+    hostKey: hostKey.optional(),
+    arch: z.enum(ARCHES).optional(),
+}).strict();
+
+const schema = z.object({
+    hosts: z.array(hostSchema).min(1, "must list at least one host")
+        .superRefine((hosts, ctx) => {
+            const seen = new Set<string>();
+            hosts.forEach((h, i) => {
+                if (seen.has(h.name)) {
+                    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, "name"], message: "is used by more than one host; host names must be unique" });
+                }
+                seen.add(h.name);
+            });
+        }),
+    sshPrivateKey: z.string(),
+    sshPrivateKeys: z.record(z.string()),
+    dataplaneapiVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a release version such as 3.2.1"),
+    dataplaneapiArch: z.union([z.literal(""), z.enum(ARCHES)]),
+    dataplaneapiBaseUrl: z.string().regex(/^https?:\/\/[^\s'"\\]+$/, "must be an http(s) URL without quotes or spaces")
+        .transform((s) => s.replace(/\/+$/, "")),
+    dataplaneapiSha256: z.record(z.enum(ARCHES), sha256),
+    dataplaneapiLocalArchive: z.string(),
+    apiBindAddress: z.string().regex(ipv4, "must be an IPv4 address (0.0.0.0 for all)"),
+    apiPort: port,
+    apiAdvertisedAddress: z.union([z.literal(""), address]),
+    apiTls: z.boolean(),
+    apiTlsCertificate: z.string(),
+    apiTlsKey: z.string(),
+    apiUsername: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_.-]"),
+    apiPassword: z.string().min(12, "must be at least 12 characters").max(256, "must be at most 256 characters"),
+    haproxyConfigFile: absolutePath,
+    haproxyUserlist: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_.-]"),
+    haproxyAdminSocket: absolutePath,
+    haproxyMasterSocket: absolutePath,
+    haproxyReloadDelay: z.number().int().min(1).max(60),
+    directories: z.array(absolutePath).min(1, "must list at least one directory"),
+});
+
+type Parsed = z.infer<typeof schema>;
+export type HostConfig = z.infer<typeof hostSchema>;
+
+/** The raw configuration as the engine hands it over: strings, or JSON for structured keys. */
+export interface RawConfig {
+    /** Value of each key that is set, before any parsing. */
+    values: Partial<Record<ConfigKey, string>>;
+    /** Keys whose values are stored encrypted. */
+    secretKeys: ReadonlySet<string>;
+}
+
+/** Binary source: a URL the host downloads, or an archive on the workstation to upload. */
+export type ArchiveSource =
+    | { kind: "download"; baseUrl: string }
+    | { kind: "local"; path: string };
+
+export interface DeploymentConfig {
+    hosts: (HostConfig & { privateKey: pulumi.Output<string> })[];
+    dataplaneapi: {
+        version: string;
+        /** Forced architecture; undefined means "ask the host". */
+        arch?: Arch;
+        source: ArchiveSource;
+        sha256: Partial<Record<Arch, string>>;
+    };
+    api: {
+        bindAddress: string;
+        port: number;
+        /** Empty: each host's own address. */
+        advertisedAddress: string;
+        tls: boolean;
+        /** User-supplied certificate and key; absent: a private CA issues one per host. */
+        userCertificate?: { certPem: string; keyPem: pulumi.Output<string> };
+        username: pulumi.Output<string>;
+        password: pulumi.Output<string>;
+    };
+    haproxy: {
+        configFile: string;
+        userlist: string;
+        adminSocket: string;
+        masterSocket: string;
+        reloadDelay: number;
+    };
+    directories: string[];
+}
+
+export class ConfigError extends Error {
+    constructor(public readonly problems: string[]) {
+        super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was deployed:\n`
+            + problems.map((p) => `  - ${p}`).join("\n"));
+        this.name = "ConfigError";
+    }
+}
+
+const PROJECT_DEFAULTS: Record<ConfigKey, unknown> = {
+    hosts: [],
+    sshPrivateKey: "",
+    sshPrivateKeys: {},
+    dataplaneapiVersion: DEFAULT_VERSION,
+    dataplaneapiArch: "",
+    dataplaneapiBaseUrl: DEFAULT_BASE_URL,
+    dataplaneapiSha256: {},
+    dataplaneapiLocalArchive: "",
+    apiBindAddress: "0.0.0.0",
+    apiPort: 5555,
+    apiAdvertisedAddress: "",
+    apiTls: true,
+    apiTlsCertificate: "",
+    apiTlsKey: "",
+    apiUsername: "",
+    apiPassword: "",
+    haproxyConfigFile: "/etc/haproxy/haproxy.cfg",
+    haproxyUserlist: "controller",
+    haproxyAdminSocket: "/run/haproxy/admin.sock",
+    haproxyMasterSocket: "/run/haproxy-master.sock",
+    haproxyReloadDelay: 5,
+    directories: [...DEFAULT_DIRECTORIES],
+};
+
+/** The defaults, as Pulumi.yaml declares them (a unit test keeps the two in step). */
+export function projectDefaults(): Record<ConfigKey, unknown> {
+    return structuredClone(PROJECT_DEFAULTS);
+}
+
+/**
+ * Parses and checks the whole configuration. Returns every problem at once, each
+ * naming its key, quoting the value (or `[secret]`) and saying what is allowed.
+ * Pure: no Pulumi runtime is needed, so tests call it directly.
+ */
+export function parseConfig(raw: RawConfig): DeploymentConfig {
+    const problems: string[] = [];
+    const input: Record<string, unknown> = {};
+    for (const key of CONFIG_KEYS) {
+        const text = raw.values[key];
+        if (text === undefined) {
+            input[key] = structuredClone(PROJECT_DEFAULTS[key]);
+            continue;
+        }
+        const wanted = PROJECT_DEFAULTS[key];
+        if (typeof wanted === "string") {
+            input[key] = text;
+            continue;
+        }
+        try {
+            input[key] = JSON.parse(text);
+        } catch {
+            problems.push(`${key}: ${describe(key, text, raw)} is not valid ${Array.isArray(wanted) ? "a JSON list" : typeof wanted === "object" ? "a JSON object" : `a ${typeof wanted}`}`);
+            input[key] = structuredClone(wanted);
+        }
+    }
+
+    for (const key of SECRET_KEYS) {
+        const v = raw.values[key];
+        if (v !== undefined && v !== "" && v !== "{}" && !raw.secretKeys.has(key)) {
+            problems.push(`${key}: is stored in plaintext; set it with \`pulumi config set --secret ${key}\``);
+        }
+    }
+
+    const result = schema.safeParse(input);
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            const key = issue.path[0] as ConfigKey;
+            const value = valueAt(input, issue.path);
+            const where = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("").slice(1);
+            problems.push(`${where}: ${describe(key, value, raw)} ${messageFor(issue)}`);
+        }
+    }
+    if (!result.success || problems.length > 0) {
+        // Cross-field checks still run on what parsed, so one pass reports everything.
+        if (result.success) crossChecks(result.data, problems);
+        throw new ConfigError(problems);
+    }
+    crossChecks(result.data, problems);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return build(result.data);
+}
+
+function crossChecks(c: Parsed, problems: string[]): void {
+    if (c.apiUsername === "") problems.push("apiUsername: is not set; set it with `pulumi config set --secret apiUsername <name>`");
+    if (c.apiPassword === "") problems.push("apiPassword: is not set; set it with `pulumi config set --secret apiPassword <password>`");
+    for (const name of Object.keys(c.sshPrivateKeys)) {
+        if (!c.hosts.some((h) => h.name === name)) {
+            problems.push(`sshPrivateKeys.${name}: names no host in \`hosts\` (${c.hosts.map((h) => `"${h.name}"`).join(", ")})`);
+        }
+    }
+    for (const [i, h] of c.hosts.entries()) {
+        const key = c.sshPrivateKeys[h.name] ?? c.sshPrivateKey;
+        if (key === "") {
+            problems.push(`hosts[${i}] ("${h.name}"): has no SSH private key; set \`sshPrivateKey\` (all hosts) or \`sshPrivateKeys.${h.name}\` with --secret`);
+        } else if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.trim())) {
+            problems.push(`${c.sshPrivateKeys[h.name] !== undefined ? `sshPrivateKeys.${h.name}` : "sshPrivateKey"}: [secret] is not a PEM/OpenSSH private key (it must start with "-----BEGIN ... PRIVATE KEY-----")`);
+        }
+    }
+    const published = PUBLISHED_SHA256[c.dataplaneapiVersion] ?? {};
+    const arches: Arch[] = c.dataplaneapiArch !== ""
+        ? [c.dataplaneapiArch]
+        : [...new Set(c.hosts.map((h) => h.arch).filter((a): a is Arch => a !== undefined))];
+    const needsAll = c.dataplaneapiArch === "" && c.hosts.some((h) => h.arch === undefined);
+    for (const arch of needsAll ? [...ARCHES] : arches) {
+        if (!c.dataplaneapiSha256[arch] && !published[arch] && c.dataplaneapiLocalArchive === "") {
+            problems.push(`dataplaneapiSha256.${arch}: is required for dataplaneapiVersion "${c.dataplaneapiVersion}" `
+                + `(no published checksum is built in); copy it from the release's checksums.txt`
+                + (needsAll ? ` (or set dataplaneapiArch / hosts[].arch to the architectures you deploy)` : ""));
+        }
+    }
+    if (c.dataplaneapiLocalArchive !== "") {
+        if (!c.dataplaneapiLocalArchive.endsWith(".tar.gz")) {
+            problems.push(`dataplaneapiLocalArchive: "${c.dataplaneapiLocalArchive}" must be a release archive (*.tar.gz)`);
+        }
+        const forced = c.dataplaneapiArch || (new Set(c.hosts.map((h) => h.arch)).size === 1 ? c.hosts[0].arch : undefined);
+        if (!forced) {
+            problems.push(`dataplaneapiArch: "" must name the architecture of dataplaneapiLocalArchive (x86_64 or arm64) when a local archive is used`);
+        } else if (!c.dataplaneapiSha256[forced] && !published[forced]) {
+            problems.push(`dataplaneapiSha256.${forced}: is required with dataplaneapiLocalArchive, so the upload is verified on the host`);
+        }
+    }
+    if (c.apiTlsCertificate !== "" || c.apiTlsKey !== "") {
+        if (!c.apiTls) problems.push(`apiTlsCertificate: is set but apiTls is false; remove it or set apiTls to true`);
+        if (!/^-----BEGIN CERTIFICATE-----/.test(c.apiTlsCertificate.trim())) {
+            problems.push(`apiTlsCertificate: "${truncate(c.apiTlsCertificate)}" must be a PEM certificate, given together with apiTlsKey`);
+        }
+        if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(c.apiTlsKey.trim())) {
+            problems.push(`apiTlsKey: [secret] must be a PEM private key, given together with apiTlsCertificate`);
+        }
+    }
+    const ownedDirs = new Set(c.directories);
+    if (ownedDirs.size !== c.directories.length) {
+        problems.push(`directories: ${JSON.stringify(c.directories)} lists a directory twice`);
+    }
+    for (const [i, d] of c.directories.entries()) {
+        if (d === "/" || /^\/(etc|tmp|usr|var|run|home|root)\/?$/.test(d) || d === "/etc/haproxy") {
+            problems.push(`directories[${i}]: "${d}" is a system directory; list directories the API owns, such as /etc/haproxy/maps`);
+        }
+    }
+    for (const required of [PATHS.configDir, ...Object.values(API_DIRECTORIES)]) {
+        if (!ownedDirs.has(required)) {
+            problems.push(`directories: ${truncate(JSON.stringify(c.directories))} must include "${required}", which the API configuration uses`);
+        }
+    }
+    if (c.haproxyAdminSocket === c.haproxyMasterSocket) {
+        problems.push(`haproxyMasterSocket: "${c.haproxyMasterSocket}" must differ from haproxyAdminSocket`);
+    }
+}
+
+function build(c: Parsed): DeploymentConfig {
+    const published = PUBLISHED_SHA256[c.dataplaneapiVersion] ?? {};
+    return {
+        hosts: c.hosts.map((h) => ({
+            ...h,
+            arch: h.arch ?? (c.dataplaneapiArch || undefined),
+            privateKey: pulumi.secret(c.sshPrivateKeys[h.name] ?? c.sshPrivateKey),
+        })),
+        dataplaneapi: {
+            version: c.dataplaneapiVersion,
+            arch: c.dataplaneapiArch || undefined,
+            source: c.dataplaneapiLocalArchive !== ""
+                ? { kind: "local", path: c.dataplaneapiLocalArchive }
+                : { kind: "download", baseUrl: c.dataplaneapiBaseUrl },
+            sha256: { ...published, ...c.dataplaneapiSha256 },
+        },
+        api: {
+            bindAddress: c.apiBindAddress,
+            port: c.apiPort,
+            advertisedAddress: c.apiAdvertisedAddress,
+            tls: c.apiTls,
+            userCertificate: c.apiTlsCertificate !== ""
+                ? { certPem: c.apiTlsCertificate, keyPem: pulumi.secret(c.apiTlsKey) }
+                : undefined,
+            username: pulumi.secret(c.apiUsername),
+            password: pulumi.secret(c.apiPassword),
+        },
+        haproxy: {
+            configFile: c.haproxyConfigFile,
+            userlist: c.haproxyUserlist,
+            adminSocket: c.haproxyAdminSocket,
+            masterSocket: c.haproxyMasterSocket,
+            reloadDelay: c.haproxyReloadDelay,
+        },
+        directories: c.directories,
+    };
+}
+
+function valueAt(input: Record<string, unknown>, path: (string | number)[]): unknown {
+    let v: unknown = input;
+    for (const p of path) {
+        if (v === null || typeof v !== "object") return undefined;
+        v = (v as Record<string | number, unknown>)[p];
+    }
+    return v;
+}
+
+function describe(key: ConfigKey, value: unknown, raw: RawConfig): string {
+    if (SECRET_KEYS.has(key)) return "[secret]";
+    if (value === undefined) return "(missing)";
+    return truncate(typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value));
+}
+
+function truncate(s: string): string {
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function messageFor(issue: z.ZodIssue): string {
+    switch (issue.code) {
+        case z.ZodIssueCode.invalid_type:
+            return issue.received === "undefined" ? "is required" : `must be a ${issue.expected}, not a ${issue.received}`;
+        case z.ZodIssueCode.invalid_enum_value:
+            return `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}`;
+        case z.ZodIssueCode.invalid_union:
+            return "is not allowed here: " + issue.unionErrors.flatMap((e) => e.issues.map(messageFor)).join("; or ");
+        case z.ZodIssueCode.unrecognized_keys:
+            return `has unknown field${issue.keys.length === 1 ? "" : "s"} ${issue.keys.map((k) => `"${k}"`).join(", ")}; allowed: name, address, port, user, hostKey, arch`;
+        case z.ZodIssueCode.too_small:
+            return issue.type === "number" ? `must be at least ${issue.minimum}` : issue.message;
+        case z.ZodIssueCode.too_big:
+            return issue.type === "number" ? `must be at most ${issue.maximum}` : issue.message;
+        default:
+            return issue.message;
+    }
+}
+
+/** Reads every key of this project from the running Pulumi program. */
+export function readRawConfig(project = pulumi.getProject()): RawConfig {
+    const values: Partial<Record<ConfigKey, string>> = {};
+    const secretKeys = new Set<string>();
+    for (const key of CONFIG_KEYS) {
+        const full = `${project}:${key}`;
+        const v = pulumi.runtime.getConfig(full);
+        if (v !== undefined) values[key] = v;
+        if (isConfigSecret(full)) secretKeys.add(key);
+    }
+    return { values, secretKeys };
+}
+
+/**
+ * Whether a key is stored encrypted. The SDK has this function but leaves it out
+ * of its type declarations; without it, plaintext secrets could not be refused.
+ */
+function isConfigSecret(fullKey: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    if (typeof runtime.isConfigSecret !== "function") {
+        throw new Error("this @pulumi/pulumi has no runtime.isConfigSecret; pin the version in package.json");
+    }
+    return runtime.isConfigSecret(fullKey);
+}

@@ -1,0 +1,154 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { ApiConfigFiles } from "./apiConfig";
+import { DataplaneBinary } from "./binary";
+import { DeploymentConfig, HostConfig } from "./config";
+import { deriveSalt, sha512Crypt } from "./crypt";
+import { DirectorySet } from "./directories";
+import { HaproxyIntegration } from "./haproxyConfig";
+import { PATHS } from "./paths";
+import { HostAccess, TOKEN_PREFIX } from "./remote";
+import { renderDataplaneApiConfig, renderUnit, sha256Hex } from "./render";
+import { curlCredentialsConfig } from "./shell";
+import { DataplaneService } from "./service";
+import { SocketPermissions } from "./socketPermissions";
+import { ApiTls } from "./tls";
+
+export interface DataplaneHostArgs {
+    /** The host, with its SSH private key as a secret. */
+    readonly host: HostConfig & { privateKey: pulumi.Output<string> };
+    /** The validated stack configuration (shared by all hosts). */
+    readonly config: DeploymentConfig;
+}
+
+/**
+ * One load balancer, end to end: binary, directories, TLS, config files,
+ * HAProxy integration, socket permissions and the service, finishing with a
+ * readiness check. Hosts are independent, so the engine deploys them in parallel.
+ */
+export class DataplaneHost extends pulumi.ComponentResource {
+    /** Base URL of the API, e.g. https://lb1.example:5555/v3. */
+    public readonly apiUrl: pulumi.Output<string>;
+    /** The dataplaneapi version installed. */
+    public readonly version: pulumi.Output<string>;
+    /** PEM of the CA that signs the API's certificate (undefined with a user-supplied certificate or TLS off). */
+    public readonly caCertificate: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: DataplaneHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(`${TOKEN_PREFIX}:DataplaneHost`, name, {}, opts);
+        const { host: h, config: c } = args;
+        const child = { parent: this };
+
+        const access: HostAccess = {
+            connection: {
+                host: h.address,
+                port: h.port,
+                user: h.user,
+                privateKey: h.privateKey,
+                hostKey: h.hostKey,
+                dialErrorLimit: 20,
+                perDialTimeout: 15,
+            },
+            useSudo: h.user !== "root",
+        };
+        const advertised = c.api.advertisedAddress || h.address;
+        const scheme = c.api.tls ? "https" : "http";
+
+        const binary = new DataplaneBinary(`${name}-binary`, {
+            host: access,
+            version: c.dataplaneapi.version,
+            sha256: h.arch ? pick(c.dataplaneapi.sha256, h.arch) : c.dataplaneapi.sha256,
+            arch: h.arch,
+            source: c.dataplaneapi.source,
+        }, child);
+
+        const directories = new DirectorySet(`${name}-dirs`, { host: access, directories: c.directories }, child);
+
+        const apiTls = c.api.tls
+            ? new ApiTls(`${name}-tls`, {
+                hostName: h.name,
+                addresses: [h.address, advertised],
+                userCertificate: c.api.userCertificate,
+            }, child)
+            : undefined;
+
+        const configYaml = renderDataplaneApiConfig({
+            name: h.name,
+            bindAddress: c.api.bindAddress,
+            port: c.api.port,
+            tls: c.api.tls,
+            advertisedAddress: advertised,
+            userlist: c.haproxy.userlist,
+            haproxyConfigFile: c.haproxy.configFile,
+            masterSocket: c.haproxy.masterSocket,
+            reloadDelay: c.haproxy.reloadDelay,
+        });
+        const files = new ApiConfigFiles(`${name}-config`, {
+            host: access,
+            configYaml,
+            tls: apiTls && { certPem: apiTls.certPem, keyPem: apiTls.keyPem, caCertPem: apiTls.caCertPem },
+            dependsOn: [directories.create],
+        }, child);
+
+        // A stable secret per host, kept in state, from which the password
+        // hash's salt is derived: an unchanged password then gives an unchanged
+        // hash, so a re-run has nothing to do.
+        const saltSeed = new tls.PrivateKey(`${name}-salt-seed`, { algorithm: "ED25519" }, child);
+        const passwordHash = pulumi.secret(pulumi.all([c.api.password, saltSeed.privateKeyOpenssh])
+            .apply(([password, seed]) => sha512Crypt(password, deriveSalt(seed, `${h.name}/api-password`))));
+
+        const haproxy = new HaproxyIntegration(`${name}-haproxy`, {
+            host: access,
+            configFile: c.haproxy.configFile,
+            adminSocket: c.haproxy.adminSocket,
+            masterSocket: c.haproxy.masterSocket,
+            sections: {
+                userlist: c.haproxy.userlist,
+                apiPort: c.api.port,
+                tls: !c.api.tls ? undefined
+                    : c.api.userCertificate ? { systemCa: true }
+                        : { caFile: PATHS.tlsCa, serverName: h.name },
+            },
+            username: c.api.username,
+            passwordHash,
+            dependsOn: [directories.create, ...files.files],
+        }, child);
+
+        const sockets = new SocketPermissions(`${name}-sockets`, {
+            host: access,
+            masterSocket: c.haproxy.masterSocket,
+            adminSocket: c.haproxy.adminSocket,
+            dependsOn: [haproxy.edit],
+        }, child);
+
+        const probeHost = c.api.userCertificate ? advertised : h.name;
+        const probeAddress = c.api.bindAddress === "0.0.0.0" ? "127.0.0.1" : c.api.bindAddress;
+        const service = new DataplaneService(`${name}-service`, {
+            host: access,
+            unitText: renderUnit({ writableDirectories: c.directories }),
+            restartOn: {
+                binary: `dataplaneapi ${c.dataplaneapi.version} (${sha256Hex(binary.restartToken).slice(0, 16)})`,
+                config: sha256Hex(configYaml).slice(0, 16),
+                ...(apiTls ? { certificate: apiTls.certPem.apply((p) => sha256Hex(p).slice(0, 16)) } : {}),
+            },
+            probe: {
+                url: `${scheme}://${probeHost}:${c.api.port}/v3/info`,
+                resolve: `${probeHost}:${c.api.port}:${probeAddress}`,
+                caFile: apiTls?.caCertPem ? PATHS.tlsCa : undefined,
+                tls: c.api.tls,
+                credentials: pulumi.secret(pulumi.all([c.api.username, c.api.password])
+                    .apply(([u, p]) => curlCredentialsConfig(u, p))),
+            },
+            dependsOn: [binary.install, ...files.files, haproxy.edit, sockets.live],
+        }, child);
+
+        this.apiUrl = pulumi.output(`${scheme}://${advertised}:${c.api.port}/v3`);
+        this.version = pulumi.all([binary.version, service.ready.stdout]).apply(([v]) => v);
+        this.caCertificate = apiTls?.caCertPem ?? pulumi.output(undefined);
+        this.registerOutputs({ apiUrl: this.apiUrl, version: this.version, caCertificate: this.caCertificate });
+    }
+}
+
+function pick<T>(map: Partial<Record<string, T>>, key: string): Partial<Record<string, T>> {
+    return map[key] === undefined ? {} : { [key]: map[key] };
+}

@@ -1,0 +1,223 @@
+import { createHash } from "node:crypto";
+import { stringify } from "yaml";
+import { API_BACKEND, MANAGED_BY, PATHS } from "./paths";
+
+/**
+ * Pure renderers for every file the program puts on a host. Same input, same
+ * bytes: key order is fixed by construction, so previews show no noise.
+ */
+
+export function sha256Hex(text: string): string {
+    return createHash("sha256").update(text).digest("hex");
+}
+
+/** The directory roles the API configuration refers to, with the seed's paths. */
+export const API_DIRECTORIES = {
+    dataplaneStorage: "/etc/haproxy/dataplane",
+    maps: "/etc/haproxy/maps",
+    sslCerts: "/etc/haproxy/ssl",
+    generalStorage: "/etc/haproxy/general",
+    spoe: "/etc/haproxy/spoe",
+    spoeTransactions: "/tmp/spoe-haproxy",
+    transactions: "/etc/haproxy/transactions",
+    backups: "/etc/haproxy/backups",
+} as const;
+
+/** The typed model of dataplaneapi.yaml (config_version 2), limited to what this program sets. */
+export interface DataplaneApiConfigModel {
+    /** Node name; the host's name. */
+    name: string;
+    bindAddress: string;
+    port: number;
+    tls: boolean;
+    advertisedAddress: string;
+    userlist: string;
+    haproxyConfigFile: string;
+    masterSocket: string;
+    reloadDelay: number;
+}
+
+/** The document as the API reads it. Exported so tests can compare the parsed YAML against it. */
+export function dataplaneApiConfigDocument(m: DataplaneApiConfigModel): Record<string, unknown> {
+    const dataplaneapi: Record<string, unknown> = {
+        host: m.bindAddress,
+        port: m.port,
+        scheme: [m.tls ? "https" : "http"],
+    };
+    if (m.tls) {
+        dataplaneapi.tls = {
+            tls_host: m.bindAddress,
+            tls_port: m.port,
+            tls_certificate: PATHS.tlsCert,
+            tls_key: PATHS.tlsKey,
+        };
+    }
+    Object.assign(dataplaneapi, {
+        userlist: { userlist: m.userlist },
+        transaction: {
+            transaction_dir: API_DIRECTORIES.transactions,
+            backups_number: 10,
+            backups_dir: API_DIRECTORIES.backups,
+        },
+        resources: {
+            maps_dir: API_DIRECTORIES.maps,
+            ssl_certs_dir: API_DIRECTORIES.sslCerts,
+            general_storage_dir: API_DIRECTORIES.generalStorage,
+            dataplane_storage_dir: API_DIRECTORIES.dataplaneStorage,
+            spoe_dir: API_DIRECTORIES.spoe,
+            spoe_transaction_dir: API_DIRECTORIES.spoeTransactions,
+        },
+        advertised: { api_address: m.advertisedAddress, api_port: m.port },
+    });
+    return {
+        config_version: 2,
+        name: m.name,
+        mode: "single",
+        dataplaneapi,
+        haproxy: {
+            config_file: m.haproxyConfigFile,
+            haproxy_bin: "/usr/sbin/haproxy",
+            master_runtime: m.masterSocket,
+            master_worker_mode: true,
+            reload: {
+                reload_delay: m.reloadDelay,
+                // HAProxy 2.6 is older than the API's own master-socket reload
+                // (2.7+), so it runs these, as user haproxy: see reloadHelper.
+                reload_cmd: PATHS.reloadHelper,
+                restart_cmd: PATHS.reloadHelper,
+                reload_strategy: "custom",
+            },
+        },
+        log_targets: [{ log_to: "stdout", log_level: "info", log_format: "text", log_types: ["access", "app"] }],
+    };
+}
+
+export function renderDataplaneApiConfig(m: DataplaneApiConfigModel): string {
+    return `# ${MANAGED_BY}\n# The API rewrites this file when it starts; the rendered content is kept in Pulumi state.\n`
+        + stringify(dataplaneApiConfigDocument(m), { lineWidth: 0 });
+}
+
+export interface UnitModel {
+    /** Directories the service writes, besides its config directory. */
+    writableDirectories: readonly string[];
+}
+
+/**
+ * The seed's hardened unit, made to start: directories under /tmp are bound in
+ * from the host (with PrivateTmp=true a ReadWritePaths= entry there does not
+ * exist inside the namespace and the unit fails with 226/NAMESPACE), and
+ * the API is started with `-f` (3.2.1 has no --config-file flag).
+ */
+export function renderUnit(m: UnitModel): string {
+    const rw = new Set<string>(["/etc/haproxy", PATHS.configDir, "/var/lib/haproxy", "/run/haproxy"]);
+    const bind: string[] = [];
+    for (const d of m.writableDirectories) {
+        if (d === "/tmp" || d.startsWith("/tmp/")) bind.push(d);
+        else if (![...rw].some((r) => d === r || d.startsWith(`${r}/`))) rw.add(d);
+    }
+    const lines = [
+        `# ${MANAGED_BY}`,
+        "[Unit]",
+        "Description=HAProxy Data Plane API",
+        "Documentation=https://github.com/haproxytech/dataplaneapi",
+        "After=network-online.target haproxy.service",
+        "Wants=network-online.target",
+        "Requires=haproxy.service",
+        "",
+        "[Service]",
+        "Type=exec",
+        "User=haproxy",
+        "Group=haproxy",
+        `ExecStart=${PATHS.binary} -f ${PATHS.configFile}`,
+        "Restart=always",
+        "RestartSec=5",
+        "",
+        "NoNewPrivileges=true",
+        "ProtectSystem=strict",
+        "ProtectHome=true",
+        "PrivateTmp=true",
+        // "-": /run/haproxy only exists once HAProxy has started once.
+        ...[...rw].map((d) => `ReadWritePaths=${d === "/run/haproxy" ? "-" : ""}${d}`),
+        ...bind.map((d) => `BindPaths=${d}`),
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+    ];
+    return lines.join("\n") + "\n";
+}
+
+/** tmpfiles.d entries: directories under /tmp come back at boot, and are never aged out. */
+export function renderTmpfiles(directories: readonly string[]): string {
+    const tmp = directories.filter((d) => d.startsWith("/tmp/"));
+    return [`# ${MANAGED_BY}`, ...tmp.map((d) => `d ${d} 0755 haproxy haproxy -`)].join("\n") + "\n";
+}
+
+/**
+ * Drop-in for the stock haproxy.service: opens the master CLI to the haproxy
+ * group, for every start from now on (the live socket is fixed separately,
+ * since changing it needs no restart).
+ */
+export function renderHaproxyDropIn(masterSocket: string): string {
+    return [
+        `# ${MANAGED_BY}`,
+        "# Lets the Data Plane API (user haproxy) reload HAProxy through the master CLI;",
+        "# `systemctl reload haproxy` is refused to that user.",
+        "[Service]",
+        `Environment="EXTRAOPTS=-S ${masterSocket},mode,660,group,haproxy"`,
+    ].join("\n") + "\n";
+}
+
+/** The API's reload_cmd: a master-CLI `reload`, sent with the Perl that every Debian host has (perl-base). */
+export function renderReloadHelper(masterSocket: string): string {
+    return `#!/bin/sh
+# ${MANAGED_BY}
+# The Data Plane API runs this as user haproxy to reload HAProxy: on HAProxy 2.6
+# the API cannot use the master socket itself, and \`systemctl reload haproxy\`
+# is refused to that user. Perl is used because perl-base is on every Debian
+# host, while socat may not be.
+set -eu
+exec /usr/bin/perl -MIO::Socket::UNIX -e '
+    my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "cannot connect to $ARGV[0]: $!\\n";
+    print $s "reload\\n";
+    shutdown($s, 1);
+    print while <$s>;
+' "${masterSocket}"
+`;
+}
+
+/** Placeholder the host replaces with the hashed user lines it keeps in its state directory. */
+export const USERS_PLACEHOLDER = "@API_USERS@";
+
+export interface ManagedSectionsModel {
+    userlist: string;
+    apiPort: number;
+    /** When the API serves TLS: how HAProxy verifies it. */
+    tls?: { caFile: string; serverName: string } | { systemCa: true };
+}
+
+/**
+ * The sections of haproxy.cfg that the program owns. The user line is a
+ * placeholder, so this text holds no secret and previews show it in clear.
+ */
+export function renderManagedSections(m: ManagedSectionsModel): string {
+    let server = `    server dataplane 127.0.0.1:${m.apiPort} check`;
+    if (m.tls && "caFile" in m.tls) server += ` ssl verify required ca-file ${m.tls.caFile} verifyhost ${m.tls.serverName}`;
+    else if (m.tls) server += " ssl verify required ca-file @system-ca";
+    return [
+        `userlist ${m.userlist}`,
+        `    ${USERS_PLACEHOLDER}`,
+        "",
+        `backend ${API_BACKEND}`,
+        server,
+    ].join("\n") + "\n";
+}
+
+/** The ids (keyword and name) of the managed sections, as haproxy-cfg-edit.awk takes them. */
+export function managedSectionIds(userlist: string): string[] {
+    return [`userlist ${userlist}`, `backend ${API_BACKEND}`];
+}
+
+/** The userlist line for one API user; the hash is SHA-512 crypt. */
+export function renderUserLine(username: string, passwordHash: string): string {
+    return `    user ${username} password ${passwordHash}\n`;
+}

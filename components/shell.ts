@@ -1,0 +1,421 @@
+import { PATHS } from "./paths";
+
+/**
+ * Every shell command the program sends to a host is made here.
+ *
+ * Scripts are bash, start with `set -euo pipefail`, never contain a secret
+ * (secrets travel on stdin), and are checked by shellcheck in the unit tests.
+ * Values are pasted into scripts only through `shq`.
+ */
+
+/** Quotes a string for bash as one word, whatever it contains. */
+export function shq(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** How a script reaches root on the host: directly, or through passwordless sudo (no PTY is available). */
+export function asRoot(script: string, useSudo: boolean): string {
+    return `${useSudo ? "sudo -n " : ""}bash -c ${shq(script)}`;
+}
+
+const PRELUDE = "set -euo pipefail\numask 022\n";
+
+function script(body: string): string {
+    return `#!/bin/bash\n${PRELUDE}${body.replace(/^\n/, "")}`;
+}
+
+export interface WriteFileSpec {
+    path: string;
+    owner: string;
+    group: string;
+    /** Octal, e.g. "0644". */
+    mode: string;
+    /** Shell run after the file is in place (e.g. `systemctl daemon-reload`). */
+    after?: string;
+    /** Shell run after the file is removed. */
+    afterDelete?: string;
+}
+
+function dirname(path: string): string {
+    return path.replace(/\/[^/]+$/, "") || "/";
+}
+
+/**
+ * Writes stdin to a file atomically: a temporary file in the same directory,
+ * owner and mode set before it is renamed over the target, so no reader sees
+ * a half-written file and a secret file is never readable by others.
+ */
+export function writeFileScript(f: WriteFileSpec): string {
+    const dir = dirname(f.path);
+    return script(`
+target=${shq(f.path)}
+[ -d ${shq(dir)} ] || install -d -m 0755 ${shq(dir)}
+tmp=$(mktemp ${shq(`${dir}/.dpdeploy.XXXXXX`)})
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown ${shq(`${f.owner}:${f.group}`)} "$tmp"
+chmod ${shq(f.mode)} "$tmp"
+mv -f "$tmp" "$target"
+trap - EXIT
+${f.after ?? ""}
+echo "wrote $target ($(stat -c '%U:%G %a' "$target"), sha256 $(sha256sum "$target" | cut -c1-12))"
+`);
+}
+
+export function removeFileScript(f: WriteFileSpec): string {
+    return script(`
+rm -f ${shq(f.path)}
+${f.afterDelete ?? ""}
+echo ${shq(`removed ${f.path}`)}
+`);
+}
+
+export interface BinaryInstallSpec {
+    version: string;
+    /** SHA-256 of the archive for each architecture this host may be. */
+    sha256: Partial<Record<"x86_64" | "arm64", string>>;
+    /** Forced architecture; otherwise `uname -m` decides. */
+    arch?: "x86_64" | "arm64";
+    /** Base URL of release downloads, or undefined when `uploadedArchive` is used. */
+    baseUrl?: string;
+    /** Path on the host of an archive uploaded from the workstation. */
+    uploadedArchive?: string;
+}
+
+/** Release archives are named dataplaneapi_<version>_linux_<arch>.tar.gz, for arch x86_64 or arm64. */
+export function archiveName(version: string, arch: string): string {
+    return `dataplaneapi_${version}_linux_${arch}.tar.gz`;
+}
+
+/**
+ * Fetches (or takes the uploaded) release archive, verifies its SHA-256 before
+ * anything is unpacked, and swaps the binary in with a rename in its own
+ * directory, so the service never sees a partial file.
+ */
+export function installBinaryScript(b: BinaryInstallSpec): string {
+    const shaCases = Object.entries(b.sha256)
+        .map(([arch, sha]) => `    ${arch}) sha=${shq(sha!)} ;;`).join("\n");
+    const fetch = b.uploadedArchive
+        ? `src=${shq(b.uploadedArchive)}
+[ -f "$src" ] || { echo "uploaded archive $src is missing" >&2; exit 1; }
+mv -f "$src" "$work/archive.tar.gz"`
+        : `url=${shq(`${b.baseUrl}/v${b.version}/`)}"$name"
+echo "downloading $url"
+if command -v curl >/dev/null 2>&1; then
+    curl -fsSL --retry 3 --connect-timeout 15 -o "$work/archive.tar.gz" "$url"
+elif command -v wget >/dev/null 2>&1; then
+    wget -q -O "$work/archive.tar.gz" "$url"
+else
+    echo "neither curl nor wget is installed on this host; install curl (apt-get install curl)" >&2
+    exit 1
+fi`;
+    return script(`
+version=${shq(b.version)}
+arch=${b.arch ? shq(b.arch) : `$(uname -m)`}
+case "$arch" in
+    x86_64|amd64) arch=x86_64 ;;
+    aarch64|arm64) arch=arm64 ;;
+    *) echo "unsupported CPU architecture: $arch (releases exist for x86_64 and arm64)" >&2; exit 1 ;;
+esac
+sha=
+case "$arch" in
+${shaCases}
+esac
+[ -n "$sha" ] || { echo "no SHA-256 is configured for $arch; set dataplaneapiSha256.$arch" >&2; exit 1; }
+name="dataplaneapi_\${version}_linux_\${arch}.tar.gz"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+${fetch}
+actual=$(sha256sum "$work/archive.tar.gz" | cut -d' ' -f1)
+if [ "$actual" != "$sha" ]; then
+    echo "checksum mismatch for $name: expected $sha, got $actual; nothing was installed" >&2
+    exit 1
+fi
+echo "verified $name (sha256 $sha)"
+tar -xzf "$work/archive.tar.gz" -C "$work"
+[ -f "$work/dataplaneapi" ] || { echo "$name has no dataplaneapi at its root" >&2; exit 1; }
+staged=${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
+install -m 0755 -o root -g root "$work/dataplaneapi" "$staged"
+reported=$("$staged" --version 2>&1 | head -n 1) || { rm -f "$staged"; echo "the new binary does not run: $reported" >&2; exit 1; }
+mv -f "$staged" ${shq(PATHS.binary)}
+echo "installed ${PATHS.binary}: $reported"
+echo "arch=$arch"
+echo "version=$version"
+`);
+}
+
+export function removeBinaryScript(): string {
+    return script(`
+rm -f ${shq(PATHS.binary)} ${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
+echo ${shq(`removed ${PATHS.binary}`)}
+`);
+}
+
+export interface DirectorySpec {
+    directories: readonly string[];
+    tmpfiles: string;
+}
+
+/**
+ * Creates the API's directories, owned by haproxy, and makes /etc/haproxy
+ * group-writable (the API writes haproxy.cfg there by temp file and rename).
+ * /etc/haproxy's previous group and mode are kept so destroy can give them back.
+ */
+export function directoriesScript(d: DirectorySpec): string {
+    return script(`
+getent group haproxy >/dev/null || { echo "group haproxy does not exist: install HAProxy on this host first" >&2; exit 1; }
+state=${shq(PATHS.stateDir)}
+install -d -m 0700 "$state"
+[ -e "$state/etc-haproxy.stat" ] || stat -c '%g %a' /etc/haproxy > "$state/etc-haproxy.stat"
+chgrp haproxy /etc/haproxy
+chmod g+w /etc/haproxy
+for dir in ${d.directories.map(shq).join(" ")}; do
+    install -d -o haproxy -g haproxy -m 0755 "$dir"
+    echo "directory $dir: $(stat -c '%U:%G %a' "$dir")"
+done
+cat > ${shq(PATHS.tmpfiles)} <<'TMPFILES'
+${d.tmpfiles.trimEnd()}
+TMPFILES
+systemd-tmpfiles --create ${shq(PATHS.tmpfiles)}
+`);
+}
+
+export function removeDirectoriesScript(d: DirectorySpec): string {
+    return script(`
+rm -f ${shq(PATHS.tmpfiles)}
+for dir in ${[...d.directories].reverse().map(shq).join(" ")}; do
+    if rmdir "$dir" 2>/dev/null; then echo "removed $dir"; elif [ -d "$dir" ]; then echo "kept $dir: it is not empty"; fi
+done
+state=${shq(PATHS.stateDir)}
+if [ -f "$state/etc-haproxy.stat" ]; then
+    read -r gid mode < "$state/etc-haproxy.stat"
+    chgrp "$gid" /etc/haproxy
+    chmod "$mode" /etc/haproxy
+    rm -f "$state/etc-haproxy.stat"
+    echo "restored /etc/haproxy to group $gid, mode $mode"
+fi
+rmdir "$state" 2>/dev/null || true
+`);
+}
+
+export interface HaproxyEditSpec {
+    configFile: string;
+    adminSocket: string;
+    /** Section ids owned by the program, "|"-separated for the awk editor. */
+    ownedSections: readonly string[];
+    placeholder: string;
+}
+
+/** Swap a validated candidate in and reload; on any failure put the previous file back. */
+function swapAndReload(): string {
+    return `
+swap_in() {
+    cp -p "$1" "$cfg.dpdeploy.new"
+    mv -f "$cfg.dpdeploy.new" "$cfg"
+}
+if cmp -s "$work/candidate" "$cfg"; then
+    echo "$cfg: already as wanted"
+else
+    if ! haproxy -c -q -f "$work/candidate"; then
+        echo "the candidate $cfg is rejected by haproxy -c; the live file is unchanged:" >&2
+        haproxy -c -f "$work/candidate" >&2 || true
+        exit 1
+    fi
+    cp -p "$cfg" "$work/previous"
+    chown --reference="$cfg" "$work/candidate"
+    chmod --reference="$cfg" "$work/candidate"
+    swap_in "$work/candidate"
+    diff -u "$work/previous" "$cfg" | sed -n '3,$p' | grep -E '^[-+]' | sed 's/^\\([-+][[:space:]]*user\\)[[:space:]].*/\\1 <masked>/' || true
+    if systemctl is-active --quiet haproxy.service; then
+        if ! systemctl reload haproxy.service; then
+            echo "HAProxy refused the reload; restoring the previous $cfg" >&2
+            swap_in "$work/previous"
+            systemctl reload haproxy.service || true
+            exit 1
+        fi
+        echo "validated $cfg and reloaded HAProxy"
+    else
+        echo "validated $cfg; HAProxy is not running, so it takes effect when it starts"
+    fi
+fi
+`;
+}
+
+/**
+ * Applies the program's edit to haproxy.cfg. stdin is the managed sections with a
+ * placeholder where the hashed user lines go; those are read from the root-only
+ * file the credentials step wrote, so this command carries no secret.
+ */
+export function haproxyEditScript(e: HaproxyEditSpec): string {
+    return script(`
+cfg=${shq(e.configFile)}
+state=${shq(PATHS.stateDir)}
+[ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
+install -d -m 0700 "$state"
+[ -e "$state/haproxy.cfg.before" ] || cp -p "$cfg" "$state/haproxy.cfg.before"
+work=$(mktemp -d)
+trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
+cat > "$work/template"
+awk -v users="$state/userlist-users" -v placeholder=${shq(e.placeholder)} '
+    $1 == placeholder { while ((getline line < users) > 0) print line; next }
+    { print }
+' "$work/template" > "$work/managed"
+previous_owned=$(cat "$state/owned-sections" 2>/dev/null || true)
+awk -v mode=apply -v socket=${shq(e.adminSocket)} -v remove="$previous_owned" \\
+    -f ${shq(PATHS.cfgEditor)} "$work/managed" "$cfg" > "$work/candidate"
+${swapAndReload()}
+printf '%s\\n' ${shq(e.ownedSections.join("|"))} > "$state/owned-sections"
+# The API re-reads its users from the userlist on SIGUSR2.
+if systemctl is-active --quiet ${shq(PATHS.unitName)}; then systemctl kill -s USR2 ${shq(PATHS.unitName)}; fi
+`);
+}
+
+/** Takes the program's edit back out: its sections go, the global lines return to their pre-deploy form. */
+export function haproxyRevertScript(e: HaproxyEditSpec): string {
+    return script(`
+cfg=${shq(e.configFile)}
+state=${shq(PATHS.stateDir)}
+if [ ! -f "$state/haproxy.cfg.before" ] || [ ! -f "$cfg" ]; then
+    echo "no pre-deploy copy of $cfg; leaving it as it is"
+    exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
+owned=$(cat "$state/owned-sections" 2>/dev/null || printf '%s' ${shq(e.ownedSections.join("|"))})
+awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
+    -f ${shq(PATHS.cfgEditor)} "$state/haproxy.cfg.before" "$cfg" > "$work/candidate"
+${swapAndReload()}
+rm -f "$state/haproxy.cfg.before" "$state/owned-sections"
+`);
+}
+
+export interface SocketSpec {
+    masterSocket: string;
+    adminSocket: string;
+}
+
+/**
+ * Fixes the live sockets now, without restarting HAProxy: the drop-in only
+ * takes effect at HAProxy's next start. The previous owner and mode are kept
+ * for destroy.
+ */
+export function socketPermissionsScript(s: SocketSpec): string {
+    const adminDir = dirname(s.adminSocket);
+    return script(`
+state=${shq(PATHS.stateDir)}
+install -d -m 0700 "$state"
+master=${shq(s.masterSocket)}
+admin_dir=${shq(adminDir)}
+if [ -S "$master" ]; then
+    [ -e "$state/master-socket.stat" ] || stat -c '%g %a' "$master" > "$state/master-socket.stat"
+    chgrp haproxy "$master"
+    chmod 660 "$master"
+    echo "master socket $master: $(stat -c '%U:%G %a' "$master")"
+else
+    echo "master socket $master does not exist yet; the drop-in opens it at HAProxy's next start"
+fi
+if [ -d "$admin_dir" ]; then
+    chgrp haproxy "$admin_dir"
+    chmod g+rx "$admin_dir"
+    echo "admin socket directory $admin_dir: $(stat -c '%U:%G %a' "$admin_dir")"
+fi
+`);
+}
+
+export function restoreSocketPermissionsScript(s: SocketSpec): string {
+    return script(`
+state=${shq(PATHS.stateDir)}
+master=${shq(s.masterSocket)}
+if [ -f "$state/master-socket.stat" ]; then
+    read -r gid mode < "$state/master-socket.stat"
+    if [ -S "$master" ]; then chgrp "$gid" "$master"; chmod "$mode" "$master"; fi
+    rm -f "$state/master-socket.stat"
+    echo "restored $master to group $gid, mode $mode"
+fi
+`);
+}
+
+export function enableServiceScript(): string {
+    return script(`
+systemctl enable ${shq(PATHS.unitName)} 2>&1
+echo "enabled: $(systemctl is-enabled ${shq(PATHS.unitName)})"
+`);
+}
+
+export function disableServiceScript(): string {
+    return script(`
+systemctl disable --now ${shq(PATHS.unitName)} 2>&1 || true
+echo ${shq(`stopped and disabled ${PATHS.unitName}`)}
+`);
+}
+
+export interface StartSpec {
+    /** Digest of everything the service runs with; the service restarts exactly when it changes. */
+    restartKey: string;
+    /** Human-readable parts of the key, shown in previews. */
+    restartReasons: Record<string, string>;
+    /** URL probed on the host, e.g. https://lb1:5555/v3/info. */
+    probeUrl: string;
+    /** "name:port:address" for curl --resolve, so TLS is verified against the host's own name. */
+    resolve?: string;
+    /** CA file on the host that the certificate must chain to; undefined: the system store. */
+    caFile?: string;
+    tls: boolean;
+    timeoutSeconds: number;
+}
+
+/**
+ * Starts or restarts the service, then waits for an authenticated GET /v3/info
+ * over TLS. stdin carries a curl config with the credentials. On failure it
+ * prints the service's last journal lines, so `pulumi up` shows why.
+ */
+export function startServiceScript(s: StartSpec): string {
+    const reasons = Object.entries(s.restartReasons).map(([k, v]) => `# ${k}: ${v}`).join("\n");
+    const curlTls = s.tls ? (s.caFile ? ` --cacert ${shq(s.caFile)}` : "") : "";
+    const resolve = s.resolve ? ` --resolve ${shq(s.resolve)}` : "";
+    return script(`
+# The service restarts exactly when this key changes. It is made of:
+${reasons}
+key=${shq(s.restartKey)}
+unit=${shq(PATHS.unitName)}
+state=${shq(PATHS.stateDir)}
+install -d -m 0700 "$state"
+creds=$(mktemp)
+trap 'rm -f "$creds"' EXIT
+cat > "$creds"
+if [ "$(cat "$state/restart-key" 2>/dev/null || true)" != "$key" ] || ! systemctl is-active --quiet "$unit"; then
+    systemctl restart "$unit"
+    echo "restarted $unit"
+else
+    echo "$unit already runs this binary, configuration and unit: not restarted"
+fi
+printf '%s\\n' "$key" > "$state/restart-key"
+deadline=$((SECONDS + ${s.timeoutSeconds}))
+last=
+while [ "$SECONDS" -lt "$deadline" ]; do
+    if last=$(curl -fsS --max-time 5${curlTls}${resolve} -K "$creds" ${shq(s.probeUrl)} 2>&1); then
+        echo "ready: GET ${s.probeUrl} answered $last"
+        exit 0
+    fi
+    sleep 1
+done
+echo "the Data Plane API did not answer GET ${s.probeUrl} within ${s.timeoutSeconds} s: $last" >&2
+echo "last lines of its journal:" >&2
+journalctl -u "$unit" -n 30 --no-pager -o cat >&2 || true
+exit 1
+`);
+}
+
+export function stopServiceScript(): string {
+    return script(`
+systemctl stop ${shq(PATHS.unitName)} 2>&1 || true
+rm -f ${shq(`${PATHS.stateDir}/restart-key`)}
+echo ${shq(`stopped ${PATHS.unitName}`)}
+`);
+}
+
+/** A curl config line carrying Basic credentials; quoted as curl's config parser reads it. */
+export function curlCredentialsConfig(username: string, password: string): string {
+    const q = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+    return `user = "${q(username)}:${q(password)}"\n`;
+}

@@ -1,0 +1,111 @@
+import * as pulumi from "@pulumi/pulumi";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { RawConfig } from "../../components/config";
+
+export const PROJECT = "haproxy-dataplane";
+
+/** One registration as the engine would see it. */
+export interface Registration {
+    type: string;
+    name: string;
+    urn: string;
+    parent: string;
+    dependencies: string[];
+    inputs: Record<string, any>;
+}
+
+export const registrations: Registration[] = [];
+let installed = false;
+
+/**
+ * Installs Pulumi mocks once per process and records every registration,
+ * including the parent and dependencies the mocks API itself does not expose.
+ */
+export function installMocks(): void {
+    if (installed) return;
+    installed = true;
+    pulumi.runtime.setMocks({
+        newResource: (args) => {
+            const state: Record<string, any> = { ...args.inputs };
+            if (args.type === "command:remote:Command") state.stdout = "arch=x86_64\nversion=3.2.1\n";
+            if (args.type.startsWith("tls:")) {
+                state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\nmock-${args.name}\n-----END PRIVATE KEY-----\n`;
+                state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`;
+                state.certPem = `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n`;
+                state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nmock-${args.name}\n-----END CERTIFICATE REQUEST-----\n`;
+            }
+            return { id: `${args.name}-id`, state };
+        },
+        call: (args) => {
+            throw new Error(`unexpected invoke ${args.token}`);
+        },
+    }, PROJECT, "unit", false);
+    const settings = require("@pulumi/pulumi/runtime/settings");
+    const monitor = settings.getMonitor();
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, cb: any) => original(req, (err: any, resp: any) => {
+        if (!err) {
+            registrations.push({
+                type: req.getType(),
+                name: req.getName(),
+                urn: resp.getUrn(),
+                parent: req.getParent(),
+                dependencies: req.getDependenciesList(),
+                inputs: req.getObject()?.toJavaScript() ?? {},
+            });
+        }
+        cb(err, resp);
+    });
+}
+
+/** Resolves an Output in a test (mocks resolve everything, secrets included). */
+export function resolve<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((r) => o.apply((v) => { r(v); return v; }));
+}
+
+/** Lets pending registrations finish. */
+export async function settle(): Promise<void> {
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+export const TEST_PASSWORD = "correct-horse-battery-staple-42";
+export const TEST_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-unit-test-only\n-----END OPENSSH PRIVATE KEY-----\n";
+export const TEST_SHA = "a".repeat(64);
+
+/** A valid configuration, with overrides; `secret` lists keys stored encrypted. */
+export function rawConfig(values: Record<string, unknown> = {}, secret?: string[]): RawConfig {
+    const base: Record<string, unknown> = {
+        hosts: [{ name: "lb1", address: "198.18.1.2", user: "deploy" }],
+        sshPrivateKey: TEST_SSH_KEY,
+        apiUsername: "dpadmin",
+        apiPassword: TEST_PASSWORD,
+        dataplaneapiSha256: { x86_64: TEST_SHA, arm64: "b".repeat(64) },
+        ...values,
+    };
+    const out: RawConfig["values"] = {};
+    for (const [k, v] of Object.entries(base)) {
+        if (v === undefined) continue;
+        (out as Record<string, string>)[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return { values: out, secretKeys: new Set(secret ?? ["sshPrivateKey", "sshPrivateKeys", "apiUsername", "apiPassword", "apiTlsKey"]) };
+}
+
+/** Runs shellcheck on a bash script; returns its findings (empty when clean). */
+export function shellcheck(script: string): string {
+    const dir = mkdtempSync(path.join(tmpdir(), "sc-"));
+    const file = path.join(dir, "script.sh");
+    require("node:fs").writeFileSync(file, script);
+    try {
+        execFileSync("shellcheck", ["-s", "bash", "-S", "style", file], { encoding: "utf8" });
+        return "";
+    } catch (e: any) {
+        return `${e.stdout ?? ""}${e.stderr ?? ""}` || String(e);
+    }
+}
+
+export function readAsset(name: string): string {
+    return readFileSync(path.join(__dirname, "..", "..", "assets", name), "utf8");
+}
