@@ -105,8 +105,10 @@ const schema = z.object({
     apiTls: z.boolean(),
     apiTlsCertificate: z.string(),
     apiTlsKey: z.string(),
-    apiUsername: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_.-]"),
-    apiPassword: z.string().min(12, "must be at least 12 characters").max(256, "must be at most 256 characters"),
+    // Empty means "not set", reported by crossChecks with how to set it.
+    apiUsername: z.string().regex(/^([A-Za-z0-9_.-]{1,64})?$/, "must be 1-64 characters of [A-Za-z0-9_.-]"),
+    apiPassword: z.string().refine((s) => s === "" || s.length >= 12, "must be at least 12 characters")
+        .refine((s) => s.length <= 256, "must be at most 256 characters"),
     haproxyConfigFile: absolutePath,
     haproxyUserlist: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_.-]"),
     haproxyAdminSocket: absolutePath,
