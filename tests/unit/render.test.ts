@@ -17,7 +17,7 @@ const MODEL: DataplaneApiConfigModel = {
 
 describe("dataplaneapi.yaml", () => {
     it("parses back to the expected config_version 2 document", () => {
-        const doc = parse(renderDataplaneApiConfig(MODEL));
+        const doc = parse(renderDataplaneApiConfig(MODEL)) as any;
         assert.deepEqual(doc, dataplaneApiConfigDocument(MODEL));
         assert.equal(doc.config_version, 2);
         assert.deepEqual(doc.dataplaneapi.scheme, ["https"]);
@@ -37,7 +37,7 @@ describe("dataplaneapi.yaml", () => {
         assert.notEqual(renderDataplaneApiConfig({ ...MODEL, port: 5556 }), renderDataplaneApiConfig(MODEL));
     });
     it("serves plain HTTP without a tls block when TLS is off", () => {
-        const doc = parse(renderDataplaneApiConfig({ ...MODEL, tls: false }));
+        const doc = parse(renderDataplaneApiConfig({ ...MODEL, tls: false })) as any;
         assert.deepEqual(doc.dataplaneapi.scheme, ["http"]);
         assert.equal(doc.dataplaneapi.tls, undefined);
     });
