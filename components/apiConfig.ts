@@ -38,13 +38,13 @@ export class ApiConfigFiles extends pulumi.ComponentResource {
         if (args.tls) {
             this.files.push(
                 remoteFile(`${name}-cert`, args.host,
-                    { path: PATHS.tlsCert, owner: "root", group: "haproxy", mode: "0644" }, args.tls.certPem, child),
+                    { path: PATHS.tlsCert, owner: "root", group: "haproxy", mode: "0644", removeEmptyDir: true }, args.tls.certPem, child),
                 remoteFile(`${name}-key`, args.host,
-                    { path: PATHS.tlsKey, owner: "haproxy", group: "haproxy", mode: "0600" }, pulumi.secret(args.tls.keyPem), child),
+                    { path: PATHS.tlsKey, owner: "haproxy", group: "haproxy", mode: "0600", removeEmptyDir: true }, pulumi.secret(args.tls.keyPem), child),
             );
             if (args.tls.caCertPem) {
                 this.files.push(remoteFile(`${name}-ca`, args.host,
-                    { path: PATHS.tlsCa, owner: "root", group: "haproxy", mode: "0644" }, args.tls.caCertPem, child));
+                    { path: PATHS.tlsCa, owner: "root", group: "haproxy", mode: "0644", removeEmptyDir: true }, args.tls.caCertPem, child));
             }
         }
         this.registerOutputs({});

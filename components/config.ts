@@ -235,6 +235,11 @@ export function parseConfig(raw: RawConfig): DeploymentConfig {
         }
     }
 
+    // Checked before the schema, so they are reported even when other keys are wrong.
+    for (const key of ["apiUsername", "apiPassword"] as const) {
+        if (input[key] === "") problems.push(`${key}: is not set; set it with \`pulumi config set --secret ${key} <value>\``);
+    }
+
     const result = schema.safeParse(input);
     if (!result.success) {
         for (const issue of result.error.issues) {
@@ -255,8 +260,6 @@ export function parseConfig(raw: RawConfig): DeploymentConfig {
 }
 
 function crossChecks(c: Parsed, problems: string[]): void {
-    if (c.apiUsername === "") problems.push("apiUsername: is not set; set it with `pulumi config set --secret apiUsername <name>`");
-    if (c.apiPassword === "") problems.push("apiPassword: is not set; set it with `pulumi config set --secret apiPassword <password>`");
     for (const name of Object.keys(c.sshPrivateKeys)) {
         if (!c.hosts.some((h) => h.name === name)) {
             problems.push(`sshPrivateKeys.${name}: names no host in \`hosts\` (${c.hosts.map((h) => `"${h.name}"`).join(", ")})`);

@@ -44,9 +44,9 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
         const child = { parent: this, dependsOn: args.dependsOn };
 
         const editor = remoteFile(`${name}-editor`, args.host,
-            { path: PATHS.cfgEditor, owner: "root", group: "root", mode: "0644" }, CFG_EDITOR_SOURCE, child);
+            { path: PATHS.cfgEditor, owner: "root", group: "root", mode: "0644", removeEmptyDir: true }, CFG_EDITOR_SOURCE, child);
         const reloadHelper = remoteFile(`${name}-reload-helper`, args.host,
-            { path: PATHS.reloadHelper, owner: "root", group: "root", mode: "0755" },
+            { path: PATHS.reloadHelper, owner: "root", group: "root", mode: "0755", removeEmptyDir: true },
             renderReloadHelper(args.masterSocket), child);
 
         // The hashed user line lives in a root-only file, so that the edit

@@ -34,6 +34,8 @@ export interface WriteFileSpec {
     after?: string;
     /** Shell run after the file is removed. */
     afterDelete?: string;
+    /** Remove the file's directory too once it is empty (a directory the program created for it). */
+    removeEmptyDir?: boolean;
 }
 
 function dirname(path: string): string {
@@ -65,6 +67,7 @@ echo "wrote $target ($(stat -c '%U:%G %a' "$target"), sha256 $(sha256sum "$targe
 export function removeFileScript(f: WriteFileSpec): string {
     return script(`
 rm -f ${shq(f.path)}
+${f.removeEmptyDir ? `rmdir --ignore-fail-on-non-empty ${shq(dirname(f.path))}` : ""}
 ${f.afterDelete ?? ""}
 echo ${shq(`removed ${f.path}`)}
 `);

@@ -24,17 +24,18 @@ let installed = false;
  * Installs Pulumi mocks once per process and records every registration,
  * including the parent and dependencies the mocks API itself does not expose.
  */
-export function installMocks(): void {
+export function installMocks(opts: { realTls?: boolean } = {}): void {
     if (installed) return;
     installed = true;
+    const real = opts.realTls ? realTlsMaterial() : undefined;
     pulumi.runtime.setMocks({
         newResource: (args) => {
             const state: Record<string, any> = { ...args.inputs };
             if (args.type === "command:remote:Command") state.stdout = "arch=x86_64\nversion=3.2.1\n";
             if (args.type.startsWith("tls:")) {
-                state.privateKeyPem = `-----BEGIN PRIVATE KEY-----\nmock-${args.name}\n-----END PRIVATE KEY-----\n`;
+                state.privateKeyPem = real?.key ?? `-----BEGIN PRIVATE KEY-----\nmock-${args.name}\n-----END PRIVATE KEY-----\n`;
                 state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`;
-                state.certPem = `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n`;
+                state.certPem = real?.cert ?? `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n`;
                 state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nmock-${args.name}\n-----END CERTIFICATE REQUEST-----\n`;
             }
             return { id: `${args.name}-id`, state };
@@ -59,6 +60,17 @@ export function installMocks(): void {
         }
         cb(err, resp);
     });
+}
+
+/**
+ * A real self-signed certificate and key (openssl), for tests whose files are
+ * read by real programs on a host: haproxy -c parses the CA file.
+ */
+function realTlsMaterial(): { cert: string; key: string } {
+    const dir = mkdtempSync(path.join(tmpdir(), "tls-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+        "-subj", "/CN=test CA", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+    return { cert: readFileSync(path.join(dir, "cert.pem"), "utf8"), key: readFileSync(path.join(dir, "key.pem"), "utf8") };
 }
 
 /** Resolves an Output in a test (mocks resolve everything, secrets included). */

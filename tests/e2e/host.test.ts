@@ -1,0 +1,220 @@
+/**
+ * The program's remote commands, run on a real host.
+ *
+ * The Pulumi command provider cannot be built on these machines (see README,
+ * "What cannot run here"), so `pulumi up` cannot reach a host. This suite
+ * takes the exact command strings and stdin the program registers (under
+ * Pulumi's mocks) and runs them the way the provider would: over real SSH as
+ * a non-root user, through `sudo -n`, on a Debian 12 host with systemd and
+ * HAProxy 2.6. It is not the end-to-end scenario and does not claim to be.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parseConfig } from "../../components/config";
+import { deployStack } from "../../components/program";
+import { installMocks, rawConfig, Registration, registrations, resolve } from "../unit/harness";
+import { eventually, hostDown, hostExec, hostReboot, hostRun, hostUp, httpGet, Mirror, TestHost, Timings } from "./lab";
+
+const timings = new Timings();
+const run = randomBytes(3).toString("hex");
+const password = `pw-${randomBytes(12).toString("hex")}`;
+let host: TestHost;
+let knownHosts: string;
+let commands: Map<string, Registration>;
+let originalCfg: string;
+let mirror: Mirror | undefined;
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const unwrap = (v: any): string | undefined => (v && typeof v === "object" && SECRET_SIG in v ? v.value : v);
+
+/** Runs one registered command's create (or delete) over SSH as the provider does. */
+function runCommand(name: string, which: "create" | "delete" = "create"): { code: number; stdout: string; stderr: string } {
+    const r = commands.get(`${host.name}-${name}`);
+    assert.ok(r, `command ${name} is registered`);
+    const cmd = r.inputs[which] as string;
+    assert.ok(cmd, `${name} has a ${which} command`);
+    const res = spawnSync("ssh", ["-i", host.privateKeyFile, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes",
+        "-o", "BatchMode=yes", "-p", String(host.port), `${host.user}@${host.address}`, cmd], {
+        input: which === "create" ? unwrap(r.inputs.stdin) ?? "" : "", encoding: "utf8", timeout: 120_000,
+    });
+    return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
+}
+function mustRun(name: string, which: "create" | "delete" = "create"): string {
+    const r = runCommand(name, which);
+    assert.equal(r.code, 0, `${name} ${which} failed:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+}
+
+const adminSocket = (cmd: string) => hostRun(host.name, `echo '${cmd}' | su -s /bin/sh haproxy -c 'socat stdio unix-connect:/run/haproxy/admin.sock'`);
+const masterPid = () => hostRun(host.name, "systemctl show -p MainPID --value haproxy.service").trim();
+const workerPids = () => hostRun(host.name, `pgrep -P ${masterPid()} haproxy || true`).trim();
+const statOf = (p: string) => hostRun(host.name, `stat -c '%U:%G %a' ${p}`).trim();
+
+describe("the program's remote commands on a real Debian 12 host", () => {
+    before(async () => {
+        host = await timings.time("boot the host", async () => hostUp(`hs-${run}`, 21));
+        knownHosts = path.join(mkdtempSync(path.join(tmpdir(), "kh-")), "known_hosts");
+        writeFileSync(knownHosts, `${host.address} ${host.hostKey}\n`);
+        originalCfg = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
+        installMocks({ realTls: true });
+        const start = registrations.length;
+        const outputs = deployStack(parseConfig(rawConfig({
+            hosts: [{ name: host.name, address: host.address, user: host.user, hostKey: host.hostKey }],
+            sshPrivateKey: readFileSync(host.privateKeyFile, "utf8"),
+            apiPassword: password,
+        })));
+        await resolve(outputs[host.name].version);
+        await new Promise((r) => setTimeout(r, 200));
+        commands = new Map(registrations.slice(start).filter((r) => r.type === "command:remote:Command").map((r) => [r.name, r]));
+    });
+
+    after(() => {
+        mirror?.close();
+        if (host) hostDown(host.name);
+        console.log(`durations:\n${timings.report()}`);
+    });
+
+    it("the binary install refuses an archive whose SHA-256 does not match, and installs nothing", async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "mirror-"));
+        spawnSync("mkdir", ["-p", path.join(dir, "v3.2.1")]);
+        writeFileSync(path.join(dir, "v3.2.1", "dataplaneapi_3.2.1_linux_x86_64.tar.gz"), "not the release archive");
+        mirror = new Mirror(dir);
+        const baseUrl = await mirror.listen(host.outerAddress);
+        const cmd = (commands.get(`${host.name}-binary-install`)!.inputs.create as string)
+            .replace("https://github.com/haproxytech/dataplaneapi/releases/download", baseUrl);
+        // Asynchronous: the mirror answering the host lives in this process.
+        const res = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+            const p = spawn("ssh", ["-i", host.privateKeyFile, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "BatchMode=yes",
+                `${host.user}@${host.address}`, cmd], { stdio: ["ignore", "ignore", "pipe"] });
+            let stderr = "";
+            p.stderr.on("data", (c) => (stderr += c));
+            p.on("close", (status) => resolve({ status, stderr }));
+        });
+        assert.notEqual(res.status, 0);
+        assert.match(res.stderr, /checksum mismatch for dataplaneapi_3\.2\.1_linux_x86_64\.tar\.gz: expected a{64}, got [0-9a-f]{64}; nothing was installed/);
+        assert.deepEqual(mirror.requests, ["/v3.2.1/dataplaneapi_3.2.1_linux_x86_64.tar.gz"], "the host detected x86_64 and asked for that archive");
+        assert.notEqual(hostExec(host.name, "test -e /usr/local/bin/dataplaneapi").code, 0);
+    });
+
+    it("creates the API's directories owned by haproxy and opens /etc/haproxy to the group", () => {
+        mustRun("dirs-create");
+        for (const d of ["/etc/haproxy-dataplane", "/etc/haproxy/maps", "/etc/haproxy/transactions", "/etc/haproxy/backups", "/tmp/spoe-haproxy"]) {
+            assert.equal(statOf(d), "haproxy:haproxy 755", d);
+        }
+        assert.equal(statOf("/etc/haproxy"), "root:haproxy 775");
+        assert.match(hostRun(host.name, "cat /etc/tmpfiles.d/haproxy-dataplaneapi.conf"), /^d \/tmp\/spoe-haproxy 0755 haproxy haproxy -$/m);
+    });
+
+    it("writes the config and TLS files with owners and modes the service can use", () => {
+        for (const f of ["config-yaml", "config-cert", "config-key", "config-ca"]) mustRun(f);
+        assert.equal(statOf("/etc/haproxy-dataplane/dataplaneapi.yaml"), "haproxy:haproxy 640");
+        assert.equal(statOf("/etc/haproxy-dataplane/tls/server.key"), "haproxy:haproxy 600");
+        assert.equal(statOf("/etc/haproxy-dataplane/tls/ca.crt"), "root:haproxy 644");
+        assert.match(hostRun(host.name, "cat /etc/haproxy-dataplane/dataplaneapi.yaml"), /^config_version: 2$/m);
+    });
+
+    it("edits haproxy.cfg, validates it and reloads HAProxy without a restart; the existing frontend keeps serving", () => {
+        const master = masterPid();
+        const workers = workerPids();
+        for (const f of ["haproxy-editor", "haproxy-reload-helper", "haproxy-credentials"]) mustRun(f);
+        const out = mustRun("haproxy-cfg");
+        assert.match(out, /validated \/etc\/haproxy\/haproxy\.cfg and reloaded HAProxy/);
+        assert.ok(!out.includes(password) && !out.includes("dpadmin"), "the log shows neither the password nor the user");
+        const cfg = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
+        assert.match(cfg, /^userlist controller\n {4}user dpadmin password \$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/m);
+        assert.match(cfg, /^backend haproxy-dataplane-api\n {4}server dataplane 127\.0\.0\.1:5555 check ssl verify required ca-file/m);
+        assert.equal(cfg.match(/stats socket \/run\/haproxy\/admin\.sock/g)?.length, 1, "one admin socket line, edited in place");
+        hostRun(host.name, "haproxy -c -q -f /etc/haproxy/haproxy.cfg");
+        assert.equal(masterPid(), master, "same master: reloaded, not restarted");
+        assert.notEqual(workerPids(), workers, "the worker was replaced");
+        assert.equal(hostExec(host.name, `grep -rlF -- '${password}' /etc /var /usr/local /tmp /run /root /home`).stdout, "", "the password is in no file");
+        assert.match(adminSocket("show info"), /^Name: HAProxy$/m, "user haproxy can use the admin socket");
+    });
+
+    it("a second run of the edit changes nothing and does not reload", () => {
+        const before = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
+        const workers = workerPids();
+        assert.match(mustRun("haproxy-cfg"), /already as wanted/);
+        assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), before);
+        assert.equal(workerPids(), workers);
+    });
+
+    it("a candidate that haproxy -c rejects never goes live", () => {
+        const r = commands.get(`${host.name}-haproxy-cfg`)!;
+        const before = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
+        const res = spawnSync("ssh", ["-i", host.privateKeyFile, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "BatchMode=yes",
+            `${host.user}@${host.address}`, r.inputs.create], { input: unwrap(r.inputs.stdin)!.replace("check", "check bogus-keyword"), encoding: "utf8" });
+        assert.notEqual(res.status, 0);
+        assert.match(res.stderr, /rejected by haproxy -c; the live file is unchanged/);
+        assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), before);
+    });
+
+    it("opens the master socket to group haproxy, and the API's reload command works from inside the hardened unit", () => {
+        mustRun("sockets-haproxy-dropin");
+        mustRun("sockets-live");
+        assert.equal(statOf("/run/haproxy-master.sock"), "root:haproxy 660");
+        mustRun("service-unit");
+        assert.equal(hostRun(host.name, "systemctl is-enabled dataplaneapi.service || true").trim(), "disabled");
+        mustRun("service-enable");
+        assert.equal(hostRun(host.name, "systemctl is-enabled dataplaneapi.service").trim(), "enabled");
+        mustRun("service-enable", "delete");
+
+        // The unit's own [Service] sandbox, with a shell in the API's place: it must set up
+        // (no 226/NAMESPACE), let user haproxy write where the API writes, and reload HAProxy.
+        const unit = hostRun(host.name, "cat /etc/systemd/system/dataplaneapi.service");
+        const service = unit.slice(unit.indexOf("[Service]"));
+        const props = service.slice(0, service.indexOf("\n[")).split("\n").slice(1)
+            .filter((l) => /^[A-Z]\w+=/.test(l) && !/^(ExecStart|Type|Restart|RestartSec)=/.test(l))
+            .flatMap((l) => ["-p", l]);
+        assert.ok(props.includes("BindPaths=/tmp/spoe-haproxy") && props.includes("ProtectSystem=strict"));
+        const master = masterPid();
+        const workers = workerPids();
+        const check = [
+            "set -e",
+            "echo new > /etc/haproxy/.probe.tmp && mv /etc/haproxy/.probe.tmp /etc/haproxy/.probe",
+            "echo new > /etc/haproxy-dataplane/.probe.tmp && mv /etc/haproxy-dataplane/.probe.tmp /etc/haproxy-dataplane/.probe",
+            "echo x > /tmp/spoe-haproxy/.probe",
+            "if touch /usr/local/bin/.probe 2>/dev/null; then echo 'ProtectSystem did not apply'; exit 1; fi",
+            "/usr/local/lib/haproxy-dataplane/reload-haproxy",
+        ].join("\n");
+        const quoted = `'${check.replace(/'/g, `'\\''`)}'`;
+        const res = hostExec(host.name, `systemd-run --quiet --wait --pipe --collect ${props.map((p) => `'${p}'`).join(" ")} /bin/sh -c ${quoted}`);
+        assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
+        assert.equal(hostRun(host.name, "cat /tmp/spoe-haproxy/.probe").trim(), "x", "the service's /tmp/spoe-haproxy is the host's");
+        assert.equal(masterPid(), master, "the reload kept the master");
+        assert.notEqual(workerPids(), workers, "and replaced the worker");
+        hostRun(host.name, "rm -f /etc/haproxy/.probe /etc/haproxy-dataplane/.probe /tmp/spoe-haproxy/.probe");
+    });
+
+    it("after a reboot the directories, socket permissions and HAProxy come back by themselves", async () => {
+        await timings.time("reboot", async () => hostReboot(host.name));
+        assert.equal(statOf("/tmp/spoe-haproxy"), "haproxy:haproxy 755", "tmpfiles.d recreated it");
+        assert.equal(statOf("/run/haproxy-master.sock"), "root:haproxy 660", "the drop-in opened the master socket at start");
+        assert.match(adminSocket("show info"), /^Name: HAProxy$/m);
+        assert.equal((await httpGet(`http://${host.address}/`)).status, 200);
+    });
+
+    it("the deletes, in reverse order, give the host back as it was and HAProxy keeps serving", async () => {
+        const master = masterPid();
+        for (const name of ["service-unit", "sockets-live", "sockets-haproxy-dropin", "haproxy-cfg", "haproxy-credentials",
+            "haproxy-reload-helper", "haproxy-editor", "config-ca", "config-key", "config-cert", "config-yaml", "dirs-create"]) {
+            mustRun(name, "delete");
+        }
+        assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), originalCfg, "haproxy.cfg is byte for byte the original");
+        assert.equal(statOf("/etc/haproxy"), "root:root 755");
+        for (const f of ["/etc/systemd/system/dataplaneapi.service", "/etc/haproxy-dataplane", "/etc/tmpfiles.d/haproxy-dataplaneapi.conf",
+            "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf", "/usr/local/lib/haproxy-dataplane",
+            "/var/lib/haproxy-dataplane-deploy", "/tmp/spoe-haproxy", "/etc/haproxy/maps"]) {
+            assert.notEqual(hostExec(host.name, `test -e ${f}`).code, 0, `${f} is gone`);
+        }
+        assert.equal(masterPid(), master, "HAProxy was reloaded, not restarted");
+        assert.equal(hostRun(host.name, "systemctl is-active haproxy.service").trim(), "active");
+        // One request racing the reload's worker hand-over was seen reset once; serving means it answers.
+        await eventually("the frontend to answer 200", async () => (await httpGet(`http://${host.address}/`)).status === 200, 10);
+    });
+});

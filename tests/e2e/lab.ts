@@ -1,0 +1,253 @@
+/**
+ * The end-to-end lab: real Debian hosts (scripts/testhost.sh), the real
+ * Data Plane API release archive served from a loopback-side mirror, and the
+ * real Pulumi engine (scripts/build-tools.sh) driven by the Automation API.
+ * Used by the e2e tests and by the sandbox.
+ */
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import * as http from "node:http";
+import * as https from "node:https";
+import { AddressInfo } from "node:net";
+import * as path from "node:path";
+
+export const REPO = path.resolve(__dirname, "..", "..");
+export const CACHE = process.env.LB_CACHE_DIR ?? "/var/cache/haproxy-dpapi-lab";
+export const PROJECT = "haproxy-dataplane";
+
+export interface Tools {
+    /** Directory with pulumi, pulumi-language-nodejs and whatever provider plugins could be built. */
+    binDir: string;
+    /** Directory laid out like the release site: v<version>/<archive>. */
+    mirrorDir: string;
+    /** SHA-256 of the x86_64 release archive built from the Go module; empty when it could not be built. */
+    archiveSha256: string;
+    /** Tools that could not be built from what the Go module proxy serves. */
+    failed: string[];
+}
+
+/** Builds (or finds in the cache) the engine, plugins and release archive. */
+export function buildTools(): Tools {
+    const r = spawnSync("bash", [path.join(REPO, "scripts", "build-tools.sh")], {
+        encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20,
+    });
+    const out = r.stdout ?? "";
+    const kv: Record<string, string> = Object.fromEntries(out.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => {
+        const i = l.indexOf("=");
+        return [l.slice(0, i), l.slice(i + 1)];
+    }));
+    if (!kv.PULUMI_VERSION) throw new Error(`scripts/build-tools.sh could not build the Pulumi CLI:\n${out}`);
+    return {
+        binDir: kv.PULUMI_BIN_DIR,
+        mirrorDir: kv.DPAPI_MIRROR_DIR,
+        archiveSha256: kv.DPAPI_ARCHIVE_SHA256 ?? "",
+        failed: (kv.BUILD_TOOLS_FAILED ?? "").split(" ").filter(Boolean),
+    };
+}
+
+export interface TestHost {
+    name: string;
+    index: number;
+    address: string;
+    outerAddress: string;
+    port: number;
+    user: string;
+    privateKeyFile: string;
+    hostKey: string;
+}
+
+function testhost(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync("bash", [path.join(REPO, "scripts", "testhost.sh"), ...args], {
+        encoding: "utf8", input, maxBuffer: 64 << 20, timeout: 300_000,
+    });
+    return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** Boots a fresh host (its netns routes to every outer address, so one mirror serves all hosts). */
+export function hostUp(name: string, index: number): TestHost {
+    const r = testhost(["up", name, String(index)]);
+    if (r.code !== 0) throw new Error(`testhost up ${name} failed (${r.code}):\n${r.stderr}`);
+    const info = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    return { ...info, index };
+}
+
+/** Runs a shell command as root inside the host. */
+export function hostExec(name: string, command: string): { code: number; stdout: string; stderr: string } {
+    return testhost(["exec", name, "--", "bash", "-c", command]);
+}
+
+/** Like hostExec, but throws unless the command succeeds. */
+export function hostRun(name: string, command: string): string {
+    const r = hostExec(name, command);
+    if (r.code !== 0) throw new Error(`on ${name}: ${command}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+}
+
+export function hostReboot(name: string): void {
+    const r = testhost(["reboot", name]);
+    if (r.code !== 0) throw new Error(`testhost reboot ${name} failed:\n${r.stderr}`);
+}
+
+export function hostDown(name: string): void {
+    testhost(["down", name]);
+}
+
+/**
+ * A static file server for the release archives, listening only on the outer
+ * ends of the hosts' veth links (never on a public interface).
+ */
+export class Mirror {
+    private servers: http.Server[] = [];
+    public readonly requests: string[] = [];
+    constructor(private readonly root: string) {}
+
+    async listen(address: string, port = 0): Promise<string> {
+        const server = http.createServer((req, res) => {
+            this.requests.push(req.url ?? "");
+            const file = path.join(this.root, path.normalize(decodeURIComponent(req.url ?? "/")).replace(/^(\.\.[/\\])+/, ""));
+            if (!file.startsWith(this.root) || !existsSync(file) || !statSync(file).isFile()) {
+                res.writeHead(404).end("not found\n");
+                return;
+            }
+            res.writeHead(200, { "content-length": statSync(file).size });
+            createReadStream(file).pipe(res);
+        });
+        await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, address, resolve));
+        this.servers.push(server);
+        return `http://${address}:${(server.address() as AddressInfo).port}`;
+    }
+
+    close(): void {
+        for (const s of this.servers) s.close();
+    }
+}
+
+export interface ConfigValue {
+    value: string;
+    secret?: boolean;
+}
+
+/** A stack of this project on a local file backend with a passphrase secrets provider. */
+export async function newStack(stackName: string, tools: Tools, stateDir: string, config: Record<string, ConfigValue>): Promise<Stack> {
+    mkdirSync(stateDir, { recursive: true });
+    const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE ?? randomBytes(12).toString("hex");
+    process.env.PULUMI_CONFIG_PASSPHRASE = passphrase;
+    const envVars = engineEnv(tools, stateDir);
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(tools.binDir), skipVersionCheck: false });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: REPO }, {
+        envVars: { ...envVars, PULUMI_CONFIG_PASSPHRASE: passphrase },
+        pulumiCommand,
+        pulumiHome: path.join(stateDir, "home"),
+        secretsProvider: "passphrase",
+    });
+    await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])));
+    return stack;
+}
+
+export function engineEnv(tools: Tools, stateDir: string): Record<string, string> {
+    return {
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // The engine finds plugins and the language host on PATH; node 22 comes from node_modules/.bin.
+        PATH: [tools.binDir, path.join(REPO, "node_modules", ".bin"), process.env.PATH ?? ""].join(":"),
+    };
+}
+
+/** Removes the stack settings file the Automation API wrote into the repository. */
+export function removeStackFile(stackName: string): void {
+    rmSync(path.join(REPO, `Pulumi.${stackName}.yaml`), { force: true });
+}
+
+/** Config for a stack whose hosts are test hosts. */
+export function hostsConfig(hosts: TestHost[], baseUrl: string, tools: Tools, password: string): Record<string, ConfigValue> {
+    const keys: Record<string, string> = {};
+    for (const h of hosts) keys[h.name] = readFileSync(h.privateKeyFile, "utf8");
+    return {
+        hosts: { value: JSON.stringify(hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user, hostKey: h.hostKey }))) },
+        sshPrivateKeys: { value: JSON.stringify(keys), secret: true },
+        apiUsername: { value: "dpadmin", secret: true },
+        apiPassword: { value: password, secret: true },
+        dataplaneapiBaseUrl: { value: baseUrl },
+        dataplaneapiSha256: { value: JSON.stringify({ x86_64: tools.archiveSha256 }) },
+    };
+}
+
+export interface ApiResponse {
+    status: number;
+    body: any;
+    headers: http.IncomingHttpHeaders;
+}
+
+/** One HTTPS request to a host's API, verified against the stack's CA. */
+export function api(url: string, ca: string, opts: { method?: string; auth?: string; body?: unknown } = {}): Promise<ApiResponse> {
+    return new Promise((resolve, reject) => {
+        const u = new URL(url);
+        const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+        const req = https.request({
+            host: u.hostname, port: u.port, path: u.pathname + u.search, method: opts.method ?? "GET", ca,
+            headers: {
+                ...(opts.auth ? { authorization: `Basic ${Buffer.from(opts.auth).toString("base64")}` } : {}),
+                ...(data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {}),
+            },
+            timeout: 15_000,
+        }, (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (c) => (text += c));
+            res.on("end", () => {
+                let body: any = text;
+                try { body = JSON.parse(text); } catch { /* not JSON */ }
+                resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
+            });
+        });
+        req.on("timeout", () => req.destroy(new Error(`timeout: ${url}`)));
+        req.on("error", reject);
+        if (data) req.write(data);
+        req.end();
+    });
+}
+
+/** Plain HTTP GET, for the application frontend HAProxy served before the deployment. */
+export function httpGet(url: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        http.get(url, { timeout: 10_000 }, (res) => {
+            let body = "";
+            res.on("data", (c) => (body += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on("error", reject);
+    });
+}
+
+/** Polls until `check` returns true or the time is up. */
+export async function eventually(what: string, check: () => Promise<boolean> | boolean, seconds = 60): Promise<void> {
+    const deadline = Date.now() + seconds * 1000;
+    let last: unknown;
+    while (Date.now() < deadline) {
+        try {
+            if (await check()) return;
+        } catch (e) {
+            last = e;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+    }
+    throw new Error(`timed out after ${seconds} s waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+/** Records how long each step took, printed at the end of a run. */
+export class Timings {
+    private readonly rows: [string, number][] = [];
+    async time<T>(label: string, fn: () => Promise<T>): Promise<T> {
+        const start = Date.now();
+        try {
+            return await fn();
+        } finally {
+            this.rows.push([label, (Date.now() - start) / 1000]);
+        }
+    }
+    report(): string {
+        return this.rows.map(([l, s]) => `${s.toFixed(1).padStart(7)} s  ${l}`).join("\n");
+    }
+}
