@@ -241,23 +241,40 @@ export function parseConfig(raw: RawConfig): DeploymentConfig {
     }
 
     const result = schema.safeParse(input);
-    if (!result.success) {
-        for (const issue of result.error.issues) {
-            const key = issue.path[0] as ConfigKey;
-            const value = valueAt(input, issue.path);
-            const where = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("").slice(1);
-            problems.push(`${where}: ${describe(key, value, raw)} ${messageFor(issue)}`);
-        }
+    if (result.success) {
+        crossChecks(result.data, problems);
+        if (problems.length > 0) throw new ConfigError(problems);
+        return build(result.data);
     }
-    if (!result.success || problems.length > 0) {
-        // Cross-field checks still run on what parsed, so one pass reports everything.
-        if (result.success) crossChecks(result.data, problems);
-        throw new ConfigError(problems);
+    for (const issue of result.error.issues) {
+        const key = issue.path[0] as ConfigKey;
+        const value = valueAt(input, issue.path);
+        const where = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("").slice(1);
+        problems.push(`${where}: ${describe(key, value, raw)} ${messageFor(issue)}`);
     }
-    crossChecks(result.data, problems);
-    if (problems.length > 0) throw new ConfigError(problems);
-    return build(result.data);
+    // Cross-field checks still run, on the keys that did parse (the others at
+    // their defaults), so one run reports every problem at once.
+    const lenient = lenientSchema.safeParse(lenientInput(input, new Set(result.error.issues.map((i) => i.path[0] as string))));
+    if (lenient.success) crossChecks(lenient.data as Parsed, problems);
+    throw new ConfigError(problems);
 }
+
+/** The input with every key that failed replaced by its default; hosts keep what cross-checks read. */
+function lenientInput(input: Record<string, unknown>, failed: Set<string>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...input };
+    for (const key of failed) out[key] = structuredClone(PROJECT_DEFAULTS[key as ConfigKey]);
+    if (Array.isArray(input.hosts)) {
+        out.hosts = input.hosts
+            .filter((h): h is Record<string, unknown> => h !== null && typeof h === "object" && typeof (h as Record<string, unknown>).name === "string")
+            .map((h) => ({ name: h.name, arch: h.arch === "x86_64" || h.arch === "arm64" ? h.arch : undefined }));
+    }
+    return out;
+}
+
+/** The schema the cross-checks run against when some keys are invalid: host entries need only a name. */
+const lenientSchema = schema.extend({
+    hosts: z.array(z.object({ name: z.string(), arch: z.enum(ARCHES).optional() })),
+});
 
 function crossChecks(c: Parsed, problems: string[]): void {
     for (const name of Object.keys(c.sshPrivateKeys)) {

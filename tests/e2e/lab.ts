@@ -125,8 +125,18 @@ export class Mirror {
 }
 
 export interface ConfigValue {
-    value: string;
+    /** A string value, or a structured one (list or map), stored as Pulumi stores objects. */
+    value: string | object;
     secret?: boolean;
+}
+
+/** Sets config as `pulumi config set-all --json` takes it, so lists and maps stay structured. */
+export async function setConfig(stack: Stack, config: Record<string, ConfigValue>): Promise<void> {
+    const json = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`,
+        typeof v.value === "string"
+            ? { value: v.value, secret: !!v.secret }
+            : { value: JSON.stringify(v.value), objectValue: v.value, secret: !!v.secret }]));
+    await stack.workspace.setAllConfigJson(stack.name, JSON.stringify(json));
 }
 
 /** A stack of this project on a local file backend with a passphrase secrets provider. */
@@ -142,7 +152,7 @@ export async function newStack(stackName: string, tools: Tools, stateDir: string
         pulumiHome: path.join(stateDir, "home"),
         secretsProvider: "passphrase",
     });
-    await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])));
+    await setConfig(stack, config);
     return stack;
 }
 
@@ -166,12 +176,12 @@ export function hostsConfig(hosts: TestHost[], baseUrl: string, tools: Tools, pa
     const keys: Record<string, string> = {};
     for (const h of hosts) keys[h.name] = readFileSync(h.privateKeyFile, "utf8");
     return {
-        hosts: { value: JSON.stringify(hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user, hostKey: h.hostKey }))) },
-        sshPrivateKeys: { value: JSON.stringify(keys), secret: true },
+        hosts: { value: hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user, hostKey: h.hostKey })) },
+        sshPrivateKeys: { value: keys, secret: true },
         apiUsername: { value: "dpadmin", secret: true },
         apiPassword: { value: password, secret: true },
         dataplaneapiBaseUrl: { value: baseUrl },
-        dataplaneapiSha256: { value: JSON.stringify({ x86_64: tools.archiveSha256 }) },
+        dataplaneapiSha256: { value: { x86_64: tools.archiveSha256 } },
     };
 }
 

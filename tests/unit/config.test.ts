@@ -77,6 +77,19 @@ describe("bad configuration", () => {
         }
     });
 
+    it("runs the cross-field checks even when other keys are invalid", () => {
+        try {
+            parseConfig(rawConfig({ apiPort: 0, sshPrivateKey: "hunter2", dataplaneapiSha256: {} }));
+            assert.fail("no error");
+        } catch (e) {
+            assert.ok(e instanceof ConfigError);
+            assert.match(e.message, /apiPort: 0 must be at least 1/);
+            assert.match(e.message, /sshPrivateKey: \[secret\] is not a PEM/);
+            assert.match(e.message, /dataplaneapiSha256\.x86_64: is required/);
+            assert.ok(!e.message.includes("hunter2"));
+        }
+    });
+
     it("accepts the good configuration with defaults filled in", () => {
         const c = parseConfig(rawConfig());
         assert.equal(c.dataplaneapi.version, "3.2.1");
