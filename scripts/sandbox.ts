@@ -30,6 +30,17 @@ async function main(action: string): Promise<void> {
     process.env.PULUMI_CONFIG_PASSPHRASE = secretFile("passphrase", () => randomBytes(16).toString("hex"));
     const password = secretFile("api-password", () => randomBytes(18).toString("base64url"));
     const tools = buildTools();
+    const missing = tools.failed.filter((t) => /command|tls/.test(t));
+    if (missing.length > 0 || !tools.archiveSha256) {
+        throw new Error([
+            "The sandbox cannot deploy on this machine:",
+            ...missing.map((t) => `  - the ${t} plugin could not be built: the Go module proxy refuses its module (403)`),
+            ...(!tools.archiveSha256 ? ["  - the Data Plane API release archive could not be built: the proxy refuses github.com/haproxytech/dataplaneapi (403)"] : []),
+            "The engine needs both providers for any preview or up of this program. See README, \"What cannot run here\".",
+            "What does run here: scripts/test.sh (unit tests, the real engine on invalid config, and the program's",
+            "remote commands on a real Debian 12 host).",
+        ].join("\n"));
+    }
     const host = runningHost() ?? hostUp(HOST, INDEX);
     const mirror = new Mirror(tools.mirrorDir);
     const baseUrl = await mirror.listen(host.outerAddress);

@@ -27,13 +27,15 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
 fi
 
 log "building the Pulumi engine, plugins and the Data Plane API archive (cached)"
-summary=$(bash scripts/build-tools.sh) || true
-grep -q '^PULUMI_VERSION=.' <<<"$summary" || { log "the Pulumi CLI could not be built; see the output above"; exit 1; }
+build_log="${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}/build-tools.log"
+mkdir -p "$(dirname "$build_log")"
+summary=$(bash scripts/build-tools.sh 2> >(tee "$build_log" | grep --line-buffered -E 'building|built in|WARNING' >&2)) || true
+grep -q '^PULUMI_VERSION=.' <<<"$summary" || { log "the Pulumi CLI could not be built; see $build_log"; exit 1; }
 failed=$(sed -n 's/^BUILD_TOOLS_FAILED=//p' <<<"$summary")
 if [ -n "$failed" ]; then
     # Known on these machines: the Go module proxy refuses these modules (403),
     # see README "What cannot run here". Everything else still works.
-    log "not available from the Go module proxy: $failed"
+    log "not available from the Go module proxy: $failed (details: $build_log)"
 fi
 
 log "building the test host root filesystem (cached)"

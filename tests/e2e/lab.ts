@@ -31,9 +31,10 @@ export interface Tools {
 /** Builds (or finds in the cache) the engine, plugins and release archive. */
 export function buildTools(): Tools {
     const r = spawnSync("bash", [path.join(REPO, "scripts", "build-tools.sh")], {
-        encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20,
+        encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20,
     });
     const out = r.stdout ?? "";
+    if (!/^PULUMI_VERSION=./m.test(out)) process.stderr.write(r.stderr ?? "");
     const kv: Record<string, string> = Object.fromEntries(out.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => {
         const i = l.indexOf("=");
         return [l.slice(0, i), l.slice(i + 1)];
