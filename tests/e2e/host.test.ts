@@ -32,14 +32,19 @@ let mirror: Mirror | undefined;
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const unwrap = (v: any): string | undefined => (v && typeof v === "object" && SECRET_SIG in v ? v.value : v);
 
+/** ssh arguments that run `command` on the host as the SSH user, checking its pinned host key. */
+function sshArgs(command: string): string[] {
+    return ["-i", host.privateKeyFile, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes",
+        "-o", "BatchMode=yes", "-p", String(host.port), `${host.user}@${host.address}`, command];
+}
+
 /** Runs one registered command's create (or delete) over SSH as the provider does. */
 function runCommand(name: string, which: "create" | "delete" = "create"): { code: number; stdout: string; stderr: string } {
     const r = commands.get(`${host.name}-${name}`);
     assert.ok(r, `command ${name} is registered`);
     const cmd = r.inputs[which] as string;
     assert.ok(cmd, `${name} has a ${which} command`);
-    const res = spawnSync("ssh", ["-i", host.privateKeyFile, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes",
-        "-o", "BatchMode=yes", "-p", String(host.port), `${host.user}@${host.address}`, cmd], {
+    const res = spawnSync("ssh", sshArgs(cmd), {
         input: which === "create" ? unwrap(r.inputs.stdin) ?? "" : "", encoding: "utf8", timeout: 120_000,
     });
     return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
@@ -89,8 +94,7 @@ describe("the program's remote commands on a real Debian 12 host", () => {
             .replace("https://github.com/haproxytech/dataplaneapi/releases/download", baseUrl);
         // Asynchronous: the mirror answering the host lives in this process.
         const res = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-            const p = spawn("ssh", ["-i", host.privateKeyFile, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "BatchMode=yes",
-                `${host.user}@${host.address}`, cmd], { stdio: ["ignore", "ignore", "pipe"] });
+            const p = spawn("ssh", sshArgs(cmd), { stdio: ["ignore", "ignore", "pipe"] });
             let stderr = "";
             p.stderr.on("data", (c) => (stderr += c));
             p.on("close", (status) => resolve({ status, stderr }));
@@ -147,8 +151,7 @@ describe("the program's remote commands on a real Debian 12 host", () => {
     it("a candidate that haproxy -c rejects never goes live", () => {
         const r = commands.get(`${host.name}-haproxy-cfg`)!;
         const before = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
-        const res = spawnSync("ssh", ["-i", host.privateKeyFile, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "BatchMode=yes",
-            `${host.user}@${host.address}`, r.inputs.create], { input: unwrap(r.inputs.stdin)!.replace("check", "check bogus-keyword"), encoding: "utf8" });
+        const res = spawnSync("ssh", sshArgs(r.inputs.create), { input: unwrap(r.inputs.stdin)!.replace("check", "check bogus-keyword"), encoding: "utf8" });
         assert.notEqual(res.status, 0);
         assert.match(res.stderr, /rejected by haproxy -c; the live file is unchanged/);
         assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), before);
