@@ -129,6 +129,42 @@ describe("one host under mocks", () => {
     });
 });
 
+describe("what a configuration change touches", () => {
+    /** The inputs that make a remote command run again, by resource name, secrets unwrapped. */
+    async function commandInputs(values: Record<string, unknown>): Promise<Map<string, string>> {
+        const regs = await deploy(values).since();
+        const unwrap = (v: any) => (isSecret(v) ? v.value : v);
+        return new Map(regs.filter((r) => r.type.startsWith("command:remote:")).map((r) => [r.name,
+            JSON.stringify([r.inputs.create, r.inputs.delete, unwrap(r.inputs.stdin), r.inputs.triggers, r.inputs.connection])]));
+    }
+    async function changed(a: Record<string, unknown>, b: Record<string, unknown>): Promise<string[]> {
+        const [before, after] = [await commandInputs(a), await commandInputs(b)];
+        assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), "the same resources exist");
+        return [...after.keys()].filter((k) => after.get(k) !== before.get(k)).sort();
+    }
+    const sha = { x86_64: "c".repeat(64), arm64: "d".repeat(64) };
+
+    it("a new version changes the binary step and the service restart, and nothing else", async () => {
+        assert.deepEqual(await changed({}, { dataplaneapiVersion: "3.2.2", dataplaneapiSha256: sha }), ["lb1-binary-install", "lb1-service-start"]);
+    });
+    it("a new reload delay changes the config file and the service restart", async () => {
+        assert.deepEqual(await changed({}, { haproxyReloadDelay: 3 }), ["lb1-config-yaml", "lb1-service-start"]);
+    });
+    it("a new password changes the stored hash, the haproxy.cfg edit's trigger and the readiness credentials, not the files or unit", async () => {
+        assert.deepEqual(await changed({}, { apiPassword: "another-long-password-7" }),
+            ["lb1-haproxy-cfg", "lb1-haproxy-credentials", "lb1-service-start"]);
+    });
+    it("the same configuration twice registers the same inputs", async () => {
+        assert.deepEqual(await changed({}, {}), []);
+    });
+    it("command strings are never secret, so previews show them", async () => {
+        const regs = await deploy().since();
+        for (const r of regs.filter((x) => x.type === "command:remote:Command")) {
+            assert.ok(!isSecret(r.inputs.create) && typeof r.inputs.create === "string", `${r.name}'s script is shown in previews`);
+        }
+    });
+});
+
 describe("two hosts under mocks", () => {
     it("registers an independent set per host, with its own certificate and no edge between hosts", async () => {
         const d = deploy({
