@@ -2,6 +2,12 @@
  * End to end, on real hosts: systemd, HAProxy 2.6, sshd, the real Data Plane
  * API 3.2.1 and the real Pulumi engine. Each step below is one scenario step;
  * they run in order on the same host and stack.
+ *
+ * NOT YET RUN: it needs the command and tls provider plugins and the
+ * dataplaneapi release archive, which cannot be built on the machines this was
+ * written on (the Go module proxy refuses those modules; see README). It is
+ * kept out of `npm test` and runs with `npm run test:e2e:full` where they can be
+ * built. Expect to adjust it on its first run.
  */
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
