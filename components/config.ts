@@ -223,7 +223,8 @@ export function parseConfig(raw: RawConfig): DeploymentConfig {
         try {
             input[key] = JSON.parse(text);
         } catch {
-            problems.push(`${key}: ${describe(key, text, raw)} is not valid ${Array.isArray(wanted) ? "a JSON list" : typeof wanted === "object" ? "a JSON object" : `a ${typeof wanted}`}`);
+            const kind = Array.isArray(wanted) ? "JSON list" : typeof wanted === "object" ? "JSON object" : typeof wanted;
+            problems.push(`${key}: ${describe(key, text)} is not a valid ${kind}`);
             input[key] = structuredClone(wanted);
         }
     }
@@ -250,7 +251,7 @@ export function parseConfig(raw: RawConfig): DeploymentConfig {
         const key = issue.path[0] as ConfigKey;
         const value = valueAt(input, issue.path);
         const where = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("").slice(1);
-        problems.push(`${where}: ${describe(key, value, raw)} ${messageFor(issue)}`);
+        problems.push(`${where}: ${describe(key, value)} ${messageFor(issue)}`);
     }
     // Cross-field checks still run, on the keys that did parse (the others at
     // their defaults), so one run reports every problem at once.
@@ -388,10 +389,10 @@ function valueAt(input: Record<string, unknown>, path: (string | number)[]): unk
     return v;
 }
 
-function describe(key: ConfigKey, value: unknown, raw: RawConfig): string {
+function describe(key: ConfigKey, value: unknown): string {
     if (SECRET_KEYS.has(key)) return "[secret]";
     if (value === undefined) return "(missing)";
-    return truncate(typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value));
+    return truncate(JSON.stringify(value));
 }
 
 function truncate(s: string): string {
