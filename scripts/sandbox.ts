@@ -7,8 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
-import { buildTools, CACHE, hostDown, hostsConfig, hostUp, Mirror, newStack, REPO, TestHost } from "../tests/e2e/lab";
+import { buildTools, CACHE, hostDown, hostInfo, hostsConfig, hostUp, Mirror, newStack } from "../tests/e2e/lab";
 
 const SANDBOX = path.join(CACHE, "sandbox");
 const HOST = "sandbox";
@@ -18,11 +17,6 @@ function secretFile(name: string, make: () => string): string {
     const file = path.join(SANDBOX, name);
     if (!existsSync(file)) writeFileSync(file, make(), { mode: 0o600 });
     return readFileSync(file, "utf8");
-}
-
-function runningHost(): TestHost | undefined {
-    const r = spawnSync("bash", [path.join(REPO, "scripts", "testhost.sh"), "info", HOST], { encoding: "utf8" });
-    return r.status === 0 ? { ...JSON.parse(r.stdout.trim()), index: INDEX } : undefined;
 }
 
 async function main(action: string): Promise<void> {
@@ -41,7 +35,7 @@ async function main(action: string): Promise<void> {
             "remote commands on a real Debian 12 host).",
         ].join("\n"));
     }
-    const host = runningHost() ?? hostUp(HOST, INDEX);
+    const host = hostInfo(HOST, INDEX) ?? hostUp(HOST, INDEX);
     const mirror = new Mirror(tools.mirrorDir);
     const baseUrl = await mirror.listen(host.outerAddress);
     const stack = await newStack("sandbox", tools, path.join(SANDBOX, "state"), hostsConfig([host], baseUrl, tools, password));

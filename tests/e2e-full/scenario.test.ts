@@ -18,7 +18,7 @@ import * as path from "node:path";
 import * as tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import {
-    api, buildTools, eventually, hostDown, hostExec, hostReboot, hostRun, hostsConfig, hostUp, httpGet, Mirror,
+    api, buildTools, eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostReboot, hostRun, hostsConfig, hostUp, httpGet, Mirror,
     newStack, removeStackFile, TestHost, Timings, Tools,
 } from "../e2e/lab";
 
@@ -40,8 +40,8 @@ let originalCfg: string;
 let ca: string;
 let apiUrl: string;
 
-const adminSocketCmd = (cmd: string) => `echo '${cmd}' | su -s /bin/sh haproxy -c 'socat stdio unix-connect:/run/haproxy/admin.sock'`;
-const masterPid = () => hostRun(lb.name, "systemctl show -p MainPID --value haproxy.service").trim();
+const adminSocket = (cmd: string) => haproxyAdmin(lb.name, cmd);
+const masterPid = () => haproxyMasterPid(lb.name);
 const sshLogins = () => Number(hostRun(lb.name, "journalctl -u ssh.service --no-pager -o cat | grep -c 'Accepted publickey' || true").trim());
 
 async function up(label: string, s: Stack = stack) {
@@ -86,7 +86,7 @@ describe("one host, from a fresh up to destroy", () => {
         assert.equal((await api(`${apiUrl}/info`, ca, { auth: "dpadmin:wrong-password" })).status, 401, "wrong password: 401");
         await assert.rejects(api(`${apiUrl}/info`, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"), "the certificate does not verify against another CA");
 
-        assert.match(hostRun(lb.name, adminSocketCmd("show info")), /^Name: HAProxy$/m, "user haproxy can use the admin socket");
+        assert.match(adminSocket("show info"), /^Name: HAProxy$/m, "user haproxy can use the admin socket");
         hostRun(lb.name, "haproxy -c -q -f /etc/haproxy/haproxy.cfg");
         assert.equal(masterPid(), masterBefore, "HAProxy was reloaded, not restarted");
         const web = await httpGet(`http://${lb.address}/`);
@@ -112,7 +112,7 @@ describe("one host, from a fresh up to destroy", () => {
             const commit = await api(`${base}/transactions/${id}`, ca, { method: "PUT", auth });
             assert.ok([200, 202].includes(commit.status), JSON.stringify(commit.body));
             await eventually("the running HAProxy to show web2 and web1 at weight 150", () => {
-                const state = hostRun(lb.name, adminSocketCmd("show servers state web"));
+                const state = adminSocket("show servers state web");
                 const rows = state.split("\n").map((l) => l.split(" "));
                 const web1 = rows.find((r) => r[3] === "web1");
                 const web2 = rows.find((r) => r[3] === "web2");
@@ -149,7 +149,7 @@ describe("one host, from a fresh up to destroy", () => {
         assert.equal(result.summary.resourceChanges?.update, 2);
         assert.match(hostRun(lb.name, "cat /etc/haproxy-dataplane/dataplaneapi.yaml"), /reload_delay: 3/);
         assert.match(hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg"), /server web2 127\.0\.0\.1:8082/, "the API's server is still configured");
-        assert.match(hostRun(lb.name, adminSocketCmd("show servers state web")), / web2 /, "and still running");
+        assert.match(adminSocket("show servers state web"), / web2 /, "and still running");
     });
 
     it("5. rotating the password: the old one gets 401, the new one works, neither is written anywhere", async () => {
@@ -174,7 +174,7 @@ describe("one host, from a fresh up to destroy", () => {
         await eventually("the API to answer after the reboot", async () =>
             (await api(`${apiUrl}/info`, ca, { auth: `dpadmin:${password2}` })).status === 200, 90);
         assert.equal(hostRun(lb.name, "systemctl is-active haproxy.service dataplaneapi.service").trim(), "active\nactive");
-        assert.match(hostRun(lb.name, adminSocketCmd("show info")), /^Name: HAProxy$/m, "the admin socket is still open to group haproxy");
+        assert.match(adminSocket("show info"), /^Name: HAProxy$/m, "the admin socket is still open to group haproxy");
         assert.match(hostRun(lb.name, "stat -c '%U:%G %a' /tmp/spoe-haproxy"), /^haproxy:haproxy 755$/, "tmpfiles.d brought /tmp/spoe-haproxy back");
         assert.match(hostRun(lb.name, "stat -c '%G %a' /run/haproxy-master.sock"), /^haproxy 660$/, "the master socket is open to group haproxy");
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200);

@@ -11,14 +11,14 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
-import { installMocks, rawConfig, Registration, registrations, resolve } from "../unit/harness";
-import { eventually, hostDown, hostExec, hostReboot, hostRun, hostUp, httpGet, Mirror, TestHost, Timings } from "./lab";
+import { installMocks, rawConfig, Registration, registrations, resolve, unwrapSecret } from "../unit/harness";
+import { eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostReboot, hostRun, hostUp, httpGet, Mirror, TestHost, Timings } from "./lab";
 
 const timings = new Timings();
 const run = randomBytes(3).toString("hex");
@@ -29,8 +29,6 @@ let commands: Map<string, Registration>;
 let originalCfg: string;
 let mirror: Mirror | undefined;
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const unwrap = (v: any): string | undefined => (v && typeof v === "object" && SECRET_SIG in v ? v.value : v);
 
 /** ssh arguments that run `command` on the host as the SSH user, checking its pinned host key. */
 function sshArgs(command: string): string[] {
@@ -45,7 +43,7 @@ function runCommand(name: string, which: "create" | "delete" = "create"): { code
     const cmd = r.inputs[which] as string;
     assert.ok(cmd, `${name} has a ${which} command`);
     const res = spawnSync("ssh", sshArgs(cmd), {
-        input: which === "create" ? unwrap(r.inputs.stdin) ?? "" : "", encoding: "utf8", timeout: 120_000,
+        input: which === "create" ? unwrapSecret<string | undefined>(r.inputs.stdin) ?? "" : "", encoding: "utf8", timeout: 120_000,
     });
     return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
 }
@@ -55,8 +53,8 @@ function mustRun(name: string, which: "create" | "delete" = "create"): string {
     return r.stdout;
 }
 
-const adminSocket = (cmd: string) => hostRun(host.name, `echo '${cmd}' | su -s /bin/sh haproxy -c 'socat stdio unix-connect:/run/haproxy/admin.sock'`);
-const masterPid = () => hostRun(host.name, "systemctl show -p MainPID --value haproxy.service").trim();
+const adminSocket = (cmd: string) => haproxyAdmin(host.name, cmd);
+const masterPid = () => haproxyMasterPid(host.name);
 const workerPids = () => hostRun(host.name, `pgrep -P ${masterPid()} haproxy || true`).trim();
 const statOf = (p: string) => hostRun(host.name, `stat -c '%U:%G %a' ${p}`).trim();
 
@@ -86,7 +84,7 @@ describe("the program's remote commands on a real Debian 12 host", () => {
 
     it("the binary install refuses an archive whose SHA-256 does not match, and installs nothing", async () => {
         const dir = mkdtempSync(path.join(tmpdir(), "mirror-"));
-        spawnSync("mkdir", ["-p", path.join(dir, "v3.2.1")]);
+        mkdirSync(path.join(dir, "v3.2.1"));
         writeFileSync(path.join(dir, "v3.2.1", "dataplaneapi_3.2.1_linux_x86_64.tar.gz"), "not the release archive");
         mirror = new Mirror(dir);
         const baseUrl = await mirror.listen(host.outerAddress);
@@ -151,7 +149,7 @@ describe("the program's remote commands on a real Debian 12 host", () => {
     it("a candidate that haproxy -c rejects never goes live", () => {
         const r = commands.get(`${host.name}-haproxy-cfg`)!;
         const before = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
-        const res = spawnSync("ssh", sshArgs(r.inputs.create), { input: unwrap(r.inputs.stdin)!.replace("check", "check bogus-keyword"), encoding: "utf8" });
+        const res = spawnSync("ssh", sshArgs(r.inputs.create), { input: unwrapSecret<string>(r.inputs.stdin).replace("check", "check bogus-keyword"), encoding: "utf8" });
         assert.notEqual(res.status, 0);
         assert.match(res.stderr, /rejected by haproxy -c; the live file is unchanged/);
         assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), before);

@@ -86,6 +86,22 @@ export function hostRun(name: string, command: string): string {
     return r.stdout;
 }
 
+/** The running host's JSON line (as `up` printed it), or undefined when it is not running. */
+export function hostInfo(name: string, index: number): TestHost | undefined {
+    const r = testhost(["info", name]);
+    return r.code === 0 ? { ...JSON.parse(r.stdout.trim()), index } : undefined;
+}
+
+/** Sends one command to HAProxy's admin socket as user haproxy, the way the API connects. */
+export function haproxyAdmin(name: string, command: string): string {
+    return hostRun(name, `echo '${command}' | su -s /bin/sh haproxy -c 'socat stdio unix-connect:/run/haproxy/admin.sock'`);
+}
+
+/** PID of HAProxy's master process: unchanged across reloads, new after a restart. */
+export function haproxyMasterPid(name: string): string {
+    return hostRun(name, "systemctl show -p MainPID --value haproxy.service").trim();
+}
+
 export function hostReboot(name: string): void {
     const r = testhost(["reboot", name]);
     if (r.code !== 0) throw new Error(`testhost reboot ${name} failed:\n${r.stderr}`);

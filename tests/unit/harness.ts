@@ -73,6 +73,19 @@ function realTlsMaterial(): { cert: string; key: string } {
     return { cert: readFileSync(path.join(dir, "cert.pem"), "utf8"), key: readFileSync(path.join(dir, "key.pem"), "utf8") };
 }
 
+/** Pulumi's serialized secret: an object carrying this signature key. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** True for a value the engine received as a secret. */
+export function isSecret(v: unknown): v is { value: unknown } {
+    return v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270";
+}
+
+/** The plain value inside a secret, or the value itself. */
+export function unwrapSecret<T>(v: T | { value: T }): T {
+    return isSecret(v) ? (v.value as T) : (v as T);
+}
+
 /** Resolves an Output in a test (mocks resolve everything, secrets included). */
 export function resolve<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((r) => o.apply((v) => { r(v); return v; }));

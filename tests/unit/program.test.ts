@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
-import { installMocks, Registration, registrations, rawConfig, resolve, settle, TEST_PASSWORD, TEST_SSH_KEY } from "./harness";
+import { installMocks, isSecret, Registration, registrations, rawConfig, resolve, settle, TEST_PASSWORD, TEST_SSH_KEY, unwrapSecret } from "./harness";
 
 installMocks();
 
@@ -133,9 +133,8 @@ describe("what a configuration change touches", () => {
     /** The inputs that make a remote command run again, by resource name, secrets unwrapped. */
     async function commandInputs(values: Record<string, unknown>): Promise<Map<string, string>> {
         const regs = await deploy(values).since();
-        const unwrap = (v: any) => (isSecret(v) ? v.value : v);
         return new Map(regs.filter((r) => r.type.startsWith("command:remote:")).map((r) => [r.name,
-            JSON.stringify([r.inputs.create, r.inputs.delete, unwrap(r.inputs.stdin), r.inputs.triggers, r.inputs.connection])]));
+            JSON.stringify([r.inputs.create, r.inputs.delete, unwrapSecret(r.inputs.stdin), r.inputs.triggers, r.inputs.connection])]));
     }
     async function changed(a: Record<string, unknown>, b: Record<string, unknown>): Promise<string[]> {
         const [before, after] = [await commandInputs(a), await commandInputs(b)];
@@ -201,9 +200,6 @@ describe("a local archive", () => {
     });
 });
 
-function isSecret(v: any): boolean {
-    return v !== null && typeof v === "object" && v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
-}
 function isSecretStdin(r: Registration): boolean {
     return isSecret(r.inputs.stdin);
 }
