@@ -147,6 +147,20 @@ mod_download() { # module version
   return 1
 }
 
+# mod_download with progress: logs what it fetches and, on failure, why it
+# could not (the reason is also printed on stdout, as mod_download does).
+fetch_module() { # label module version
+  local info
+  log "$1: fetching $2@$3"
+  if info=$(mod_download "$2" "$3"); then
+    printf '%s\n' "$info"
+    return 0
+  fi
+  log "$1: not available: $info"
+  printf '%s\n' "$info"
+  return 1
+}
+
 # Prints the replace directives of a go.mod whose target is a module (not a
 # local directory), one per line as "old[@v]=new@v" for `go mod edit -replace`.
 module_replaces() { # go.mod
@@ -211,8 +225,7 @@ build_pulumi() {
   if stamp_ok "$out" pulumi; then
     log "pulumi v$PULUMI_VERSION: already built"
   else
-    log "pulumi v$PULUMI_VERSION: fetching $PULUMI_PKG_MODULE@v$PULUMI_VERSION"
-    if ! info=$(mod_download "$PULUMI_PKG_MODULE" "v$PULUMI_VERSION"); then
+    if ! info=$(fetch_module "pulumi v$PULUMI_VERSION" "$PULUMI_PKG_MODULE" "v$PULUMI_VERSION"); then
       fail pulumi "$info"
       return 0
     fi
@@ -249,9 +262,7 @@ build_langhost() {
     if stamp_ok "$out" pulumi-language-nodejs; then
       log "pulumi-language-nodejs v$version: already built"
     else
-      log "pulumi-language-nodejs v$version: fetching $module@$modver"
-      if ! info=$(mod_download "$module" "$modver"); then
-        log "pulumi-language-nodejs v$version: not available: $info"
+      if ! info=$(fetch_module "pulumi-language-nodejs v$version" "$module" "$modver"); then
         errors+="$info; "
         continue
       fi
@@ -305,9 +316,7 @@ build_command() {
     if stamp_ok "$out" pulumi-resource-command; then
       log "pulumi-resource-command v$version: already built"
     else
-      log "pulumi-resource-command v$version: fetching $COMMAND_MODULE@$modver"
-      if ! info=$(mod_download "$COMMAND_MODULE" "$modver"); then
-        log "pulumi-resource-command v$version: not available: $info"
+      if ! info=$(fetch_module "pulumi-resource-command v$version" "$COMMAND_MODULE" "$modver"); then
         errors+="$info; "
         continue
       fi
@@ -375,9 +384,7 @@ build_tls() {
     if stamp_ok "$out" pulumi-resource-tls; then
       log "pulumi-resource-tls v$version: already built"
     else
-      log "pulumi-resource-tls v$version: fetching $TLS_MODULE@$modver"
-      if ! info=$(mod_download "$TLS_MODULE" "$modver"); then
-        log "pulumi-resource-tls v$version: not available: $info"
+      if ! info=$(fetch_module "pulumi-resource-tls v$version" "$TLS_MODULE" "$modver"); then
         errors+="$info; "
         continue
       fi
@@ -413,8 +420,7 @@ build_dataplaneapi() {
   if stamp_ok "$out" dataplaneapi && [[ -f "$out/LICENSE" ]]; then
     log "dataplaneapi v$DPAPI_VERSION: already built"
   else
-    log "dataplaneapi v$DPAPI_VERSION: fetching $DPAPI_MODULE@$DPAPI_MODULE_VERSION"
-    if ! info=$(mod_download "$DPAPI_MODULE" "$DPAPI_MODULE_VERSION"); then
+    if ! info=$(fetch_module "dataplaneapi v$DPAPI_VERSION" "$DPAPI_MODULE" "$DPAPI_MODULE_VERSION"); then
       fail dataplaneapi "$info"
       return 0
     fi
