@@ -1,0 +1,72 @@
+/**
+ * A Pulumi workspace for tests: the real engine runs a program of ours with
+ * the provider plugins chosen by select.ts, loaded through `plugins.providers`.
+ *
+ * The program's own Pulumi.yaml is never touched: the workspace is a directory
+ * of the run's own whose Pulumi.yaml is the program's, plus the `plugins`
+ * block, and whose `main` points back at the program. Stack settings files,
+ * the file backend and PULUMI_HOME all live under the run's state directory.
+ */
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { PluginChoice, pluginsSettings } from "./select";
+
+const REPO = path.resolve(__dirname, "..", "..");
+
+export interface WorkspaceStackSpec {
+    /** Directory of the program: its Pulumi.yaml, package.json and entry point. */
+    programDir: string;
+    stackName: string;
+    /** Root of this run's state: the file backend, PULUMI_HOME and the workspace live under it. */
+    stateDir: string;
+    /** Directory holding the engine: pulumi and pulumi-language-nodejs. */
+    engineBinDir: string;
+    plugins: PluginChoice[];
+}
+
+/** Environment for every engine call: a private backend and home, no plugin downloads, Node 22 first on PATH. */
+export function engineEnv(engineBinDir: string, stateDir: string): Record<string, string> {
+    return {
+        PULUMI_BACKEND_URL: `file://${path.join(stateDir, "backend")}`,
+        PULUMI_HOME: path.join(stateDir, "home"),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        // Only the plugins named in Pulumi.yaml are used, never one that happens to be on PATH.
+        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+        PATH: [engineBinDir, path.join(REPO, "node_modules", ".bin"), process.env.PATH ?? ""].join(":"),
+    };
+}
+
+/** Writes the workspace's Pulumi.yaml and returns its directory. */
+export function writeWorkspace(spec: WorkspaceStackSpec): string {
+    const dir = path.join(spec.stateDir, "workspace");
+    mkdirSync(dir, { recursive: true });
+    const project = parse(readFileSync(path.join(spec.programDir, "Pulumi.yaml"), "utf8"));
+    project.main = path.relative(dir, spec.programDir) || ".";
+    project.plugins = pluginsSettings(spec.plugins);
+    writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(project, { lineWidth: 0 }));
+    return dir;
+}
+
+/**
+ * Creates (or selects) a stack of the program in a workspace of its own, on a
+ * local file backend with a passphrase secrets provider. The passphrase comes
+ * from PULUMI_CONFIG_PASSPHRASE, or is made up for this run and put there.
+ */
+export async function openStack(spec: WorkspaceStackSpec): Promise<Stack> {
+    mkdirSync(path.join(spec.stateDir, "backend"), { recursive: true });
+    const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE ?? randomBytes(12).toString("hex");
+    process.env.PULUMI_CONFIG_PASSPHRASE = passphrase;
+    const workDir = writeWorkspace(spec);
+    const env = engineEnv(spec.engineBinDir, spec.stateDir);
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(spec.engineBinDir), skipVersionCheck: false });
+    return LocalWorkspace.createOrSelectStack({ stackName: spec.stackName, workDir }, {
+        envVars: { ...env, PULUMI_CONFIG_PASSPHRASE: passphrase },
+        pulumiCommand,
+        pulumiHome: env.PULUMI_HOME,
+        secretsProvider: "passphrase",
+    });
+}
