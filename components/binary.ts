@@ -27,8 +27,12 @@ export class DataplaneBinary extends pulumi.ComponentResource {
     public readonly version: pulumi.Output<string>;
     /** The architecture that was installed. */
     public readonly arch: pulumi.Output<string>;
-    /** Changes exactly when a different binary is installed. */
-    public readonly restartToken: string;
+    /**
+     * SHA-256 of the installed binary: the service restarts when it changes, and
+     * only then (a checksum added for another architecture re-runs the install
+     * step, but installs the same bytes).
+     */
+    public readonly sha256: pulumi.Output<string>;
     /** The install step, for ordering. */
     public readonly install: command.remote.Command;
 
@@ -59,9 +63,11 @@ export class DataplaneBinary extends pulumi.ComponentResource {
             delete: removeBinaryScript(),
         }, { parent: this, dependsOn });
 
-        this.version = this.install.stdout.apply((out) => /^version=(.+)$/m.exec(out)?.[1] ?? args.version);
-        this.arch = this.install.stdout.apply((out) => /^arch=(.+)$/m.exec(out)?.[1] ?? "unknown");
-        this.restartToken = `${args.version} ${JSON.stringify(args.sha256)}`;
-        this.registerOutputs({ version: this.version, arch: this.arch });
+        // What the installed binary itself reported, not the configured version echoed back.
+        const field = (key: string) => this.install.stdout.apply((out) => new RegExp(`^${key}=(.+)$`, "m").exec(out)?.[1] ?? "unknown");
+        this.version = field("version");
+        this.arch = field("arch");
+        this.sha256 = field("binary_sha256");
+        this.registerOutputs({ version: this.version, arch: this.arch, sha256: this.sha256 });
     }
 }

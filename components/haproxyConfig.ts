@@ -62,11 +62,16 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
             ownedSections: managedSectionIds(args.sections.userlist),
             placeholder: USERS_PLACEHOLDER,
         };
+        // A new user line must re-run the edit. A digest of it goes into the
+        // script text, which updates in place; a trigger would replace the
+        // step, and the replaced step's delete (the revert) would then run
+        // after the new edit and undo it. The digest of a crypt hash reveals
+        // nothing, so it stays readable in previews.
+        const usersDigest = pulumi.unsecret(userLine.apply((l) => sha256Hex(l).slice(0, 16)));
         this.edit = remoteScript(`${name}-cfg`, args.host, {
-            create: haproxyEditScript(spec),
+            create: usersDigest.apply((digest) => haproxyEditScript({ ...spec, usersDigest: digest })),
             delete: haproxyRevertScript(spec),
             stdin: renderManagedSections(args.sections),
-            triggers: [userLine.apply(sha256Hex)],
         }, { parent: this, dependsOn: [editor, reloadHelper, credentials] });
 
         this.registerOutputs({});

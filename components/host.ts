@@ -118,6 +118,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
             host: access,
             masterSocket: c.haproxy.masterSocket,
             adminSocket: c.haproxy.adminSocket,
+            configFile: c.haproxy.configFile,
             dependsOn: [haproxy.edit],
         }, child);
 
@@ -127,7 +128,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
             host: access,
             unitText: renderUnit({ writableDirectories: c.directories }),
             restartOn: {
-                binary: `dataplaneapi ${c.dataplaneapi.version} (${sha256Hex(binary.restartToken).slice(0, 16)})`,
+                binary: pulumi.interpolate`dataplaneapi ${binary.version} (${binary.sha256.apply((s) => s.slice(0, 16))})`,
                 config: sha256Hex(configYaml).slice(0, 16),
                 ...(apiTls ? { certificate: apiTls.certPem.apply((p) => sha256Hex(p).slice(0, 16)) } : {}),
             },

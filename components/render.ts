@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import { API_BACKEND, MANAGED_BY, PATHS } from "./paths";
+import { masterSocketArgument } from "./shell";
 
 /**
  * Pure renderers for every file the program puts on a host. Same input, same
@@ -154,8 +155,8 @@ export function renderTmpfiles(directories: readonly string[]): string {
 
 /**
  * Drop-in for the stock haproxy.service: opens the master CLI to the haproxy
- * group, for every start from now on (the live socket is fixed separately,
- * since changing it needs no restart).
+ * group. HAProxy applies it when it starts, and its master re-applies it at
+ * every reload (see shell.ts socketPermissionsScript).
  */
 export function renderHaproxyDropIn(masterSocket: string): string {
     return [
@@ -163,7 +164,7 @@ export function renderHaproxyDropIn(masterSocket: string): string {
         "# Lets the Data Plane API (user haproxy) reload HAProxy through the master CLI;",
         "# `systemctl reload haproxy` is refused to that user.",
         "[Service]",
-        `Environment="EXTRAOPTS=-S ${masterSocket},mode,660,group,haproxy"`,
+        `Environment="EXTRAOPTS=${masterSocketArgument(masterSocket)}"`,
     ].join("\n") + "\n";
 }
 

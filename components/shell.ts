@@ -139,11 +139,26 @@ tar -xzf "$work/archive.tar.gz" -C "$work"
 [ -f "$work/dataplaneapi" ] || { echo "$name has no dataplaneapi at its root" >&2; exit 1; }
 staged=${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
 install -m 0755 -o root -g root "$work/dataplaneapi" "$staged"
-reported=$("$staged" --version 2>&1 | head -n 1) || { rm -f "$staged"; echo "the new binary does not run: $reported" >&2; exit 1; }
+# --version writes log lines to stderr first, then a banner of several lines
+# to stdout: read whole files, never a pipe that a reader may close early.
+if ! "$staged" --version > "$work/version.out" 2> "$work/version.err"; then
+    rm -f "$staged"
+    echo "the new binary does not run:" >&2
+    cat "$work/version.err" "$work/version.out" >&2
+    exit 1
+fi
+banner=$(grep -m 1 'Data Plane API v' "$work/version.out" || true)
+reported=$(sed -n 's/.*Data Plane API v\\([0-9][0-9A-Za-z.+-]*\\).*/\\1/p' <<< "$banner")
+if [ "$reported" != "$version" ]; then
+    rm -f "$staged"
+    echo "$name holds a binary that reports version \${reported:-unknown} (\${banner:-no banner}), not $version; nothing was installed" >&2
+    exit 1
+fi
 mv -f "$staged" ${shq(PATHS.binary)}
-echo "installed ${PATHS.binary}: $reported"
+echo "installed ${PATHS.binary}: $banner"
 echo "arch=$arch"
-echo "version=$version"
+echo "version=$reported"
+echo "binary_sha256=$(sha256sum ${shq(PATHS.binary)} | cut -d' ' -f1)"
 `);
 }
 
@@ -207,6 +222,8 @@ export interface HaproxyEditSpec {
     /** Section ids owned by the program, "|"-separated for the awk editor. */
     ownedSections: readonly string[];
     placeholder: string;
+    /** Digest of the hashed user lines, so that a new password changes this script (and re-runs it). */
+    usersDigest?: string;
 }
 
 /** Swap a validated candidate in and reload; on any failure put the previous file back. */
@@ -251,7 +268,7 @@ fi
  */
 export function haproxyEditScript(e: HaproxyEditSpec): string {
     return script(`
-cfg=${shq(e.configFile)}
+${e.usersDigest ? `# API users: ${e.usersDigest} (a digest of the hashed user lines)\n` : ""}cfg=${shq(e.configFile)}
 state=${shq(PATHS.stateDir)}
 [ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
 install -d -m 0700 "$state"
@@ -269,7 +286,9 @@ awk -v mode=apply -v socket=${shq(e.adminSocket)} -v remove="$previous_owned" \\
 ${swapAndReload()}
 printf '%s\\n' ${shq(e.ownedSections.join("|"))} > "$state/owned-sections"
 # The API re-reads its users from the userlist on SIGUSR2.
-if systemctl is-active --quiet ${shq(PATHS.unitName)}; then systemctl kill -s USR2 ${shq(PATHS.unitName)}; fi
+# Only the main process: a reload helper or haproxy -c the API is running
+# at that moment must not get the signal.
+if systemctl is-active --quiet ${shq(PATHS.unitName)}; then systemctl kill --kill-who=main -s USR2 ${shq(PATHS.unitName)}; fi
 `);
 }
 
@@ -295,45 +314,65 @@ rm -f "$state/haproxy.cfg.before" "$state/owned-sections"
 export interface SocketSpec {
     masterSocket: string;
     adminSocket: string;
+    /** HAProxy's config file, validated before a restart. */
+    configFile: string;
+}
+
+/** The -S argument the haproxy.service drop-in adds (see render.ts renderHaproxyDropIn). */
+export function masterSocketArgument(masterSocket: string): string {
+    return `-S ${masterSocket},mode,660,group,haproxy`;
 }
 
 /**
- * Fixes the live sockets now, without restarting HAProxy: the drop-in only
- * takes effect at HAProxy's next start. The previous owner and mode are kept
- * for destroy.
+ * Makes the running HAProxy match the drop-in. HAProxy's master re-creates its
+ * master socket with the options it was started with at every reload (master
+ * CLI reload and SIGUSR2 alike), so a chgrp/chmod of the live socket lasts
+ * only until the first reload. The options must be on the running master's
+ * command line: if they are not, HAProxy is restarted once, here. Later runs
+ * find them and do not restart. The admin socket's directory is opened to
+ * group haproxy; its previous group and mode are kept for destroy.
  */
 export function socketPermissionsScript(s: SocketSpec): string {
     const adminDir = dirname(s.adminSocket);
     return script(`
+# Restarts HAProxy once if its master was started without: ${masterSocketArgument(s.masterSocket)}
 state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"
-master=${shq(s.masterSocket)}
+want=${shq(masterSocketArgument(s.masterSocket))}
 admin_dir=${shq(adminDir)}
-if [ -S "$master" ]; then
-    [ -e "$state/master-socket.stat" ] || stat -c '%g %a' "$master" > "$state/master-socket.stat"
-    chgrp haproxy "$master"
-    chmod 660 "$master"
-    echo "master socket $master: $(stat -c '%U:%G %a' "$master")"
-else
-    echo "master socket $master does not exist yet; the drop-in opens it at HAProxy's next start"
-fi
 if [ -d "$admin_dir" ]; then
+    [ -e "$state/admin-dir.stat" ] || stat -c '%g %a' "$admin_dir" > "$state/admin-dir.stat"
     chgrp haproxy "$admin_dir"
     chmod g+rx "$admin_dir"
     echo "admin socket directory $admin_dir: $(stat -c '%U:%G %a' "$admin_dir")"
 fi
+if ! systemctl is-active --quiet haproxy.service; then
+    echo "HAProxy is not running; it opens its master socket to group haproxy when it starts"
+    exit 0
+fi
+pid=$(systemctl show -p MainPID --value haproxy.service)
+running=$(tr '\\0' ' ' < "/proc/$pid/cmdline")
+if [[ " $running " == *" $want "* ]]; then
+    echo "HAProxy's master (pid $pid) was started with $want: not restarted"
+else
+    haproxy -c -q -f ${shq(s.configFile)}
+    systemctl restart haproxy.service
+    echo "restarted HAProxy once, so that its master keeps the master socket open to group haproxy across reloads (it was started as: $running)"
+fi
+echo "master socket ${s.masterSocket}: $(stat -c '%U:%G %a' ${shq(s.masterSocket)} 2>/dev/null || echo missing)"
 `);
 }
 
+/** Gives the admin socket's directory its group and mode back. The master socket keeps its options until HAProxy's next start. */
 export function restoreSocketPermissionsScript(s: SocketSpec): string {
     return script(`
 state=${shq(PATHS.stateDir)}
-master=${shq(s.masterSocket)}
-if [ -f "$state/master-socket.stat" ]; then
-    read -r gid mode < "$state/master-socket.stat"
-    if [ -S "$master" ]; then chgrp "$gid" "$master"; chmod "$mode" "$master"; fi
-    rm -f "$state/master-socket.stat"
-    echo "restored $master to group $gid, mode $mode"
+admin_dir=${shq(dirname(s.adminSocket))}
+if [ -f "$state/admin-dir.stat" ]; then
+    read -r gid mode < "$state/admin-dir.stat"
+    if [ -d "$admin_dir" ]; then chgrp "$gid" "$admin_dir"; chmod "$mode" "$admin_dir"; fi
+    rm -f "$state/admin-dir.stat"
+    echo "restored $admin_dir to group $gid, mode $mode"
 fi
 `);
 }

@@ -12,6 +12,8 @@ export interface SocketPermissionsArgs {
     readonly masterSocket: string;
     /** HAProxy's admin socket; default /run/haproxy/admin.sock. */
     readonly adminSocket: string;
+    /** HAProxy's config file, validated before the one-time restart. */
+    readonly configFile: string;
     /** Steps that must come first (the haproxy.cfg edit that sets the admin socket's group). */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -19,12 +21,13 @@ export interface SocketPermissionsArgs {
 /**
  * Keeps the sockets the API uses open to group haproxy, now and after reloads
  * and reboots: the admin socket's mode and group come from its haproxy.cfg
- * line; the master socket's from a haproxy.service drop-in for every later
- * start, and from a chgrp/chmod of the live socket today, since applying the
- * drop-in would need a restart.
+ * line; the master socket's from a haproxy.service drop-in. HAProxy applies
+ * the drop-in's options only when it starts, and re-applies them at every
+ * reload, so a running HAProxy started without them is restarted once (the
+ * step says so in its script, and so in the preview; see shell.ts).
  */
 export class SocketPermissions extends pulumi.ComponentResource {
-    /** The live fix, for ordering. */
+    /** The step that makes the running HAProxy match the drop-in, for ordering. */
     public readonly live: command.remote.Command;
 
     constructor(name: string, args: SocketPermissionsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -34,7 +37,7 @@ export class SocketPermissions extends pulumi.ComponentResource {
             after: "systemctl daemon-reload",
             afterDelete: "systemctl daemon-reload",
         }, renderHaproxyDropIn(args.masterSocket), { parent: this, dependsOn: args.dependsOn });
-        const spec = { masterSocket: args.masterSocket, adminSocket: args.adminSocket };
+        const spec = { masterSocket: args.masterSocket, adminSocket: args.adminSocket, configFile: args.configFile };
         this.live = remoteScript(`${name}-live`, args.host, {
             create: socketPermissionsScript(spec),
             delete: restoreSocketPermissionsScript(spec),

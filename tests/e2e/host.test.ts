@@ -1,12 +1,12 @@
 /**
  * The program's remote commands, run on a real host.
  *
- * The Pulumi command provider cannot be built on these machines (see README,
- * "What cannot run here"), so `pulumi up` cannot reach a host. This suite
- * takes the exact command strings and stdin the program registers (under
- * Pulumi's mocks) and runs them the way the provider would: over real SSH as
- * a non-root user, through `sudo -n`, on a Debian 12 host with systemd and
- * HAProxy 2.6. It is not the end-to-end scenario and does not claim to be.
+ * This suite takes the exact command strings and stdin the program registers
+ * (under Pulumi's mocks) and runs them one by one, the way the command
+ * provider does: over real SSH as a non-root user, through `sudo -n`, on a
+ * Debian 12 host with systemd and HAProxy 2.6. It reaches states the engine
+ * does not stop at (between two steps) and failure paths; the deployment
+ * through the engine is tests/e2e-full/scenario.test.ts.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -155,10 +155,28 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), before);
     });
 
-    it("opens the master socket to group haproxy, and the API's reload command works from inside the hardened unit", () => {
+    it("restarts HAProxy once, so that its master socket stays open to group haproxy across every kind of reload", () => {
         mustRun("sockets-haproxy-dropin");
-        mustRun("sockets-live");
+        const stock = masterPid();
+        assert.match(mustRun("sockets-live"), /restarted HAProxy once/);
+        const master = masterPid();
+        assert.notEqual(master, stock, "a master started without the options was restarted");
         assert.equal(statOf("/run/haproxy-master.sock"), "root:haproxy 660");
+        assert.match(mustRun("sockets-live"), /was started with -S \/run\/haproxy-master\.sock,mode,660,group,haproxy: not restarted/);
+        assert.equal(masterPid(), master, "a second run does not restart");
+        for (let i = 1; i <= 3; i++) {
+            // As the API does on HAProxy 2.6: reload_cmd, as user haproxy; then one of the program's own reloads.
+            const api = hostExec(host.name, "sleep 1; su -s /bin/sh haproxy -c /usr/local/lib/haproxy-dataplane/reload-haproxy");
+            assert.equal(api.code, 0, `API-driven reload ${i} as user haproxy:\n${api.stdout}\n${api.stderr}`);
+            hostRun(host.name, "sleep 1; systemctl reload haproxy.service");
+        }
+        hostRun(host.name, "sleep 1");
+        assert.equal(statOf("/run/haproxy-master.sock"), "root:haproxy 660", "the master re-created the socket with its start options");
+        assert.match(hostRun(host.name, "echo 'show proc' | socat stdio unix-connect:/run/haproxy-master.sock"), /^# workers/m);
+        assert.equal(masterPid(), master, "six reloads, no restart");
+    });
+
+    it("the API's reload command works from inside the hardened unit", () => {
         mustRun("service-unit");
         assert.equal(hostRun(host.name, "systemctl is-enabled dataplaneapi.service || true").trim(), "disabled");
         mustRun("service-enable");

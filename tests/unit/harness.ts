@@ -18,6 +18,20 @@ export interface Registration {
 }
 
 export const registrations: Registration[] = [];
+
+/**
+ * What a command prints under mocks. The install step reports a version other
+ * than the configured one (so a test can tell the binary's word from the
+ * configuration echoed back), and the SHA-256 of the archive it verified for
+ * x86_64 as the binary's: the bytes of the binary follow from the archive.
+ */
+export const MOCK_REPORTED_VERSION = "9.9.9";
+function mockStdout(name: string, script: string): string {
+    if (!name.endsWith("-binary-install")) return "";
+    // The script is quoted for `bash -c`, so quotes around the value are escaped.
+    const sha = /x86_64\) sha=\W*([0-9a-f]{64})/.exec(script)?.[1] ?? "none";
+    return `arch=x86_64\nversion=${MOCK_REPORTED_VERSION}\nbinary_sha256=${sha}\n`;
+}
 let installed = false;
 
 /**
@@ -31,7 +45,7 @@ export function installMocks(opts: { realTls?: boolean } = {}): void {
     pulumi.runtime.setMocks({
         newResource: (args) => {
             const state: Record<string, any> = { ...args.inputs };
-            if (args.type === "command:remote:Command") state.stdout = "arch=x86_64\nversion=3.2.1\n";
+            if (args.type === "command:remote:Command") state.stdout = mockStdout(args.name, String(args.inputs.create ?? ""));
             if (args.type.startsWith("tls:")) {
                 state.privateKeyPem = real?.key ?? `-----BEGIN PRIVATE KEY-----\nmock-${args.name}\n-----END PRIVATE KEY-----\n`;
                 state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
-import { installMocks, isSecret, Registration, registrations, rawConfig, resolve, settle, TEST_PASSWORD, TEST_SSH_KEY, unwrapSecret } from "./harness";
+import { installMocks, isSecret, MOCK_REPORTED_VERSION, Registration, registrations, rawConfig, resolve, settle, TEST_PASSWORD, TEST_SSH_KEY, unwrapSecret } from "./harness";
 
 installMocks();
 
@@ -94,9 +94,10 @@ describe("one host under mocks", () => {
 
     it("re-runs the haproxy.cfg edit when the password hash changes, and restarts on binary, config, unit and certificate", () => {
         const cfg = byName(regs, "lb1-haproxy-cfg");
-        assert.equal(cfg.inputs.triggers.length, 1);
+        assert.equal(cfg.inputs.triggers, undefined, "no trigger: a replace would run the revert after the new edit");
+        assert.match(cfg.inputs.create, /# API users: [0-9a-f]{16} /, "a digest of the hashed users is in the script instead");
         const start = byName(regs, "lb1-service-start");
-        for (const reason of ["# binary: dataplaneapi 3.2.1", "# config: ", "# unit: ", "# certificate: "]) {
+        for (const reason of [`# binary: dataplaneapi ${MOCK_REPORTED_VERSION} (`, "# config: ", "# unit: ", "# certificate: "]) {
             assert.ok(start.inputs.create.includes(reason), `the start script names ${reason}`);
         }
         for (const r of regs.filter((x) => x.type === "command:remote:Command")) {
@@ -124,7 +125,7 @@ describe("one host under mocks", () => {
 
     it("exports the API URL, the version and the CA", async () => {
         assert.equal(await resolve(outputs.lb1.apiUrl), "https://198.18.1.2:5555/v3");
-        assert.equal(await resolve(outputs.lb1.version), "3.2.1");
+        assert.equal(await resolve(outputs.lb1.version), MOCK_REPORTED_VERSION, "the version the install step reported, not the configured 3.2.1");
         assert.match((await resolve(outputs.lb1.caCertificate)) ?? "", /BEGIN CERTIFICATE/);
     });
 });
@@ -144,7 +145,11 @@ describe("what a configuration change touches", () => {
     const sha = { x86_64: "c".repeat(64), arm64: "d".repeat(64) };
 
     it("a new version changes the binary step and the service restart, and nothing else", async () => {
-        assert.deepEqual(await changed({}, { dataplaneapiVersion: "3.2.2", dataplaneapiSha256: sha }), ["lb1-binary-install", "lb1-service-start"]);
+        assert.deepEqual(await changed({ dataplaneapiSha256: sha }, { dataplaneapiVersion: "3.2.2", dataplaneapiSha256: { ...sha, x86_64: "e".repeat(64) } }),
+            ["lb1-binary-install", "lb1-service-start"]);
+    });
+    it("a new checksum for another architecture re-runs the install, but does not restart the service", async () => {
+        assert.deepEqual(await changed({ dataplaneapiSha256: sha }, { dataplaneapiSha256: { ...sha, arm64: "f".repeat(64) } }), ["lb1-binary-install"]);
     });
     it("a new reload delay changes the config file and the service restart", async () => {
         assert.deepEqual(await changed({}, { haproxyReloadDelay: 3 }), ["lb1-config-yaml", "lb1-service-start"]);

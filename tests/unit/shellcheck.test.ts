@@ -7,7 +7,7 @@ import { shellcheck } from "./harness";
 
 const file = { path: PATHS.tlsKey, owner: "haproxy", group: "haproxy", mode: "0600", removeEmptyDir: true, after: "systemctl daemon-reload", afterDelete: "systemctl daemon-reload" };
 const edit = { configFile: "/etc/haproxy/haproxy.cfg", adminSocket: "/run/haproxy/admin.sock", ownedSections: ["userlist controller", "backend haproxy-dataplane-api"], placeholder: USERS_PLACEHOLDER };
-const sockets = { masterSocket: "/run/haproxy-master.sock", adminSocket: "/run/haproxy/admin.sock" };
+const sockets = { masterSocket: "/run/haproxy-master.sock", adminSocket: "/run/haproxy/admin.sock", configFile: "/etc/haproxy/haproxy.cfg" };
 const dirs = { directories: ["/etc/haproxy-dataplane", "/tmp/spoe-haproxy"], tmpfiles: "d /tmp/spoe-haproxy 0755 haproxy haproxy -\n" };
 const start = {
     restartKey: "0123abcd", restartReasons: { binary: "dataplaneapi 3.2.1 (abc)", config: "def" },
