@@ -1,12 +1,9 @@
 /**
  * The real Pulumi engine (CLI v3.259.0 built from Go modules, with its Node.js
  * language host) running this program through the Automation API, on a local
- * file backend with a passphrase secrets provider.
- *
- * Only what needs no provider plugin can run here: the command and tls
- * providers cannot be built from what the Go module proxy serves (README,
- * "What cannot run here"). Configuration is validated before any resource is
- * registered, so that path is exercised end to end.
+ * file backend with a passphrase secrets provider: invalid configuration is
+ * refused before any resource is registered. The full deployment through the
+ * engine is tests/e2e-full/scenario.test.ts.
  */
 import { Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
@@ -15,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { buildTools, newStack, removeStackFile, Timings, Tools } from "./lab";
+import { buildTools, describeTools, newStack, Timings, Tools } from "./lab";
 
 const timings = new Timings();
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-engine-"));
@@ -36,6 +33,7 @@ async function failure(fn: () => Promise<unknown>): Promise<string> {
 describe("the real engine runs the program", () => {
     before(async () => {
         tools = await timings.time("build or find the engine", async () => buildTools());
+        console.log(describeTools(tools));
         stack = await newStack(stackName, tools, stateDir, {
             hosts: { value: [{ name: "LB_1", address: "198.18.40.2", port: 70000 }] },
             apiPassword: { value: password, secret: true },
@@ -45,7 +43,6 @@ describe("the real engine runs the program", () => {
         });
     });
     after(() => {
-        removeStackFile(stackName);
         rmSync(stateDir, { recursive: true, force: true });
         console.log(`durations:\n${timings.report()}`);
     });

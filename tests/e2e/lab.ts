@@ -4,48 +4,80 @@
  * real Pulumi engine (scripts/build-tools.sh) driven by the Automation API.
  * Used by the e2e tests and by the sandbox.
  */
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { Stack } from "@pulumi/pulumi/automation";
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { choosePlugins, describeRun, PluginChoice } from "../plugins/select";
+import { openStack } from "../plugins/workspace";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 export const CACHE = process.env.LB_CACHE_DIR ?? "/var/cache/haproxy-dpapi-lab";
 export const PROJECT = "haproxy-dataplane";
 
 export interface Tools {
-    /** Directory with pulumi, pulumi-language-nodejs and whatever provider plugins could be built. */
+    /** Directory with pulumi, pulumi-language-nodejs and whatever real provider plugins could be built. */
     binDir: string;
-    /** Directory laid out like the release site: v<version>/<archive>. */
-    mirrorDir: string;
-    /** SHA-256 of the x86_64 release archive built from the Go module; empty when it could not be built. */
-    archiveSha256: string;
-    /** Tools that could not be built from what the Go module proxy serves. */
+    /** The provider plugins this run uses, real or stand-in (tests/plugins/select.ts). */
+    plugins: PluginChoice[];
+    /** The Data Plane API release archive this run serves. */
+    dpapi: {
+        source: "real" | "stand-in";
+        /** Directory laid out like the release site: v<version>/<archive>. */
+        mirrorDir: string;
+        /** SHA-256 of the x86_64 release archive. */
+        sha256: string;
+    };
+    /** Real tools that could not be built from what the Go module proxy serves. */
     failed: string[];
 }
 
-/** Builds (or finds in the cache) the engine, plugins and release archive. */
-export function buildTools(): Tools {
-    const r = spawnSync("bash", [path.join(REPO, "scripts", "build-tools.sh")], {
-        encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20,
-    });
-    const out = r.stdout ?? "";
-    if (!/^PULUMI_VERSION=./m.test(out)) process.stderr.write(r.stderr ?? "");
-    const kv: Record<string, string> = Object.fromEntries(out.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => {
+function keyValues(out: string): Record<string, string> {
+    return Object.fromEntries(out.split("\n").filter((l) => /^[A-Z_0-9]+=/.test(l)).map((l) => {
         const i = l.indexOf("=");
         return [l.slice(0, i), l.slice(i + 1)];
     }));
-    if (!kv.PULUMI_VERSION) throw new Error(`scripts/build-tools.sh could not build the Pulumi CLI:\n${out}`);
+}
+
+function runBuild(script: string): Record<string, string> {
+    const r = spawnSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+    const kv = keyValues(r.stdout ?? "");
+    if (r.status !== 0 && Object.keys(kv).length === 0) process.stderr.write(r.stderr ?? "");
+    return kv;
+}
+
+/**
+ * Builds (or finds in the cache) the engine, the real plugins and release
+ * archive where the Go module proxy serves them, and the Data Plane API
+ * stand-in where it does not (LB_DPAPI=stand-in forces the stand-in).
+ */
+export function buildTools(): Tools {
+    const kv = runBuild(path.join(REPO, "scripts", "build-tools.sh"));
+    if (!kv.PULUMI_VERSION) throw new Error("scripts/build-tools.sh could not build the Pulumi CLI; see its log in the cache");
+    let dpapi: Tools["dpapi"] = { source: "real", mirrorDir: kv.DPAPI_MIRROR_DIR, sha256: kv.DPAPI_ARCHIVE_SHA256 ?? "" };
+    if (!dpapi.sha256 || process.env.LB_DPAPI === "stand-in") {
+        const sv = runBuild(path.join(REPO, "tests", "standins", "dataplaneapi", "build.sh"));
+        if (!sv.DPAPI_ARCHIVE_SHA256) throw new Error("tests/standins/dataplaneapi/build.sh could not build the Data Plane API stand-in");
+        dpapi = { source: "stand-in", mirrorDir: sv.DPAPI_MIRROR_DIR, sha256: sv.DPAPI_ARCHIVE_SHA256 };
+    }
     return {
         binDir: kv.PULUMI_BIN_DIR,
-        mirrorDir: kv.DPAPI_MIRROR_DIR,
-        archiveSha256: kv.DPAPI_ARCHIVE_SHA256 ?? "",
+        plugins: choosePlugins(kv.PULUMI_BIN_DIR),
+        dpapi,
         failed: (kv.BUILD_TOOLS_FAILED ?? "").split(" ").filter(Boolean),
     };
+}
+
+/** What is real and what is a stand-in in this run, for its output. */
+export function describeTools(tools: Tools): string {
+    return describeRun(tools.plugins, [{
+        name: "dataplaneapi 3.2.1",
+        source: tools.dpapi.source,
+        where: tools.dpapi.source === "stand-in" ? "tests/standins/dataplaneapi" : undefined,
+    }]);
 }
 
 export interface TestHost {
@@ -156,36 +188,15 @@ export async function setConfig(stack: Stack, config: Record<string, ConfigValue
     await stack.workspace.setAllConfigJson(stack.name, JSON.stringify(json));
 }
 
-/** A stack of this project on a local file backend with a passphrase secrets provider. */
+/**
+ * A stack of this project on a local file backend with a passphrase secrets
+ * provider, in a workspace of its own under stateDir (tests/plugins/workspace.ts):
+ * nothing is written into the repository or the user's Pulumi home.
+ */
 export async function newStack(stackName: string, tools: Tools, stateDir: string, config: Record<string, ConfigValue>): Promise<Stack> {
-    mkdirSync(stateDir, { recursive: true });
-    const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE ?? randomBytes(12).toString("hex");
-    process.env.PULUMI_CONFIG_PASSPHRASE = passphrase;
-    const envVars = engineEnv(tools, stateDir);
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(tools.binDir), skipVersionCheck: false });
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: REPO }, {
-        envVars: { ...envVars, PULUMI_CONFIG_PASSPHRASE: passphrase },
-        pulumiCommand,
-        pulumiHome: path.join(stateDir, "home"),
-        secretsProvider: "passphrase",
-    });
+    const stack = await openStack({ programDir: REPO, stackName, stateDir, engineBinDir: tools.binDir, plugins: tools.plugins });
     await setConfig(stack, config);
     return stack;
-}
-
-export function engineEnv(tools: Tools, stateDir: string): Record<string, string> {
-    return {
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        // The engine finds plugins and the language host on PATH; node 22 comes from node_modules/.bin.
-        PATH: [tools.binDir, path.join(REPO, "node_modules", ".bin"), process.env.PATH ?? ""].join(":"),
-    };
-}
-
-/** Removes the stack settings file the Automation API wrote into the repository. */
-export function removeStackFile(stackName: string): void {
-    rmSync(path.join(REPO, `Pulumi.${stackName}.yaml`), { force: true });
 }
 
 /** Config for a stack whose hosts are test hosts. */
@@ -198,7 +209,7 @@ export function hostsConfig(hosts: TestHost[], baseUrl: string, tools: Tools, pa
         apiUsername: { value: "dpadmin", secret: true },
         apiPassword: { value: password, secret: true },
         dataplaneapiBaseUrl: { value: baseUrl },
-        dataplaneapiSha256: { value: { x86_64: tools.archiveSha256 } },
+        dataplaneapiSha256: { value: { x86_64: tools.dpapi.sha256 } },
     };
 }
 
@@ -208,16 +219,17 @@ export interface ApiResponse {
     headers: http.IncomingHttpHeaders;
 }
 
-/** One HTTPS request to a host's API, verified against the stack's CA. */
-export function api(url: string, ca: string, opts: { method?: string; auth?: string; body?: unknown } = {}): Promise<ApiResponse> {
+/** One HTTPS request to a host's API, verified against the stack's CA. `body` goes as JSON, `text` as text/plain. */
+export function api(url: string, ca: string, opts: { method?: string; auth?: string; body?: unknown; text?: string } = {}): Promise<ApiResponse> {
     return new Promise((resolve, reject) => {
         const u = new URL(url);
-        const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+        const data = opts.text ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+        const type = opts.text !== undefined ? "text/plain" : "application/json";
         const req = https.request({
             host: u.hostname, port: u.port, path: u.pathname + u.search, method: opts.method ?? "GET", ca,
             headers: {
                 ...(opts.auth ? { authorization: `Basic ${Buffer.from(opts.auth).toString("base64")}` } : {}),
-                ...(data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {}),
+                ...(data !== undefined ? { "content-type": type, "content-length": Buffer.byteLength(data) } : {}),
             },
             timeout: 15_000,
         }, (res) => {
@@ -226,7 +238,9 @@ export function api(url: string, ca: string, opts: { method?: string; auth?: str
             res.on("data", (c) => (text += c));
             res.on("end", () => {
                 let body: any = text;
-                try { body = JSON.parse(text); } catch { /* not JSON */ }
+                if (/json/.test(res.headers["content-type"] ?? "")) {
+                    try { body = JSON.parse(text); } catch { /* not JSON after all */ }
+                }
                 resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
             });
         });
