@@ -100,7 +100,9 @@ const schema = z.object({
     dataplaneapiSha256: z.record(z.enum(ARCHES), sha256),
     dataplaneapiLocalArchive: z.string(),
     apiBindAddress: z.string().regex(ipv4, "must be an IPv4 address (0.0.0.0 for all)"),
-    apiPort: port,
+    // The API runs as user haproxy, without CAP_NET_BIND_SERVICE.
+    apiPort: z.number().int().max(65535, "must be at most 65535")
+        .refine((p) => p >= 1024, "is below 1024: the API runs as user haproxy, which cannot bind it; use 1024-65535 (default 5555)"),
     apiAdvertisedAddress: z.union([z.literal(""), address]),
     apiTls: z.boolean(),
     apiTlsCertificate: z.string(),

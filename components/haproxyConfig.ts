@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { PATHS } from "./paths";
 import { HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "./remote";
-import { managedSectionIds, ManagedSectionsModel, renderManagedSections, renderReloadHelper, renderUserLine, sha256Hex, USERS_PLACEHOLDER } from "./render";
+import { API_DIRECTORIES, managedSectionIds, ManagedSectionsModel, renderManagedSections, renderReloadHelper, renderUserLine, sha256Hex, USERS_PLACEHOLDER } from "./render";
 import { haproxyEditScript, haproxyRevertScript } from "./shell";
 
 /** The awk program that edits haproxy.cfg on the host; the unit tests run this same file. */
@@ -60,6 +60,7 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
             configFile: args.configFile,
             adminSocket: args.adminSocket,
             ownedSections: managedSectionIds(args.sections.userlist),
+            backupsDir: API_DIRECTORIES.backups,
             placeholder: USERS_PLACEHOLDER,
         };
         // A new user line must re-run the edit. A digest of it goes into the

@@ -86,6 +86,9 @@ export function dataplaneApiConfigDocument(m: DataplaneApiConfigModel): Record<s
                 // (2.7+), so it runs these, as user haproxy: see reloadHelper.
                 reload_cmd: PATHS.reloadHelper,
                 restart_cmd: PATHS.reloadHelper,
+                // Feeds GET /v3/health; without it HAProxy's state is "unknown".
+                // Split on spaces and run without a shell, as user haproxy.
+                status_cmd: "/usr/bin/systemctl is-active --quiet haproxy.service",
                 reload_strategy: "custom",
             },
         },

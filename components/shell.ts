@@ -222,12 +222,19 @@ export interface HaproxyEditSpec {
     /** Section ids owned by the program, "|"-separated for the awk editor. */
     ownedSections: readonly string[];
     placeholder: string;
+    /** The API's backups_dir, where it keeps haproxy.cfg.lkg. */
+    backupsDir: string;
     /** Digest of the hashed user lines, so that a new password changes this script (and re-runs it). */
     usersDigest?: string;
 }
 
-/** Swap a validated candidate in and reload; on any failure put the previous file back. */
-function swapAndReload(): string {
+/**
+ * Validates the candidate as the Data Plane API will (as user haproxy, so a
+ * file it cannot read fails here, not at the API's first commit), swaps it in
+ * and reloads; on any failure puts the previous file back. `afterSwap` runs
+ * once the new file is live.
+ */
+function swapAndReload(afterSwap = ""): string {
     return `
 swap_in() {
     cp -p "$1" "$cfg.dpdeploy.new"
@@ -236,9 +243,13 @@ swap_in() {
 if cmp -s "$work/candidate" "$cfg"; then
     echo "$cfg: already as wanted"
 else
-    if ! haproxy -c -q -f "$work/candidate"; then
-        echo "the candidate $cfg is rejected by haproxy -c; the live file is unchanged:" >&2
-        haproxy -c -f "$work/candidate" >&2 || true
+    chgrp haproxy "$work" "$work/candidate"
+    chmod 0750 "$work"
+    chmod 0640 "$work/candidate"
+    if ! runuser -u haproxy -- haproxy -c -q -f "$work/candidate" 2>/dev/null; then
+        echo "the candidate $cfg is rejected by haproxy -c run as user haproxy, as the Data Plane API validates every change" >&2
+        echo "(every file it names must be readable by haproxy); the live file is unchanged:" >&2
+        runuser -u haproxy -- haproxy -c -f "$work/candidate" >&2 || true
         exit 1
     fi
     cp -p "$cfg" "$work/previous"
@@ -257,6 +268,7 @@ else
     else
         echo "validated $cfg; HAProxy is not running, so it takes effect when it starts"
     fi
+${afterSwap.trim()}
 fi
 `;
 }
@@ -283,7 +295,15 @@ awk -v users="$state/userlist-users" -v placeholder=${shq(e.placeholder)} '
 previous_owned=$(cat "$state/owned-sections" 2>/dev/null || true)
 awk -v mode=apply -v socket=${shq(e.adminSocket)} -v remove="$previous_owned" \\
     -f ${shq(PATHS.cfgEditor)} "$work/managed" "$cfg" > "$work/candidate"
-${swapAndReload()}
+${swapAndReload(`
+    # The API puts its last known good copy back when one of its reloads
+    # fails; it refreshes that copy only after its own reloads, so it would
+    # bring back the file from before this edit (an old userlist, say).
+    lkg=${shq(`${e.backupsDir}/haproxy.cfg.lkg`)}
+    if [ -d ${shq(e.backupsDir)} ]; then
+        install -o haproxy -g haproxy -m 0644 "$cfg" "$lkg"
+        echo "refreshed the API's last known good copy $lkg"
+    fi`)}
 printf '%s\\n' ${shq(e.ownedSections.join("|"))} > "$state/owned-sections"
 # The API re-reads its users from the userlist on SIGUSR2.
 # Only the main process: a reload helper or haproxy -c the API is running

@@ -55,7 +55,7 @@ describe("the real engine runs the program", () => {
         assert.match(all, /Invalid stack configuration \(\d+ problems\); nothing was deployed/);
         assert.match(all, /hosts\[0\]\.name: "LB_1" must be a lower-case DNS label/);
         assert.match(all, /hosts\[0\]\.port: 70000 must be at most 65535/);
-        assert.match(all, /apiPort: 0 must be at least 1/);
+        assert.match(all, /apiPort: 0 is below 1024/);
         assert.match(all, /dataplaneapiSha256\.x86_64: is required for dataplaneapiVersion "3\.2\.1"/, "cross-field checks run too");
         assert.ok(!all.includes(password) && !all.includes("not a key"), "no secret in the engine's output");
         assert.ok(!/at .*\.ts:\d+/.test(output), "a clean message, not a stack trace");

@@ -136,6 +136,9 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         assert.notEqual(workerPids(), workers, "the worker was replaced");
         assert.equal(hostExec(host.name, `grep -rlF -- '${password}' /etc /var /usr/local /tmp /run /root /home`).stdout, "", "the password is in no file");
         assert.match(adminSocket("show info"), /^Name: HAProxy$/m, "user haproxy can use the admin socket");
+        assert.equal(hostRun(host.name, "cat /etc/haproxy/backups/haproxy.cfg.lkg"), cfg,
+            "the API's last known good copy is the edited file, so a failed API reload cannot bring back the old one");
+        assert.equal(statOf("/etc/haproxy/backups/haproxy.cfg.lkg"), "haproxy:haproxy 644");
     });
 
     it("a second run of the edit changes nothing and does not reload", () => {
@@ -151,8 +154,31 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         const before = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
         const res = spawnSync("ssh", sshArgs(r.inputs.create), { input: unwrapSecret<string>(r.inputs.stdin).replace("check", "check bogus-keyword"), encoding: "utf8" });
         assert.notEqual(res.status, 0);
-        assert.match(res.stderr, /rejected by haproxy -c; the live file is unchanged/);
+        assert.match(res.stderr, /rejected by haproxy -c run as user haproxy, as the Data Plane API validates every change/);
+        assert.match(res.stderr, /the live file is unchanged/);
         assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), before);
+    });
+
+    it("a configuration the API could not commit (a file only root can read) fails, naming the file", () => {
+        const r = commands.get(`${host.name}-haproxy-cfg`)!;
+        hostRun(host.name, [
+            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=probe -days 1"
+            + " -keyout /root/probe.key -out /root/probe.crt 2>/dev/null",
+            "cat /root/probe.crt /root/probe.key > /etc/ssl/private/dp-probe.pem && chmod 600 /etc/ssl/private/dp-probe.pem",
+            "cp -p /etc/haproxy/haproxy.cfg /root/haproxy.cfg.keep",
+            "printf '\\nfrontend tls_probe\\n    bind 127.0.0.1:8443 ssl crt /etc/ssl/private/dp-probe.pem\\n' >> /etc/haproxy/haproxy.cfg",
+            "haproxy -c -q -f /etc/haproxy/haproxy.cfg",
+        ].join(" && "));
+        try {
+            const before = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
+            const res = spawnSync("ssh", sshArgs(r.inputs.create), { input: unwrapSecret<string>(r.inputs.stdin).replace(" check", " check inter 3s"), encoding: "utf8" });
+            assert.notEqual(res.status, 0, "root can load it, but user haproxy cannot");
+            assert.match(res.stderr, /rejected by haproxy -c run as user haproxy/);
+            assert.match(res.stderr, /\/etc\/ssl\/private\/dp-probe\.pem/, "haproxy's message names the unreadable file");
+            assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), before, "the live file is unchanged");
+        } finally {
+            hostRun(host.name, "cp -p /root/haproxy.cfg.keep /etc/haproxy/haproxy.cfg && rm -f /etc/ssl/private/dp-probe.pem /root/probe.* /root/haproxy.cfg.keep");
+        }
     });
 
     it("restarts HAProxy once, so that its master socket stays open to group haproxy across every kind of reload", () => {

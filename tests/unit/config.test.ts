@@ -23,7 +23,8 @@ const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
     ["checksum not hex", { dataplaneapiSha256: { x86_64: "xyz" } }, [], /dataplaneapiSha256\.x86_64: "xyz" must be 64 lower-case hex digits/],
     ["checksum missing", { dataplaneapiSha256: {} }, [], /dataplaneapiSha256\.x86_64: is required for dataplaneapiVersion "3\.2\.1"/],
     ["base URL with a quote", { dataplaneapiBaseUrl: "https://example.test/a'b" }, [], /dataplaneapiBaseUrl: "https:\/\/example\.test\/a'b" must be an http\(s\) URL/],
-    ["API port zero", { apiPort: 0 }, [], /apiPort: 0 must be at least 1/],
+    ["API port zero", { apiPort: 0 }, [], /apiPort: 0 is below 1024/],
+    ["API port the service user cannot bind", { apiPort: 443 }, [], /apiPort: 443 is below 1024: the API runs as user haproxy, which cannot bind it; use 1024-65535 \(default 5555\)/],
     ["API port a string", { apiPort: "http" }, [], /apiPort: "http" is not a valid number/],
     ["bind address a name", { apiBindAddress: "any" }, [], /apiBindAddress: "any" must be an IPv4 address/],
     ["short password", { apiPassword: "short" }, [], /apiPassword: \[secret\] must be at least 12 characters/],
@@ -83,7 +84,7 @@ describe("bad configuration", () => {
             assert.fail("no error");
         } catch (e) {
             assert.ok(e instanceof ConfigError);
-            assert.match(e.message, /apiPort: 0 must be at least 1/);
+            assert.match(e.message, /apiPort: 0 is below 1024/);
             assert.match(e.message, /sshPrivateKey: \[secret\] is not a PEM/);
             assert.match(e.message, /dataplaneapiSha256\.x86_64: is required/);
             assert.ok(!e.message.includes("hunter2"));

@@ -6,7 +6,7 @@ import * as shell from "../../components/shell";
 import { shellcheck } from "./harness";
 
 const file = { path: PATHS.tlsKey, owner: "haproxy", group: "haproxy", mode: "0600", removeEmptyDir: true, after: "systemctl daemon-reload", afterDelete: "systemctl daemon-reload" };
-const edit = { configFile: "/etc/haproxy/haproxy.cfg", adminSocket: "/run/haproxy/admin.sock", ownedSections: ["userlist controller", "backend haproxy-dataplane-api"], placeholder: USERS_PLACEHOLDER };
+const edit = { configFile: "/etc/haproxy/haproxy.cfg", adminSocket: "/run/haproxy/admin.sock", ownedSections: ["userlist controller", "backend haproxy-dataplane-api"], placeholder: USERS_PLACEHOLDER, backupsDir: "/etc/haproxy/backups" };
 const sockets = { masterSocket: "/run/haproxy-master.sock", adminSocket: "/run/haproxy/admin.sock", configFile: "/etc/haproxy/haproxy.cfg" };
 const dirs = { directories: ["/etc/haproxy-dataplane", "/tmp/spoe-haproxy"], tmpfiles: "d /tmp/spoe-haproxy 0755 haproxy haproxy -\n" };
 const start = {
