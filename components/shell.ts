@@ -99,9 +99,20 @@ export function installBinaryScript(b: BinaryInstallSpec): string {
     const shaCases = Object.entries(b.sha256)
         .map(([arch, sha]) => `    ${arch}) sha=${shq(sha!)} ;;`).join("\n");
     const fetch = b.uploadedArchive
-        ? `src=${shq(b.uploadedArchive)}
-[ -f "$src" ] || { echo "uploaded archive $src is missing" >&2; exit 1; }
-mv -f "$src" "$work/archive.tar.gz"`
+        ? `# The upload lands in /tmp, which a reboot empties, and is not copied again
+# when only the connection changes: a verified copy is kept in the state
+# directory, so this step can run again whenever the engine re-runs it.
+src=${shq(b.uploadedArchive)}
+kept=${shq(`${PATHS.stateDir}/archives`)}/"$name"
+if [ -f "$src" ]; then
+    cp -f "$src" "$work/archive.tar.gz"
+elif [ -f "$kept" ]; then
+    cp -f "$kept" "$work/archive.tar.gz"
+    echo "using the copy of the uploaded archive kept in $kept"
+else
+    echo "the uploaded archive $src is missing, and no copy is kept in $kept" >&2
+    exit 1
+fi`
         : `url=${shq(`${b.baseUrl}/v${b.version}/`)}"$name"
 echo "downloading $url"
 if command -v curl >/dev/null 2>&1; then
@@ -155,7 +166,9 @@ if [ "$reported" != "$version" ]; then
     exit 1
 fi
 mv -f "$staged" ${shq(PATHS.binary)}
-echo "installed ${PATHS.binary}: $banner"
+${b.uploadedArchive ? `install -d -m 0700 "\${kept%/*}"
+if [ -f "$src" ]; then install -m 0600 "$work/archive.tar.gz" "$kept"; rm -f "$src"; fi
+` : ""}echo "installed ${PATHS.binary}: $banner"
 echo "arch=$arch"
 echo "version=$reported"
 echo "binary_sha256=$(sha256sum ${shq(PATHS.binary)} | cut -d' ' -f1)"
@@ -165,6 +178,8 @@ echo "binary_sha256=$(sha256sum ${shq(PATHS.binary)} | cut -d' ' -f1)"
 export function removeBinaryScript(): string {
     return script(`
 rm -f ${shq(PATHS.binary)} ${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
+rm -rf ${shq(`${PATHS.stateDir}/archives`)}
+rmdir ${shq(PATHS.stateDir)} 2>/dev/null || true
 echo ${shq(`removed ${PATHS.binary}`)}
 `);
 }
