@@ -6,8 +6,8 @@ import { HostAccess, remoteFile, TOKEN_PREFIX } from "./remote";
 export interface ApiConfigFilesArgs {
     /** The host to write them on. */
     readonly host: HostAccess;
-    /** Rendered dataplaneapi.yaml (see render.ts). */
-    readonly configYaml: string;
+    /** Rendered dataplaneapi.yaml (see render.ts); it depends on HAProxy's version on the host. */
+    readonly configYaml: pulumi.Input<string>;
     /** TLS material; absent when apiTls is false. */
     readonly tls?: {
         certPem: pulumi.Input<string>;

@@ -5,6 +5,7 @@ import { DataplaneBinary } from "./binary";
 import { DeploymentConfig, HostConfig } from "./config";
 import { deriveSalt, sha512Crypt } from "./crypt";
 import { DirectorySet } from "./directories";
+import { HostFacts } from "./facts";
 import { HaproxyIntegration } from "./haproxyConfig";
 import { PATHS } from "./paths";
 import { HostAccess, TOKEN_PREFIX } from "./remote";
@@ -72,7 +73,8 @@ export class DataplaneHost extends pulumi.ComponentResource {
             }, child)
             : undefined;
 
-        const configYaml = renderDataplaneApiConfig({
+        const facts = new HostFacts(`${name}-facts`, { host: access }, child);
+        const configYaml = facts.haproxyVersion.apply((haproxyVersion) => renderDataplaneApiConfig({
             name: h.name,
             bindAddress: c.api.bindAddress,
             port: c.api.port,
@@ -82,7 +84,8 @@ export class DataplaneHost extends pulumi.ComponentResource {
             haproxyConfigFile: c.haproxy.configFile,
             masterSocket: c.haproxy.masterSocket,
             reloadDelay: c.haproxy.reloadDelay,
-        });
+            haproxyVersion,
+        }));
         const files = new ApiConfigFiles(`${name}-config`, {
             host: access,
             configYaml,
@@ -129,7 +132,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
             unitText: renderUnit({ writableDirectories: c.directories }),
             restartOn: {
                 binary: pulumi.interpolate`dataplaneapi ${binary.version} (${binary.sha256.apply((s) => s.slice(0, 16))})`,
-                config: sha256Hex(configYaml).slice(0, 16),
+                config: configYaml.apply((y) => sha256Hex(y).slice(0, 16)),
                 ...(apiTls ? { certificate: apiTls.certPem.apply((p) => sha256Hex(p).slice(0, 16)) } : {}),
             },
             probe: {

@@ -36,6 +36,21 @@ export interface DataplaneApiConfigModel {
     haproxyConfigFile: string;
     masterSocket: string;
     reloadDelay: number;
+    /** HAProxy's version on the host, as `haproxy -v` reports it (see facts.ts). */
+    haproxyVersion: string;
+}
+
+/**
+ * Whether the API reloads HAProxy through the master socket itself: only on
+ * HAProxy 2.7 or newer, with master_worker_mode and a unix master_runtime
+ * (dataplaneapi configure_data_plane.go). On 2.6 the master CLI does not
+ * accept `set severity-output`, so worker errors come back looking like
+ * success: there the API gets no master_runtime, reaches HAProxy's runtime
+ * through the admin socket, and reloads with reload_cmd.
+ */
+export function apiUsesMasterSocket(haproxyVersion: string): boolean {
+    const m = /^(\d+)\.(\d+)/.exec(haproxyVersion);
+    return !!m && (Number(m[1]) > 2 || (Number(m[1]) === 2 && Number(m[2]) >= 7));
 }
 
 /** The document as the API reads it. Exported so tests can compare the parsed YAML against it. */
@@ -73,17 +88,16 @@ export function dataplaneApiConfigDocument(m: DataplaneApiConfigModel): Record<s
     return {
         config_version: 2,
         name: m.name,
-        mode: "single",
         dataplaneapi,
         haproxy: {
             config_file: m.haproxyConfigFile,
             haproxy_bin: "/usr/sbin/haproxy",
-            master_runtime: m.masterSocket,
+            ...(apiUsesMasterSocket(m.haproxyVersion) ? { master_runtime: m.masterSocket } : {}),
             master_worker_mode: true,
             reload: {
                 reload_delay: m.reloadDelay,
-                // HAProxy 2.6 is older than the API's own master-socket reload
-                // (2.7+), so it runs these, as user haproxy: see reloadHelper.
+                // Run as user haproxy when the API does not reload through the
+                // master socket itself (HAProxy before 2.7): see renderReloadHelper.
                 reload_cmd: PATHS.reloadHelper,
                 restart_cmd: PATHS.reloadHelper,
                 // Feeds GET /v3/health; without it HAProxy's state is "unknown".
@@ -97,7 +111,11 @@ export function dataplaneApiConfigDocument(m: DataplaneApiConfigModel): Record<s
 }
 
 export function renderDataplaneApiConfig(m: DataplaneApiConfigModel): string {
+    const reload = apiUsesMasterSocket(m.haproxyVersion)
+        ? `the API reloads it through the master socket ${m.masterSocket} itself`
+        : "the API reloads it with reload_cmd and reaches its runtime through the admin socket (master_runtime needs 2.7 or newer)";
     return `# ${MANAGED_BY}\n# The API rewrites this file when it starts; the rendered content is kept in Pulumi state.\n`
+        + `# HAProxy ${m.haproxyVersion} on this host: ${reload}.\n`
         + stringify(dataplaneApiConfigDocument(m), { lineWidth: 0 });
 }
 

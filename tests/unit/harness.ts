@@ -26,7 +26,9 @@ export const registrations: Registration[] = [];
  * x86_64 as the binary's: the bytes of the binary follow from the archive.
  */
 export const MOCK_REPORTED_VERSION = "9.9.9";
+export const MOCK_HAPROXY_VERSION = "2.6.12";
 function mockStdout(name: string, script: string): string {
+    if (name.endsWith("-facts-haproxy")) return `HAProxy version ${MOCK_HAPROXY_VERSION}-1+deb12u3 2025/07/12\nhaproxy_version=${MOCK_HAPROXY_VERSION}\n`;
     if (!name.endsWith("-binary-install")) return "";
     // The script is quoted for `bash -c`, so quotes around the value are escaped.
     const sha = /x86_64\) sha=\W*([0-9a-f]{64})/.exec(script)?.[1] ?? "none";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
-import { installMocks, isSecret, MOCK_REPORTED_VERSION, Registration, registrations, rawConfig, resolve, settle, TEST_PASSWORD, TEST_SSH_KEY, unwrapSecret } from "./harness";
+import { installMocks, isSecret, MOCK_HAPROXY_VERSION, MOCK_REPORTED_VERSION, Registration, registrations, rawConfig, resolve, settle, TEST_PASSWORD, TEST_SSH_KEY, unwrapSecret } from "./harness";
 
 installMocks();
 
@@ -22,6 +22,7 @@ const urnOf = (regs: Registration[], name: string) => byName(regs, name).urn;
 
 /** Every command resource of one host, in the order a first `up` must run them. */
 const ORDER = [
+    ["lb1-facts-haproxy", "lb1-config-yaml"],
     ["lb1-dirs-create", "lb1-config-yaml"],
     ["lb1-dirs-create", "lb1-haproxy-credentials"],
     ["lb1-config-ca", "lb1-haproxy-credentials"],
@@ -54,6 +55,7 @@ describe("one host under mocks", () => {
             ["lb1", "haproxy-dataplane:index:DataplaneHost"],
             ["lb1-binary", "haproxy-dataplane:index:DataplaneBinary"],
             ["lb1-dirs", "haproxy-dataplane:index:DirectorySet"],
+            ["lb1-facts", "haproxy-dataplane:index:HostFacts"],
             ["lb1-tls", "haproxy-dataplane:index:ApiTls"],
             ["lb1-config", "haproxy-dataplane:index:ApiConfigFiles"],
             ["lb1-haproxy", "haproxy-dataplane:index:HaproxyIntegration"],
@@ -67,6 +69,7 @@ describe("one host under mocks", () => {
         const commandParents: Record<string, string> = {
             "lb1-binary-install": "lb1-binary",
             "lb1-dirs-create": "lb1-dirs",
+            "lb1-facts-haproxy": "lb1-facts",
             "lb1-config-yaml": "lb1-config", "lb1-config-cert": "lb1-config", "lb1-config-key": "lb1-config", "lb1-config-ca": "lb1-config",
             "lb1-haproxy-editor": "lb1-haproxy", "lb1-haproxy-reload-helper": "lb1-haproxy", "lb1-haproxy-credentials": "lb1-haproxy", "lb1-haproxy-cfg": "lb1-haproxy",
             "lb1-sockets-haproxy-dropin": "lb1-sockets", "lb1-sockets-live": "lb1-sockets",
@@ -84,6 +87,12 @@ describe("one host under mocks", () => {
         const commands = regs.filter((r) => r.type === "command:remote:Command").map((r) => r.name).sort();
         assert.deepEqual(commands, Object.keys(commandParents).sort(), "no other remote command is registered");
         assert.equal(regs.filter((r) => r.type === "command:remote:CopyToRemote").length, 0, "nothing is uploaded when downloading");
+    });
+
+    it("configures the API for the HAProxy version the host reported", () => {
+        const yaml = String(unwrapSecret(byName(regs, "lb1-config-yaml").inputs.stdin));
+        assert.match(yaml, new RegExp(`^# HAProxy ${MOCK_HAPROXY_VERSION.replace(/\./g, "\\.")} on this host: the API reloads it with reload_cmd`, "m"));
+        assert.ok(!/^\s*master_runtime:/m.test(yaml), "no master runtime before HAProxy 2.7");
     });
 
     it("orders the steps: each depends on what must exist before it", () => {
@@ -179,7 +188,7 @@ describe("two hosts under mocks", () => {
         for (const host of ["lb1", "lb2"]) {
             assert.equal(byName(regs, host).parent, "", `${host} is a top-level component`);
             assert.equal(byName(regs, `${host}-tls-cert`).parent, urnOf(regs, `${host}-tls`));
-            assert.equal(regs.filter((r) => r.type === "command:remote:Command" && r.urn.includes(`::${host}-`)).length, 15);
+            assert.equal(regs.filter((r) => r.type === "command:remote:Command" && r.urn.includes(`::${host}-`)).length, 16);
         }
         const lb1 = new Set(regs.filter((r) => r.name.startsWith("lb1")).map((r) => r.urn));
         for (const r of regs.filter((x) => x.name.startsWith("lb2"))) {

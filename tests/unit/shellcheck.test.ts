@@ -21,6 +21,7 @@ const SCRIPTS: Record<string, string> = {
     installBinaryDownload: shell.installBinaryScript({ version: "3.2.1", sha256: { x86_64: "a".repeat(64), arm64: "b".repeat(64) }, baseUrl: "https://example.test/releases/download" }),
     installBinaryUpload: shell.installBinaryScript({ version: "3.2.1", sha256: { x86_64: "a".repeat(64) }, arch: "x86_64", uploadedArchive: "/tmp/dataplaneapi-upload-aaaa.tar.gz" }),
     removeBinary: shell.removeBinaryScript(),
+    hostFacts: shell.hostFactsScript(),
     directories: shell.directoriesScript(dirs),
     removeDirectories: shell.removeDirectoriesScript(dirs),
     haproxyEdit: shell.haproxyEditScript(edit),
