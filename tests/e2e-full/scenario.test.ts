@@ -19,8 +19,9 @@ import { after, before, describe, it } from "node:test";
 import * as tls from "node:tls";
 import {
     api, buildTools, describeTools, eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostReboot, hostRun, hostsConfig, hostUp,
-    httpGet, Mirror, newStack, TestHost, Tools,
+    httpGet, Mirror, newStack, PROJECT, TestHost, Tools,
 } from "../e2e/lab";
+import { storedState } from "../plugins/workspace";
 
 /**
  * Resources the program registers per host: the DataplaneHost component and,
@@ -319,10 +320,11 @@ describe("one host, from a fresh up to destroy", () => {
         assert.equal((await api(`${apiUrl}/info`, ca, { auth: `dpadmin:${password1}` })).status, 401);
         client = new ApiClient(apiUrl, ca, `dpadmin:${password2}`);
 
-        const state = JSON.stringify(await stack.exportStack());
+        const state = storedState(path.join(stateDir, "one"), PROJECT, stack.name);
+        assert.match(state, /"ciphertext"/, "the stored state holds encrypted secrets");
         for (const pw of [password1, password2]) {
             assert.ok(!engineOutput.includes(pw), "not in the engine's output");
-            assert.ok(!state.includes(pw), "not in the exported state");
+            assert.ok(!state.includes(pw), "not in the stored state");
             const grep = hostExec(lb.name, `grep -rlF -- '${pw}' /etc /var /usr/local /tmp /run /root /home 2>/dev/null`);
             assert.equal(grep.stdout.trim(), "", `not in any file on the host: ${grep.stdout}`);
         }

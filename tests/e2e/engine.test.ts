@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { buildTools, describeTools, newStack, Timings, Tools } from "./lab";
+import { storedState } from "../plugins/workspace";
+import { buildTools, describeTools, newStack, PROJECT, Timings, Tools } from "./lab";
 
 const timings = new Timings();
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-engine-"));
@@ -64,7 +65,7 @@ describe("the real engine runs the program", () => {
         const state = await stack.exportStack();
         const registered = (state.deployment.resources ?? []).map((r: any) => r.type).filter((t: string) => t !== "pulumi:pulumi:Stack");
         assert.deepEqual(registered, [], "no resource was registered");
-        assert.ok(!JSON.stringify(state).includes(password), "the password is not in the state in plaintext");
+        assert.ok(!storedState(stateDir, PROJECT, stackName).includes(password), "the password is not in the stored state in plaintext");
     });
 
     it("refuses a secret stored in plaintext, before anything is registered", async () => {

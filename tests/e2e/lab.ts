@@ -89,6 +89,10 @@ export interface TestHost {
     user: string;
     privateKeyFile: string;
     hostKey: string;
+    /** known_hosts file with the host's keys. */
+    knownHostsFile: string;
+    /** The host's root file system, as seen from this machine. */
+    root: string;
 }
 
 function testhost(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
@@ -106,9 +110,9 @@ export function hostUp(name: string, index: number): TestHost {
     return { ...info, index };
 }
 
-/** Runs a shell command as root inside the host. */
-export function hostExec(name: string, command: string): { code: number; stdout: string; stderr: string } {
-    return testhost(["exec", name, "--", "bash", "-c", command]);
+/** Runs a shell command as root inside the host; `input` is its stdin. */
+export function hostExec(name: string, command: string, input?: string): { code: number; stdout: string; stderr: string } {
+    return testhost(["exec", name, "--", "bash", "-c", command], input);
 }
 
 /** Like hostExec, but throws unless the command succeeds. */

@@ -17,7 +17,12 @@ import { PluginChoice, pluginsSettings } from "./select";
 const REPO = path.resolve(__dirname, "..", "..");
 
 export interface WorkspaceStackSpec {
-    /** Directory of the program: its Pulumi.yaml, package.json and entry point. */
+    /**
+     * Directory of the program: its Pulumi.yaml, and a package.json whose
+     * `main` names the entry point (the language host uses the nearest
+     * package.json above the program, so a program without one would run
+     * whatever is above it).
+     */
     programDir: string;
     stackName: string;
     /** Root of this run's state: the file backend, PULUMI_HOME and the workspace live under it. */
@@ -33,6 +38,8 @@ export function engineEnv(engineBinDir: string, stateDir: string): Record<string
         PULUMI_BACKEND_URL: `file://${path.join(stateDir, "backend")}`,
         PULUMI_HOME: path.join(stateDir, "home"),
         PULUMI_SKIP_UPDATE_CHECK: "true",
+        // The tests type-check every program with tsc beforehand; the language host need not again.
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         // Only the plugins named in Pulumi.yaml are used, never one that happens to be on PATH.
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
@@ -69,4 +76,12 @@ export async function openStack(spec: WorkspaceStackSpec): Promise<Stack> {
         pulumiHome: env.PULUMI_HOME,
         secretsProvider: "passphrase",
     });
+}
+
+/**
+ * The stack's state as the backend stores it, secrets encrypted. (`exportStack`
+ * runs `pulumi stack export --show-secrets`, which decrypts them.)
+ */
+export function storedState(stateDir: string, project: string, stackName: string): string {
+    return readFileSync(path.join(stateDir, "backend", ".pulumi", "stacks", project, `${stackName}.json`), "utf8");
 }
