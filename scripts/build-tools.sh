@@ -18,7 +18,8 @@
 #   summary goes to stdout:
 #     PULUMI_BIN_DIR, PULUMI_VERSION, PULUMI_LANGUAGE_NODEJS_VERSION,
 #     COMMAND_PROVIDER_VERSION, TLS_PROVIDER_VERSION, DPAPI_VERSION,
-#     DPAPI_MIRROR_DIR, DPAPI_ARCHIVE, DPAPI_ARCHIVE_SHA256, BUILD_TOOLS_FAILED
+#     DPAPI_MIRROR_DIR (the mirror root: v<version>/<archive> below it),
+#     DPAPI_ARCHIVE, DPAPI_ARCHIVE_SHA256, BUILD_TOOLS_FAILED
 #   Exit status is 1 when any requested artefact could not be built (the
 #   summary is printed all the same, with empty values for what is missing).
 #
@@ -86,7 +87,8 @@ DPAPI_COMMIT_SHORT=32af2b44
 DPAPI_COMMIT_TIME=2025-06-16T10:54:13Z
 DPAPI_REPO_URL=https://github.com/haproxytech/dataplaneapi
 DPAPI_ARCHIVE_NAME="dataplaneapi_${DPAPI_VERSION}_linux_x86_64.tar.gz"
-DPAPI_MIRROR_DIR="$CACHE_DIR/mirror/v$DPAPI_VERSION"
+DPAPI_MIRROR_ROOT="$CACHE_DIR/mirror"
+DPAPI_MIRROR_DIR="$DPAPI_MIRROR_ROOT/v$DPAPI_VERSION"
 
 # --- Go environment --------------------------------------------------------
 
@@ -495,7 +497,7 @@ main() {
   printf 'COMMAND_PROVIDER_VERSION=%s\n' "$RESULT_COMMAND"
   printf 'TLS_PROVIDER_VERSION=%s\n' "$RESULT_TLS"
   printf 'DPAPI_VERSION=%s\n' "$DPAPI_VERSION"
-  printf 'DPAPI_MIRROR_DIR=%s\n' "$DPAPI_MIRROR_DIR"
+  printf 'DPAPI_MIRROR_DIR=%s\n' "$DPAPI_MIRROR_ROOT"
   printf 'DPAPI_ARCHIVE=%s\n' "$([[ -n "$RESULT_DPAPI_SHA256" ]] && echo "$DPAPI_MIRROR_DIR/$DPAPI_ARCHIVE_NAME")"
   printf 'DPAPI_ARCHIVE_SHA256=%s\n' "$RESULT_DPAPI_SHA256"
   printf 'BUILD_TOOLS_FAILED=%s\n' "${FAILED[*]:-}"
