@@ -10,7 +10,10 @@
 #         `stats socket PATH` line to carry mode 660, level admin, group haproxy
 #         (adding one only if none exists); replace each section of MANAGED in
 #         place, or append it; drop the sections named in IDS that MANAGED no
-#         longer has.
+#         longer has. A section that already says what MANAGED says, in the
+#         Data Plane API's spelling (other indentation, a `from` on its
+#         header, comment lines), is kept as it is written, so a second apply
+#         on a file the API has rewritten changes nothing.
 # revert: drop the sections named in IDS, and give the global lines and the
 #         trailing newlines of the file back the shape they had in SNAPSHOT (the
 #         file as it was before the first apply).
@@ -137,6 +140,11 @@ END {
             in_global = (kwd == "global")
             id = section_id(line)
             if (id in REMOVE) {
+                if (mode == "apply" && (id in MANAGED_TEXT) && !(id in EMITTED) && existing_norm(i) == managed_norm(MANAGED_TEXT[id])) {
+                    OUT[++out_n] = line
+                    EMITTED[id] = 1
+                    continue
+                }
                 skipping = 1
                 if (mode == "apply" && (id in MANAGED_TEXT) && !(id in EMITTED)) {
                     OUT[++out_n] = MANAGED_TEXT[id]
@@ -210,4 +218,38 @@ function cur_has_socket(    i, k, g) {
         if (g && is_socket_line(CUR[i])) return 1
     }
     return 0
+}
+
+# A line with its whitespace collapsed; a section header also without the
+# `from <defaults>` the Data Plane API adds to it.
+function norm_line(l) {
+    gsub(/[ \t]+/, " ", l)
+    sub(/^ /, "", l)
+    sub(/ $/, "", l)
+    return l
+}
+function norm_header(l) {
+    l = norm_line(l)
+    sub(/ from [^ ]+$/, "", l)
+    return l
+}
+function is_blank_or_comment(l) {
+    return l ~ /^[ \t]*(#.*)?$/
+}
+
+# What the section of the current file starting at line i says.
+function existing_norm(i,    j, out) {
+    out = norm_header(CUR[i])
+    for (j = i + 1; j <= n_cur && section_keyword(CUR[j]) == ""; j++)
+        if (!is_blank_or_comment(CUR[j])) out = out "\n" norm_line(CUR[j])
+    return out
+}
+
+# What a MANAGED section says.
+function managed_norm(text,    n, a, k, out) {
+    n = split(text, a, "\n")
+    out = norm_header(a[1])
+    for (k = 2; k <= n; k++)
+        if (!is_blank_or_comment(a[k])) out = out "\n" norm_line(a[k])
+    return out
 }

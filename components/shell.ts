@@ -315,6 +315,10 @@ install -d -m 0700 "$state"
 [ -e "$state/haproxy.cfg.before" ] || cp -p "$cfg" "$state/haproxy.cfg.before"
 work=$(mktemp -d)
 trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
+# The Data Plane API writes haproxy.cfg under an exclusive flock on the file
+# itself: hold the same lock from reading it until the new file is in place.
+exec 9< "$cfg"
+flock -w 60 9 || { echo "waited 60 s for the lock the Data Plane API holds on $cfg; try again" >&2; exit 1; }
 cat > "$work/template"
 awk -v users="$state/userlist-users" -v placeholder=${shq(e.placeholder)} '
     $1 == placeholder { while ((getline line < users) > 0) print line; next }
@@ -351,6 +355,10 @@ if [ ! -f "$state/haproxy.cfg.before" ] || [ ! -f "$cfg" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
+# The Data Plane API writes haproxy.cfg under an exclusive flock on the file
+# itself: hold the same lock from reading it until the new file is in place.
+exec 9< "$cfg"
+flock -w 60 9 || { echo "waited 60 s for the lock the Data Plane API holds on $cfg; try again" >&2; exit 1; }
 owned=$(cat "$state/owned-sections" 2>/dev/null || printf '%s' ${shq(e.ownedSections.join("|"))})
 awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
     -f ${shq(PATHS.cfgEditor)} "$state/haproxy.cfg.before" "$cfg" > "$work/candidate"

@@ -36,6 +36,18 @@ const lines = (s: string) => s.split("\n");
 describe("haproxy.cfg edit", () => {
     const once = apply(STOCK);
 
+    it("keeps its sections as the Data Plane API rewrote them: a second apply changes nothing", () => {
+        // The API's spelling of the edited file: 2-space indentation, `from` on the headers.
+        const apiStyle = once.split("\n").map((l) => l.replace(/^ {4}/, "  ")
+            .replace(/^(backend haproxy-dataplane-api)$/, "$1 from unnamed_defaults_1")).join("\n");
+        assert.equal(apply(apiStyle), apiStyle);
+        const rotated = apply(apiStyle, managed("$6$salt$newhash"));
+        assert.notEqual(rotated, apiStyle, "a changed section is still replaced");
+        assert.match(rotated, /^ {4}user dpadmin password \$6\$salt\$newhash$/m);
+        assert.match(rotated, /^userlist controller\n {4}user/m, "the replaced section is written as the program renders it");
+        assert.match(rotated, /^backend haproxy-dataplane-api from unnamed_defaults_1\n {2}server/m, "the unchanged one stays as the API wrote it");
+    });
+
     it("adds master-worker, the userlist and the API backend", () => {
         assert.ok(lines(once).includes("    master-worker"));
         assert.ok(once.includes("\nuserlist controller\n    user dpadmin password $6$salt$hash\n"));
