@@ -20,8 +20,12 @@ export function asRoot(script: string, useSudo: boolean): string {
 
 const PRELUDE = "set -euo pipefail\numask 022\n";
 
-function script(body: string): string {
-    return `#!/bin/bash\n${PRELUDE}${body.replace(/^\n/, "")}`;
+/**
+ * A bash script whose first line says what it does. Previews show the first
+ * lines of a new command's script, so that line is what a reviewer reads.
+ */
+function script(summary: string, body: string): string {
+    return `# ${summary.replace(/[\r\n]+/g, " ")}\n${PRELUDE}${body.replace(/^\n/, "")}`;
 }
 
 export interface WriteFileSpec {
@@ -49,7 +53,7 @@ function dirname(path: string): string {
  */
 export function writeFileScript(f: WriteFileSpec): string {
     const dir = dirname(f.path);
-    return script(`
+    return script(`write ${f.path} (${f.owner}:${f.group} ${f.mode}) from stdin`, `
 target=${shq(f.path)}
 [ -d ${shq(dir)} ] || install -d -m 0755 ${shq(dir)}
 tmp=$(mktemp ${shq(`${dir}/.dpdeploy.XXXXXX`)})
@@ -65,9 +69,10 @@ echo "wrote $target ($(stat -c '%U:%G %a' "$target"), sha256 $(sha256sum "$targe
 }
 
 export function removeFileScript(f: WriteFileSpec): string {
-    return script(`
+    return script(`remove ${f.path}`, `
 rm -f ${shq(f.path)}
-${f.removeEmptyDir ? `rmdir --ignore-fail-on-non-empty ${shq(dirname(f.path))}` : ""}
+${f.removeEmptyDir ? `# Sibling files are removed in parallel: the directory may already be gone.
+rmdir --ignore-fail-on-non-empty ${shq(dirname(f.path))} 2>/dev/null || [ ! -e ${shq(dirname(f.path))} ]` : ""}
 ${f.afterDelete ?? ""}
 echo ${shq(`removed ${f.path}`)}
 `);
@@ -123,7 +128,7 @@ else
     echo "neither curl nor wget is installed on this host; install curl (apt-get install curl)" >&2
     exit 1
 fi`;
-    return script(`
+    return script(`install dataplaneapi ${b.version} from ${b.uploadedArchive ? "the uploaded archive" : `${b.baseUrl}/v${b.version}/`}, checked against its SHA-256 first`, `
 version=${shq(b.version)}
 arch=${b.arch ? shq(b.arch) : `$(uname -m)`}
 case "$arch" in
@@ -176,7 +181,7 @@ echo "binary_sha256=$(sha256sum ${shq(PATHS.binary)} | cut -d' ' -f1)"
 }
 
 export function removeBinaryScript(): string {
-    return script(`
+    return script(`remove ${PATHS.binary}`, `
 rm -f ${shq(PATHS.binary)} ${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
 rm -rf ${shq(`${PATHS.stateDir}/archives`)}
 rmdir ${shq(PATHS.stateDir)} 2>/dev/null || true
@@ -186,7 +191,7 @@ echo ${shq(`removed ${PATHS.binary}`)}
 
 /** Prints `haproxy_version=X.Y.Z`, from the first line of `haproxy -v`. */
 export function hostFactsScript(): string {
-    return script(`
+    return script("read HAProxy's version (haproxy -v)", `
 command -v haproxy >/dev/null || { echo "HAProxy is not installed on this host; install it first (apt-get install haproxy)" >&2; exit 1; }
 output=$(haproxy -v)
 banner=\${output%%$'\\n'*}
@@ -208,7 +213,7 @@ export interface DirectorySpec {
  * /etc/haproxy's previous group and mode are kept so destroy can give them back.
  */
 export function directoriesScript(d: DirectorySpec): string {
-    return script(`
+    return script(`create the API's directories, owned by haproxy: ${d.directories.join(" ")}`, `
 getent group haproxy >/dev/null || { echo "group haproxy does not exist: install HAProxy on this host first" >&2; exit 1; }
 state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"
@@ -227,7 +232,7 @@ systemd-tmpfiles --create ${shq(PATHS.tmpfiles)}
 }
 
 export function removeDirectoriesScript(d: DirectorySpec): string {
-    return script(`
+    return script("remove the API's directories that are empty; give /etc/haproxy its group and mode back", `
 rm -f ${shq(PATHS.tmpfiles)}
 for dir in ${[...d.directories].reverse().map(shq).join(" ")}; do
     if rmdir "$dir" 2>/dev/null; then echo "removed $dir"; elif [ -d "$dir" ]; then echo "kept $dir: it is not empty"; fi
@@ -307,7 +312,7 @@ fi
  * file the credentials step wrote, so this command carries no secret.
  */
 export function haproxyEditScript(e: HaproxyEditSpec): string {
-    return script(`
+    return script(`edit ${e.configFile}: master-worker, the admin socket for group haproxy, ${e.ownedSections.join(", ")}; validate, reload`, `
 ${e.usersDigest ? `# API users: ${e.usersDigest} (a digest of the hashed user lines)\n` : ""}cfg=${shq(e.configFile)}
 state=${shq(PATHS.stateDir)}
 [ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
@@ -346,7 +351,7 @@ if systemctl is-active --quiet ${shq(PATHS.unitName)}; then systemctl kill --kil
 
 /** Takes the program's edit back out: its sections go, the global lines return to their pre-deploy form. */
 export function haproxyRevertScript(e: HaproxyEditSpec): string {
-    return script(`
+    return script(`take the edit back out of ${e.configFile}: ${e.ownedSections.join(", ")} go, global as it was; validate, reload`, `
 cfg=${shq(e.configFile)}
 state=${shq(PATHS.stateDir)}
 if [ ! -f "$state/haproxy.cfg.before" ] || [ ! -f "$cfg" ]; then
@@ -390,8 +395,7 @@ export function masterSocketArgument(masterSocket: string): string {
  */
 export function socketPermissionsScript(s: SocketSpec): string {
     const adminDir = dirname(s.adminSocket);
-    return script(`
-# Restarts HAProxy once if its master was started without: ${masterSocketArgument(s.masterSocket)}
+    return script(`open ${dirname(s.adminSocket)} to group haproxy; restart HAProxy once if its master was started without ${masterSocketArgument(s.masterSocket)}`, `
 state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"
 want=${shq(masterSocketArgument(s.masterSocket))}
@@ -421,7 +425,7 @@ echo "master socket ${s.masterSocket}: $(stat -c '%U:%G %a' ${shq(s.masterSocket
 
 /** Gives the admin socket's directory its group and mode back. The master socket keeps its options until HAProxy's next start. */
 export function restoreSocketPermissionsScript(s: SocketSpec): string {
-    return script(`
+    return script(`give ${dirname(s.adminSocket)} its group and mode back`, `
 state=${shq(PATHS.stateDir)}
 admin_dir=${shq(dirname(s.adminSocket))}
 if [ -f "$state/admin-dir.stat" ]; then
@@ -434,14 +438,14 @@ fi
 }
 
 export function enableServiceScript(): string {
-    return script(`
+    return script(`enable ${PATHS.unitName}`, `
 systemctl enable ${shq(PATHS.unitName)} 2>&1
 echo "enabled: $(systemctl is-enabled ${shq(PATHS.unitName)})"
 `);
 }
 
 export function disableServiceScript(): string {
-    return script(`
+    return script(`stop and disable ${PATHS.unitName}`, `
 systemctl disable --now ${shq(PATHS.unitName)} 2>&1 || true
 echo ${shq(`stopped and disabled ${PATHS.unitName}`)}
 `);
@@ -471,7 +475,7 @@ export function startServiceScript(s: StartSpec): string {
     const reasons = Object.entries(s.restartReasons).map(([k, v]) => `# ${k}: ${v}`).join("\n");
     const curlTls = s.tls ? (s.caFile ? ` --cacert ${shq(s.caFile)}` : "") : "";
     const resolve = s.resolve ? ` --resolve ${shq(s.resolve)}` : "";
-    return script(`
+    return script(`start ${PATHS.unitName} (restart it when its restart key changed), then wait for GET ${s.probeUrl}`, `
 # The service restarts exactly when this key changes. It is made of:
 ${reasons}
 key=${shq(s.restartKey)}
@@ -505,7 +509,7 @@ exit 1
 }
 
 export function stopServiceScript(): string {
-    return script(`
+    return script(`stop ${PATHS.unitName}`, `
 systemctl stop ${shq(PATHS.unitName)} 2>&1 || true
 rm -f ${shq(`${PATHS.stateDir}/restart-key`)}
 echo ${shq(`stopped ${PATHS.unitName}`)}

@@ -19,7 +19,7 @@ import { after, before, describe, it } from "node:test";
 import * as tls from "node:tls";
 import {
     api, buildTools, describeTools, eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostReboot, hostRun, hostsConfig, hostUp,
-    httpGet, Mirror, newStack, PROJECT, TestHost, Tools,
+    httpGet, Mirror, newStack, PROJECT, setConfig, TestHost, Tools,
 } from "../e2e/lab";
 import { storedState } from "../plugins/workspace";
 
@@ -222,11 +222,14 @@ describe("one host, from a fresh up to destroy", () => {
     });
 
     it("1. a preview of the first deployment shows every step and runs nothing on the host", async () => {
-        const { ssh, result } = await step("1a. preview", [lb], () => previewDiff(stack), (r) => ({ create: r.planned.length }));
+        const { ssh, result } = await step("1a. preview", [lb], () => previewDiff(stack), (r) => r.summary);
         assert.equal(ssh, 0, "a preview opens no SSH session");
         assert.deepEqual(result.summary, { create: RESOURCES_PER_HOST + 1 });
-        assert.match(result.diff, /stats socket/, "the haproxy.cfg edit's script is readable in the preview");
-        assert.match(result.diff, /Restarts HAProxy once if its master was started without: -S \/run\/haproxy-master\.sock,mode,660,group,haproxy/,
+        // A new command shows the first lines of its script: each script's first line says what it does.
+        assert.match(result.diff, /# install dataplaneapi 3\.2\.1 from http:\/\/[\d.:]+\/v3\.2\.1\/, checked against its SHA-256 first/);
+        assert.match(result.diff, /# write \/etc\/haproxy-dataplane\/dataplaneapi\.yaml \(haproxy:haproxy 0640\) from stdin/);
+        assert.match(result.diff, /stdin +: "userlist controller\\n/, "the sections the edit adds to haproxy.cfg are readable in the preview");
+        assert.match(result.diff, /# open \/run\/haproxy to group haproxy; restart HAProxy once if its master was started without -S \/run\/haproxy-master\.sock,mode,660,group,haproxy/,
             "the one-time HAProxy restart is announced in the preview");
         assert.match(result.diff, /\[secret\]/, "secrets are masked");
     });
@@ -289,11 +292,10 @@ describe("one host, from a fresh up to destroy", () => {
     });
 
     it("4. changing one setting previews only what it affects, readably, and up applies it without losing API changes", async () => {
-        await stack.setConfig("haproxy-dataplane:haproxyReloadDelay", { value: "3" });
+        await setConfig(stack, { haproxyReloadDelay: { value: 3 } });
         const { result: preview } = await step("4a. preview --diff", [lb], () => previewDiff(stack), (r) => r.summary);
         assert.deepEqual(preview.planned, [`update ${lb.name}-config-yaml`, `update ${lb.name}-service-start`], preview.diff);
-        assert.match(preview.diff, /-\s+reload_delay: 5/, "the old line is shown");
-        assert.match(preview.diff, /\+\s+reload_delay: 3/, "the new line is shown");
+        assert.match(preview.diff, /~ reload_delay\s*: 5 => 3/, "the changed line is shown, old and new");
         assert.deepEqual(preview.summary, { update: 2 });
 
         const { ops } = await step("4. up with the changed setting", [lb], () => stack.up({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
@@ -307,7 +309,7 @@ describe("one host, from a fresh up to destroy", () => {
     });
 
     it("5. rotating the password: the old one gets 401, the new one works, neither is written anywhere", async () => {
-        await stack.setConfig("haproxy-dataplane:apiPassword", { value: password2, secret: true });
+        await setConfig(stack, { apiPassword: { value: password2, secret: true } });
         const { result: preview } = await step("5a. preview --diff", [lb], () => previewDiff(stack), (r) => r.summary);
         assert.deepEqual(preview.planned, [`update ${lb.name}-haproxy-cfg`, `update ${lb.name}-haproxy-credentials`, `update ${lb.name}-service-start`], preview.diff);
         assert.match(preview.diff, /# API users: [0-9a-f]{16}/, "the edit shows that the users changed");
@@ -338,8 +340,8 @@ describe("one host, from a fresh up to destroy", () => {
         await eventually("the API to answer after the reboot", async () => (await client.get("/info")).status === 200, 90);
         assert.equal(hostRun(lb.name, "systemctl is-active haproxy.service dataplaneapi.service").trim(), "active\nactive");
         assert.match(haproxyAdmin(lb.name, "show info"), /^Name: HAProxy$/m, "the admin socket is still open to group haproxy");
-        assert.match(hostRun(lb.name, "stat -c '%U:%G %a' /tmp/spoe-haproxy"), /^haproxy:haproxy 755$/, "tmpfiles.d brought /tmp/spoe-haproxy back");
-        assert.match(hostRun(lb.name, "stat -c '%G %a' /run/haproxy-master.sock"), /^haproxy 660$/, "the master socket is open to group haproxy");
+        assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /tmp/spoe-haproxy").trim(), "haproxy:haproxy 755", "tmpfiles.d brought /tmp/spoe-haproxy back");
+        assert.equal(hostRun(lb.name, "stat -c '%G %a' /run/haproxy-master.sock").trim(), "haproxy 660", "the master socket is open to group haproxy");
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200);
         await client.setWeight(120);
         await eventually("an API change after the reboot to reach HAProxy", () => runningServers(lb).get("web1") === "120", 60);

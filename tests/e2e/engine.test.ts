@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { storedState } from "../plugins/workspace";
-import { buildTools, describeTools, newStack, PROJECT, Timings, Tools } from "./lab";
+import { buildTools, describeTools, newStack, PROJECT, setConfig, Timings, Tools } from "./lab";
 
 const timings = new Timings();
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-engine-"));
@@ -69,14 +69,14 @@ describe("the real engine runs the program", () => {
     });
 
     it("refuses a secret stored in plaintext, before anything is registered", async () => {
-        await stack.setConfig("haproxy-dataplane:apiPassword", { value: password, secret: false });
+        await setConfig(stack, { apiPassword: { value: password, secret: false } });
         const message = await failure(() => stack.preview({ color: "never" }));
         assert.match(message, /apiPassword: is stored in plaintext; set it with `pulumi config set --secret apiPassword`/);
         assert.ok(!message.includes(password));
     });
 
     it("the engine itself checks the types Pulumi.yaml declares", async () => {
-        await stack.setConfig("haproxy-dataplane:apiPort", { value: "https" });
+        await setConfig(stack, { apiPort: { value: "https" } });
         const message = await failure(() => stack.preview({ color: "never" }));
         assert.match(message, /configuration key 'apiPort' must be of type 'integer'/);
     });

@@ -4,13 +4,14 @@
  * real Pulumi engine (scripts/build-tools.sh) driven by the Automation API.
  * Used by the e2e tests and by the sandbox.
  */
-import { Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { spawnSync } from "node:child_process";
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { choosePlugins, describeRun, PluginChoice } from "../plugins/select";
 import { openStack } from "../plugins/workspace";
 
@@ -28,8 +29,8 @@ export interface Tools {
         source: "real" | "stand-in";
         /** Directory laid out like the release site: v<version>/<archive>. */
         mirrorDir: string;
-        /** SHA-256 of the x86_64 release archive. */
-        sha256: string;
+        /** SHA-256 of the release archives, by architecture. */
+        sha256: { x86_64: string; arm64?: string };
     };
     /** Real tools that could not be built from what the Go module proxy serves. */
     failed: string[];
@@ -57,11 +58,11 @@ function runBuild(script: string): Record<string, string> {
 export function buildTools(): Tools {
     const kv = runBuild(path.join(REPO, "scripts", "build-tools.sh"));
     if (!kv.PULUMI_VERSION) throw new Error("scripts/build-tools.sh could not build the Pulumi CLI; see its log in the cache");
-    let dpapi: Tools["dpapi"] = { source: "real", mirrorDir: kv.DPAPI_MIRROR_DIR, sha256: kv.DPAPI_ARCHIVE_SHA256 ?? "" };
-    if (!dpapi.sha256 || process.env.LB_DPAPI === "stand-in") {
+    let dpapi: Tools["dpapi"] = { source: "real", mirrorDir: kv.DPAPI_MIRROR_DIR, sha256: { x86_64: kv.DPAPI_ARCHIVE_SHA256 ?? "" } };
+    if (!dpapi.sha256.x86_64 || process.env.LB_DPAPI === "stand-in") {
         const sv = runBuild(path.join(REPO, "tests", "standins", "dataplaneapi", "build.sh"));
         if (!sv.DPAPI_ARCHIVE_SHA256) throw new Error("tests/standins/dataplaneapi/build.sh could not build the Data Plane API stand-in");
-        dpapi = { source: "stand-in", mirrorDir: sv.DPAPI_MIRROR_DIR, sha256: sv.DPAPI_ARCHIVE_SHA256 };
+        dpapi = { source: "stand-in", mirrorDir: sv.DPAPI_MIRROR_DIR, sha256: { x86_64: sv.DPAPI_ARCHIVE_SHA256, arm64: sv.DPAPI_ARCHIVE_SHA256_ARM64 } };
     }
     return {
         binDir: kv.PULUMI_BIN_DIR,
@@ -178,18 +179,40 @@ export class Mirror {
 }
 
 export interface ConfigValue {
-    /** A string value, or a structured one (list or map), stored as Pulumi stores objects. */
-    value: string | object;
+    /** A plain value (string, number, list or map) as the stack file holds it; a secret is a string or a map of strings. */
+    value: string | number | boolean | object;
     secret?: boolean;
 }
 
-/** Sets config as `pulumi config set-all --json` takes it, so lists and maps stay structured. */
+/**
+ * Sets stack config. Plain values are written into the workspace's stack file
+ * with their types (lists and maps stay structured); secrets go through
+ * `pulumi config set --secret` with the value on stdin, never on a command
+ * line, where `ps` and a failed command's error message would show it.
+ */
 export async function setConfig(stack: Stack, config: Record<string, ConfigValue>): Promise<void> {
-    const json = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`,
-        typeof v.value === "string"
-            ? { value: v.value, secret: !!v.secret }
-            : { value: JSON.stringify(v.value), objectValue: v.value, secret: !!v.secret }]));
-    await stack.workspace.setAllConfigJson(stack.name, JSON.stringify(json));
+    const ws = stack.workspace as LocalWorkspace;
+    const file = path.join(ws.workDir, `Pulumi.${stack.name}.yaml`);
+    const doc = existsSync(file) ? (parseYaml(readFileSync(file, "utf8")) ?? {}) : {};
+    doc.config ??= {};
+    for (const [key, v] of Object.entries(config)) {
+        if (!v.secret) doc.config[`${PROJECT}:${key}`] = v.value;
+        else delete doc.config[`${PROJECT}:${key}`];
+    }
+    writeFileSync(file, stringifyYaml(doc));
+    const env = { ...process.env, ...ws.envVars };
+    const pulumi = ws.pulumiCommand.command;
+    for (const [key, v] of Object.entries(config).filter(([, v]) => v.secret)) {
+        const leaves: [string, string][] = typeof v.value === "string"
+            ? [[`${PROJECT}:${key}`, v.value]]
+            : Object.entries(v.value as Record<string, string>).map(([k, leaf]) => [`${PROJECT}:${key}["${k}"]`, leaf]);
+        for (const [target, value] of leaves) {
+            const args = ["config", "set", "--secret", "--stack", stack.name, "--non-interactive", ...(typeof v.value === "string" ? [] : ["--path"]), target];
+            const r = spawnSync(pulumi, args, { cwd: ws.workDir, env, input: value, encoding: "utf8" });
+            // The value is not in args, so the message cannot show it.
+            if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed: ${r.stderr}`);
+        }
+    }
 }
 
 /**
@@ -213,7 +236,10 @@ export function hostsConfig(hosts: TestHost[], baseUrl: string, tools: Tools, pa
         apiUsername: { value: "dpadmin", secret: true },
         apiPassword: { value: password, secret: true },
         dataplaneapiBaseUrl: { value: baseUrl },
-        dataplaneapiSha256: { value: { x86_64: tools.dpapi.sha256 } },
+        // Both architectures where both archives exist, so each host detects its own;
+        // otherwise the hosts are declared x86_64, which they are.
+        dataplaneapiSha256: { value: tools.dpapi.sha256 },
+        ...(tools.dpapi.sha256.arm64 ? {} : { dataplaneapiArch: { value: "x86_64" } }),
     };
 }
 

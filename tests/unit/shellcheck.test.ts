@@ -42,7 +42,7 @@ describe("generated shell", () => {
             assert.equal(shellcheck(script), "");
         });
         if (name !== "reloadHelper") {
-            it(`${name} stops at the first error`, () => assert.ok(script.startsWith("#!/bin/bash\nset -euo pipefail\n")));
+            it(`${name} says what it does on its first line, and stops at the first error`, () => assert.match(script, /^# \S[^\n]+\nset -euo pipefail\n/));
         }
     }
 

@@ -3,9 +3,9 @@
 # packages it like a release archive:
 #
 #   ${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}/
-#     standins/dataplaneapi-3.2.1/dataplaneapi   the static binary (+ .stamp)
-#     mirror-standin/v3.2.1/dataplaneapi_3.2.1_linux_x86_64.tar.gz
-#     mirror-standin/v3.2.1/checksums.txt        (sha256sum format)
+#     standins/dataplaneapi-3.2.1/<arch>/dataplaneapi   the static binaries (+ .stamp)
+#     mirror-standin/v3.2.1/dataplaneapi_3.2.1_linux_<arch>.tar.gz, arch x86_64 and arm64
+#     mirror-standin/v3.2.1/checksums.txt        (sha256sum format, both archives)
 #     gomod/, go-build/                          Go module and build caches
 #
 # The build is skipped when the stamp holds the hash of the sources; the
@@ -13,20 +13,22 @@
 # sources give the same SHA-256.
 #
 # Progress goes to stderr; stdout carries KEY=value lines:
-#   DPAPI_SOURCE, DPAPI_VERSION, DPAPI_MIRROR_DIR, DPAPI_ARCHIVE, DPAPI_ARCHIVE_SHA256
+#   DPAPI_SOURCE, DPAPI_VERSION, DPAPI_MIRROR_DIR, DPAPI_ARCHIVE, DPAPI_ARCHIVE_SHA256 (x86_64),
+#   DPAPI_ARCHIVE_SHA256_ARM64
 set -euo pipefail
 
 readonly VERSION=3.2.1
 # The v3.2.1 tag commit's time: the archive's mtime, as for the real archive.
 readonly MTIME=2025-06-16T10:54:13Z
-readonly ARCHIVE_NAME="dataplaneapi_${VERSION}_linux_x86_64.tar.gz"
+# Release architectures, as the archives name them, and Go's names for them.
+readonly ARCHES=(x86_64 arm64)
+declare -rA GOARCH_OF=([x86_64]=amd64 [arm64]=arm64)
 
 SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE_DIR="${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}"
 OUT_DIR="$CACHE_DIR/standins/dataplaneapi-$VERSION"
 MIRROR_DIR="$CACHE_DIR/mirror-standin"
 RELEASE_DIR="$MIRROR_DIR/v$VERSION"
-ARCHIVE="$RELEASE_DIR/$ARCHIVE_NAME"
 
 export GOMODCACHE="$CACHE_DIR/gomod"
 export GOCACHE="$CACHE_DIR/go-build"
@@ -35,7 +37,6 @@ export GOWORK=off
 export GOFLAGS="-mod=readonly -buildvcs=false"
 export CGO_ENABLED=0
 export GOOS=linux
-export GOARCH=amd64
 export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
 case "$GOPROXY" in *direct*) GOPROXY=https://proxy.golang.org ;; esac
 
@@ -51,52 +52,56 @@ sources_hash() {
   ) | sha256sum | cut -d' ' -f1
 }
 
-build_binary() {
-  local hash=$1 start=$SECONDS
-  mkdir -p "$OUT_DIR"
-  log "building the stand-in (static, CGO_ENABLED=0) into $OUT_DIR"
-  (cd "$SRC_DIR" && go build -trimpath -ldflags "-s -w -buildid=" -o "$OUT_DIR/dataplaneapi.tmp" .)
-  mv -f "$OUT_DIR/dataplaneapi.tmp" "$OUT_DIR/dataplaneapi"
-  printf '%s\n' "$hash" >"$OUT_DIR/.stamp"
+archive_name() { printf 'dataplaneapi_%s_linux_%s.tar.gz' "$VERSION" "$1"; }
+
+build_binary() { # hash arch
+  local hash=$1 arch=$2 start=$SECONDS out="$OUT_DIR/$2"
+  mkdir -p "$out"
+  log "building the stand-in for $arch (static, CGO_ENABLED=0) into $out"
+  (cd "$SRC_DIR" && GOARCH=${GOARCH_OF[$arch]} go build -trimpath -ldflags "-s -w -buildid=" -o "$out/dataplaneapi.tmp" .)
+  mv -f "$out/dataplaneapi.tmp" "$out/dataplaneapi"
+  printf '%s\n' "$hash" >"$out/.stamp"
   log "built in $((SECONDS - start))s"
 }
 
-package_archive() {
-  local stage
+package_archive() { # arch
+  local stage archive
+  archive="$RELEASE_DIR/$(archive_name "$1")"
   mkdir -p "$RELEASE_DIR"
   stage=$(mktemp -d "$OUT_DIR/.stage.XXXXXX")
-  install -m 0755 "$OUT_DIR/dataplaneapi" "$stage/dataplaneapi"
+  install -m 0755 "$OUT_DIR/$1/dataplaneapi" "$stage/dataplaneapi"
   tar --sort=name --format=gnu --owner=0 --group=0 --numeric-owner --mode=0755 \
-    --mtime="$MTIME" -C "$stage" -cf - dataplaneapi | gzip -9 -n >"$ARCHIVE.tmp"
+    --mtime="$MTIME" -C "$stage" -cf - dataplaneapi | gzip -9 -n >"$archive.tmp"
   rm -rf "$stage"
-  mv -f "$ARCHIVE.tmp" "$ARCHIVE"
-  (cd "$RELEASE_DIR" && sha256sum "$ARCHIVE_NAME" >checksums.txt.tmp && mv -f checksums.txt.tmp checksums.txt)
-  log "packaged $ARCHIVE"
+  mv -f "$archive.tmp" "$archive"
+  log "packaged $archive"
 }
 
 main() {
   command -v go >/dev/null || { log "go not found on PATH"; exit 1; }
-  local hash sum
+  local hash arch changed=0
   hash=$(sources_hash)
-  if [[ -x "$OUT_DIR/dataplaneapi" && -f "$OUT_DIR/.stamp" && "$(cat "$OUT_DIR/.stamp")" == "$hash" ]]; then
-    log "stand-in already built for these sources ($OUT_DIR)"
-  else
-    build_binary "$hash"
-    rm -f "$ARCHIVE"
+  for arch in "${ARCHES[@]}"; do
+    if [[ -x "$OUT_DIR/$arch/dataplaneapi" && -f "$OUT_DIR/$arch/.stamp" && "$(cat "$OUT_DIR/$arch/.stamp")" == "$hash" &&
+      -f "$RELEASE_DIR/$(archive_name "$arch")" ]]; then
+      log "stand-in for $arch already built for these sources"
+    else
+      build_binary "$hash" "$arch"
+      package_archive "$arch"
+      changed=1
+    fi
+  done
+  if [[ $changed == 1 ]] || ! (cd "$RELEASE_DIR" && sha256sum --check --status checksums.txt 2>/dev/null); then
+    (cd "$RELEASE_DIR" && for arch in "${ARCHES[@]}"; do sha256sum "$(archive_name "$arch")"; done >checksums.txt.tmp && mv -f checksums.txt.tmp checksums.txt)
   fi
-  if [[ -f "$ARCHIVE" && -f "$RELEASE_DIR/checksums.txt" ]] &&
-    (cd "$RELEASE_DIR" && sha256sum --check --status checksums.txt); then
-    log "archive up to date: $ARCHIVE"
-  else
-    package_archive
-  fi
-  sum=$(cut -d' ' -f1 "$RELEASE_DIR/checksums.txt")
-  log "sha256 $sum"
+  sum_of() { grep -F " $(archive_name "$1")" "$RELEASE_DIR/checksums.txt" | cut -d' ' -f1; }
+  log "sha256 x86_64 $(sum_of x86_64), arm64 $(sum_of arm64)"
   printf 'DPAPI_SOURCE=stand-in\n'
   printf 'DPAPI_VERSION=%s\n' "$VERSION"
   printf 'DPAPI_MIRROR_DIR=%s\n' "$MIRROR_DIR"
-  printf 'DPAPI_ARCHIVE=%s\n' "$ARCHIVE"
-  printf 'DPAPI_ARCHIVE_SHA256=%s\n' "$sum"
+  printf 'DPAPI_ARCHIVE=%s\n' "$RELEASE_DIR/$(archive_name x86_64)"
+  printf 'DPAPI_ARCHIVE_SHA256=%s\n' "$(sum_of x86_64)"
+  printf 'DPAPI_ARCHIVE_SHA256_ARM64=%s\n' "$(sum_of arm64)"
 }
 
 main "$@"
