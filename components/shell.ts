@@ -395,7 +395,7 @@ export function masterSocketArgument(masterSocket: string): string {
  */
 export function socketPermissionsScript(s: SocketSpec): string {
     const adminDir = dirname(s.adminSocket);
-    return script(`open ${dirname(s.adminSocket)} to group haproxy; restart HAProxy once if its master was started without ${masterSocketArgument(s.masterSocket)}`, `
+    return script(`restart HAProxy once if its master lacks ${masterSocketArgument(s.masterSocket)}; open ${dirname(s.adminSocket)} to group haproxy`, `
 state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"
 want=${shq(masterSocketArgument(s.masterSocket))}

@@ -104,10 +104,15 @@ async function previewDiff(stack: Stack): Promise<{ diff: string; planned: strin
     return { diff, planned, summary: changes(preview.changeSummary as Record<string, number>) };
 }
 
+/** Whether a line is the header of `section`, e.g. "backend web", as the API writes it too ("backend web from unnamed_defaults_1"). */
+function isHeader(line: string, section: string): boolean {
+    return line.trim().replace(/\s+/g, " ").replace(/ from \S+$/, "") === section;
+}
+
 /** The lines of one section, with whitespace collapsed, for comparing across the API's reformatting. */
 function sectionLines(cfg: string, section: string): string[] {
     const lines = cfg.replace(/\r/g, "").split("\n");
-    const start = lines.findIndex((l) => l.trim().replace(/\s+/g, " ") === section);
+    const start = lines.findIndex((l) => isHeader(l, section));
     if (start < 0) return [];
     const out: string[] = [];
     for (const l of lines.slice(start + 1)) {
@@ -121,7 +126,7 @@ function sectionLines(cfg: string, section: string): string[] {
 /** Rewrites the lines of one section of a haproxy.cfg text. */
 function editSection(cfg: string, section: string, edit: (lines: string[]) => string[]): string {
     const lines = cfg.split("\n");
-    const start = lines.findIndex((l) => l.trim().replace(/\s+/g, " ") === section);
+    const start = lines.findIndex((l) => isHeader(l, section));
     assert.ok(start >= 0, `no "${section}" section in:\n${cfg}`);
     let end = start + 1;
     while (end < lines.length && !(/^\S/.test(lines[end]) && !lines[end].startsWith("#"))) end++;
@@ -229,7 +234,7 @@ describe("one host, from a fresh up to destroy", () => {
         assert.match(result.diff, /# install dataplaneapi 3\.2\.1 from http:\/\/[\d.:]+\/v3\.2\.1\/, checked against its SHA-256 first/);
         assert.match(result.diff, /# write \/etc\/haproxy-dataplane\/dataplaneapi\.yaml \(haproxy:haproxy 0640\) from stdin/);
         assert.match(result.diff, /stdin +: "userlist controller\\n/, "the sections the edit adds to haproxy.cfg are readable in the preview");
-        assert.match(result.diff, /# open \/run\/haproxy to group haproxy; restart HAProxy once if its master was started without -S \/run\/haproxy-master\.sock,mode,660,group,haproxy/,
+        assert.match(result.diff, /'# restart HAProxy once if its master lacks -S \/run\/haproxy-master\.sock,mode,660,group,haproxy/,
             "the one-time HAProxy restart is announced in the preview");
         assert.match(result.diff, /\[secret\]/, "secrets are masked");
     });
