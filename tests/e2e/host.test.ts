@@ -89,7 +89,7 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         mirror = new Mirror(dir);
         const baseUrl = await mirror.listen(host.outerAddress);
         const cmd = (commands.get(`${host.name}-binary-install`)!.inputs.create as string)
-            .replace("https://github.com/haproxytech/dataplaneapi/releases/download", baseUrl);
+            .replaceAll("https://github.com/haproxytech/dataplaneapi/releases/download", baseUrl);
         // Asynchronous: the mirror answering the host lives in this process.
         const res = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
             const p = spawn("ssh", sshArgs(cmd), { stdio: ["ignore", "ignore", "pipe"] });
