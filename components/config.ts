@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { PATHS } from "./paths";
-import { API_DIRECTORIES } from "./render";
+import { API_DIRECTORIES } from "./apiConfig/yaml";
+import { PATHS } from "./shared/paths";
 
 /**
  * Stack configuration: read once, validated once, before any resource exists.

@@ -1,18 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { ApiConfigFiles } from "./apiConfig";
+import { renderDataplaneApiConfig } from "./apiConfig/yaml";
 import { DataplaneBinary } from "./binary";
 import { DeploymentConfig, HostConfig } from "./config";
 import { deriveSalt, sha512Crypt } from "./crypt";
 import { DirectorySet } from "./directories";
 import { HostFacts } from "./facts";
-import { HaproxyIntegration } from "./haproxyConfig";
-import { PATHS } from "./paths";
-import { HostAccess, TOKEN_PREFIX } from "./remote";
-import { renderDataplaneApiConfig, renderUnit, sha256Hex } from "./render";
-import { curlCredentialsConfig } from "./shell";
+import { HaproxyIntegration } from "./haproxy";
 import { DataplaneService } from "./service";
-import { SocketPermissions } from "./socketPermissions";
+import { curlCredentialsConfig } from "./service/credentials";
+import { renderUnit } from "./service/unit";
+import { sha256Hex } from "./shared/digest";
+import { PATHS } from "./shared/paths";
+import { HostAccess, TOKEN_PREFIX } from "./shared/remote";
+import { SocketPermissions } from "./sockets";
 import { ApiTls } from "./tls";
 
 export interface DataplaneHostArgs {

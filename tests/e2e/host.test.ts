@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
-import { installMocks, rawConfig, Registration, registrations, resolve, unwrapSecret } from "../unit/harness";
+import { installMocks, rawConfig, Registration, registrations, resolve, unwrapSecret } from "../../components/testing/harness";
 import { eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostReboot, hostRun, hostUp, httpGet, Mirror, TestHost, Timings } from "./lab";
 
 const timings = new Timings();

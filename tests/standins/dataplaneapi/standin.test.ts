@@ -18,12 +18,12 @@ import * as path from "node:path";
 import * as tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { PATHS } from "../../../components/paths";
-import {
-    API_DIRECTORIES, DataplaneApiConfigModel, dataplaneApiConfigDocument, renderDataplaneApiConfig,
-    renderHaproxyDropIn, renderReloadHelper, renderUnit,
-} from "../../../components/render";
-import { installBinaryScript } from "../../../components/shell";
+import { API_DIRECTORIES, DataplaneApiConfigModel, dataplaneApiConfigDocument, renderDataplaneApiConfig } from "../../../components/apiConfig/yaml";
+import { installBinaryScript } from "../../../components/binary/scripts";
+import { renderReloadHelper } from "../../../components/haproxy/reloadHelper";
+import { renderUnit } from "../../../components/service/unit";
+import { PATHS } from "../../../components/shared/paths";
+import { renderHaproxyDropIn } from "../../../components/sockets/dropin";
 import { eventually, haproxyAdmin, hostDown, hostExec, hostRun, hostUp, REPO, TestHost } from "../../e2e/lab";
 
 const HERE = path.join(REPO, "tests", "standins", "dataplaneapi");

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { dataplaneApiConfigDocument, DataplaneApiConfigModel, renderDataplaneApiConfig } from "./yaml";
+
+const MODEL: DataplaneApiConfigModel = {
+    name: "lb1", bindAddress: "0.0.0.0", port: 5555, tls: true, advertisedAddress: "198.18.1.2",
+    userlist: "controller", haproxyConfigFile: "/etc/haproxy/haproxy.cfg", masterSocket: "/run/haproxy-master.sock", reloadDelay: 5,
+    haproxyVersion: "2.6.12",
+};
+
+describe("dataplaneapi.yaml", () => {
+    it("parses back to the expected config_version 2 document", () => {
+        const doc = parse(renderDataplaneApiConfig(MODEL)) as any;
+        assert.equal(doc.config_version, 2);
+        assert.deepEqual(doc.dataplaneapi.scheme, ["https"]);
+        assert.equal(doc.dataplaneapi.port, 5555);
+        assert.equal(doc.dataplaneapi.tls.tls_certificate, "/etc/haproxy-dataplane/tls/server.crt");
+        assert.equal(doc.dataplaneapi.userlist.userlist, "controller");
+        assert.equal(doc.dataplaneapi.resources.spoe_transaction_dir, "/tmp/spoe-haproxy");
+        assert.equal(doc.dataplaneapi.transaction.transaction_dir, "/etc/haproxy/transactions");
+        assert.deepEqual(doc.dataplaneapi.advertised, { api_address: "198.18.1.2", api_port: 5555 });
+        assert.equal(doc.haproxy.master_worker_mode, true);
+        assert.ok(!("master_runtime" in doc.haproxy), "no master runtime on HAProxy 2.6: its master CLI hides worker errors");
+        assert.equal(doc.haproxy.reload.reload_cmd, "/usr/local/lib/haproxy-dataplane/reload-haproxy");
+        assert.ok(!("user" in doc.dataplaneapi), "users come from the userlist, never from this file");
+        // Last: deepEqual narrows `doc`'s type.
+        assert.deepEqual(doc, dataplaneApiConfigDocument(MODEL));
+    });
+    it("renders byte-identical output for the same input, and differs when an input does", () => {
+        assert.equal(renderDataplaneApiConfig({ ...MODEL }), renderDataplaneApiConfig({ ...MODEL }));
+        assert.notEqual(renderDataplaneApiConfig({ ...MODEL, port: 5556 }), renderDataplaneApiConfig(MODEL));
+    });
+    it("gives the API the master runtime only on HAProxy 2.7 and newer, and says which way it reloads", () => {
+        for (const [version, master] of [["2.6.12", false], ["2.6", false], ["2.7.0", true], ["2.8.5", true], ["3.0.11", true], ["unknown", false]] as const) {
+            const text = renderDataplaneApiConfig({ ...MODEL, haproxyVersion: version });
+            const doc = parse(text) as any;
+            assert.equal(doc.haproxy.master_runtime, master ? "/run/haproxy-master.sock" : undefined, version);
+            assert.match(text, new RegExp(`^# HAProxy ${version} on this host: ${master ? "the API reloads it through the master socket" : "the API reloads it with reload_cmd"}`, "m"));
+        }
+    });
+    it("serves plain HTTP without a tls block when TLS is off", () => {
+        const doc = parse(renderDataplaneApiConfig({ ...MODEL, tls: false })) as any;
+        assert.deepEqual(doc.dataplaneapi.scheme, ["http"]);
+        assert.equal(doc.dataplaneapi.tls, undefined);
+    });
+});

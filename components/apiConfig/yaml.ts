@@ -1,0 +1,114 @@
+import { stringify } from "yaml";
+import { MANAGED_BY, PATHS } from "../shared/paths";
+
+/**
+ * dataplaneapi.yaml, rendered from a typed model. Same input, same bytes: key
+ * order is fixed by construction, so previews show no noise.
+ */
+
+/** The directory roles the API configuration refers to, with the seed's paths. */
+export const API_DIRECTORIES = {
+    dataplaneStorage: "/etc/haproxy/dataplane",
+    maps: "/etc/haproxy/maps",
+    sslCerts: "/etc/haproxy/ssl",
+    generalStorage: "/etc/haproxy/general",
+    spoe: "/etc/haproxy/spoe",
+    spoeTransactions: "/tmp/spoe-haproxy",
+    transactions: "/etc/haproxy/transactions",
+    backups: "/etc/haproxy/backups",
+} as const;
+
+/** The typed model of dataplaneapi.yaml (config_version 2), limited to what this program sets. */
+export interface DataplaneApiConfigModel {
+    /** Node name; the host's name. */
+    name: string;
+    bindAddress: string;
+    port: number;
+    tls: boolean;
+    advertisedAddress: string;
+    userlist: string;
+    haproxyConfigFile: string;
+    masterSocket: string;
+    reloadDelay: number;
+    /** HAProxy's version on the host, as `haproxy -v` reports it (see facts/). */
+    haproxyVersion: string;
+}
+
+/**
+ * Whether the API reloads HAProxy through the master socket itself: only on
+ * HAProxy 2.7 or newer, with master_worker_mode and a unix master_runtime
+ * (dataplaneapi configure_data_plane.go). On 2.6 the master CLI does not
+ * accept `set severity-output`, so worker errors come back looking like
+ * success: there the API gets no master_runtime, reaches HAProxy's runtime
+ * through the admin socket, and reloads with reload_cmd.
+ */
+export function apiUsesMasterSocket(haproxyVersion: string): boolean {
+    const m = /^(\d+)\.(\d+)/.exec(haproxyVersion);
+    return !!m && (Number(m[1]) > 2 || (Number(m[1]) === 2 && Number(m[2]) >= 7));
+}
+
+/** The document as the API reads it. Exported so tests can compare the parsed YAML against it. */
+export function dataplaneApiConfigDocument(m: DataplaneApiConfigModel): Record<string, unknown> {
+    const dataplaneapi: Record<string, unknown> = {
+        host: m.bindAddress,
+        port: m.port,
+        scheme: [m.tls ? "https" : "http"],
+    };
+    if (m.tls) {
+        dataplaneapi.tls = {
+            tls_host: m.bindAddress,
+            tls_port: m.port,
+            tls_certificate: PATHS.tlsCert,
+            tls_key: PATHS.tlsKey,
+        };
+    }
+    Object.assign(dataplaneapi, {
+        userlist: { userlist: m.userlist },
+        transaction: {
+            transaction_dir: API_DIRECTORIES.transactions,
+            backups_number: 10,
+            backups_dir: API_DIRECTORIES.backups,
+        },
+        resources: {
+            maps_dir: API_DIRECTORIES.maps,
+            ssl_certs_dir: API_DIRECTORIES.sslCerts,
+            general_storage_dir: API_DIRECTORIES.generalStorage,
+            dataplane_storage_dir: API_DIRECTORIES.dataplaneStorage,
+            spoe_dir: API_DIRECTORIES.spoe,
+            spoe_transaction_dir: API_DIRECTORIES.spoeTransactions,
+        },
+        advertised: { api_address: m.advertisedAddress, api_port: m.port },
+    });
+    return {
+        config_version: 2,
+        name: m.name,
+        dataplaneapi,
+        haproxy: {
+            config_file: m.haproxyConfigFile,
+            haproxy_bin: "/usr/sbin/haproxy",
+            ...(apiUsesMasterSocket(m.haproxyVersion) ? { master_runtime: m.masterSocket } : {}),
+            master_worker_mode: true,
+            reload: {
+                reload_delay: m.reloadDelay,
+                // Run as user haproxy when the API does not reload through the
+                // master socket itself (HAProxy before 2.7): see haproxy/reloadHelper.ts.
+                reload_cmd: PATHS.reloadHelper,
+                restart_cmd: PATHS.reloadHelper,
+                // Feeds GET /v3/health; without it HAProxy's state is "unknown".
+                // Split on spaces and run without a shell, as user haproxy.
+                status_cmd: "/usr/bin/systemctl is-active --quiet haproxy.service",
+                reload_strategy: "custom",
+            },
+        },
+        log_targets: [{ log_to: "stdout", log_level: "info", log_format: "text", log_types: ["access", "app"] }],
+    };
+}
+
+export function renderDataplaneApiConfig(m: DataplaneApiConfigModel): string {
+    const reload = apiUsesMasterSocket(m.haproxyVersion)
+        ? `the API reloads it through the master socket ${m.masterSocket} itself`
+        : "the API reloads it with reload_cmd and reaches its runtime through the admin socket (master_runtime needs 2.7 or newer)";
+    return `# ${MANAGED_BY}\n# The API rewrites this file when it starts; the rendered content is kept in Pulumi state.\n`
+        + `# HAProxy ${m.haproxyVersion} on this host: ${reload}.\n`
+        + stringify(dataplaneApiConfigDocument(m), { lineWidth: 0 });
+}

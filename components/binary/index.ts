@@ -1,0 +1,73 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { Arch, ArchiveSource } from "../config";
+import { HostAccess, remoteScript, TOKEN_PREFIX } from "../shared/remote";
+import { installBinaryScript, removeBinaryScript } from "./scripts";
+
+export interface DataplaneBinaryArgs {
+    /** The host to install on. */
+    readonly host: HostAccess;
+    /** Release version, e.g. "3.2.1". */
+    readonly version: string;
+    /** Expected SHA-256 of the archive per architecture; the install fails on any other. */
+    readonly sha256: Partial<Record<Arch, string>>;
+    /** Architecture of the host; default: detected on the host with `uname -m`. */
+    readonly arch?: Arch;
+    /** Where the archive comes from: downloaded by the host (default) or uploaded from the workstation. */
+    readonly source: ArchiveSource;
+}
+
+/**
+ * /usr/local/bin/dataplaneapi from a release archive, checksum-verified before
+ * it is unpacked and swapped in atomically. A version change updates this one
+ * resource (and, through `restartToken`, restarts the service).
+ */
+export class DataplaneBinary extends pulumi.ComponentResource {
+    /** The version the installed binary is. */
+    public readonly version: pulumi.Output<string>;
+    /** The architecture that was installed. */
+    public readonly arch: pulumi.Output<string>;
+    /**
+     * SHA-256 of the installed binary: the service restarts when it changes, and
+     * only then (a checksum added for another architecture re-runs the install
+     * step, but installs the same bytes).
+     */
+    public readonly sha256: pulumi.Output<string>;
+    /** The install step, for ordering. */
+    public readonly install: command.remote.Command;
+
+    constructor(name: string, args: DataplaneBinaryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(`${TOKEN_PREFIX}:DataplaneBinary`, name, {}, opts);
+
+        let uploadedArchive: string | undefined;
+        const dependsOn: pulumi.Resource[] = [];
+        if (args.source.kind === "local") {
+            const sha = args.arch ? args.sha256[args.arch] : undefined;
+            uploadedArchive = `/tmp/dataplaneapi-upload-${(sha ?? "unverified").slice(0, 16)}.tar.gz`;
+            dependsOn.push(new command.remote.CopyToRemote(`${name}-upload`, {
+                connection: args.host.connection,
+                source: new pulumi.asset.FileAsset(args.source.path),
+                remotePath: uploadedArchive,
+                triggers: [sha ?? ""],
+            }, { parent: this }));
+        }
+
+        this.install = remoteScript(`${name}-install`, args.host, {
+            create: installBinaryScript({
+                version: args.version,
+                sha256: args.sha256,
+                arch: args.arch,
+                baseUrl: args.source.kind === "download" ? args.source.baseUrl : undefined,
+                uploadedArchive,
+            }),
+            delete: removeBinaryScript(),
+        }, { parent: this, dependsOn });
+
+        // What the installed binary itself reported, not the configured version echoed back.
+        const field = (key: string) => this.install.stdout.apply((out) => new RegExp(`^${key}=(.+)$`, "m").exec(out)?.[1] ?? "unknown");
+        this.version = field("version");
+        this.arch = field("arch");
+        this.sha256 = field("binary_sha256");
+        this.registerOutputs({ version: this.version, arch: this.arch, sha256: this.sha256 });
+    }
+}

@@ -1,0 +1,113 @@
+import { PATHS } from "../shared/paths";
+import { dirname, script, shq } from "../shared/shell";
+
+export interface BinaryInstallSpec {
+    version: string;
+    /** SHA-256 of the archive for each architecture this host may be. */
+    sha256: Partial<Record<"x86_64" | "arm64", string>>;
+    /** Forced architecture; otherwise `uname -m` decides. */
+    arch?: "x86_64" | "arm64";
+    /** Base URL of release downloads, or undefined when `uploadedArchive` is used. */
+    baseUrl?: string;
+    /** Path on the host of an archive uploaded from the workstation. */
+    uploadedArchive?: string;
+}
+
+/** Release archives are named dataplaneapi_<version>_linux_<arch>.tar.gz, for arch x86_64 or arm64. */
+export function archiveName(version: string, arch: string): string {
+    return `dataplaneapi_${version}_linux_${arch}.tar.gz`;
+}
+
+/**
+ * Fetches (or takes the uploaded) release archive, verifies its SHA-256 before
+ * anything is unpacked, and swaps the binary in with a rename in its own
+ * directory, so the service never sees a partial file.
+ */
+export function installBinaryScript(b: BinaryInstallSpec): string {
+    const shaCases = Object.entries(b.sha256)
+        .map(([arch, sha]) => `    ${arch}) sha=${shq(sha!)} ;;`).join("\n");
+    const fetch = b.uploadedArchive
+        ? `# The upload lands in /tmp, which a reboot empties, and is not copied again
+# when only the connection changes: a verified copy is kept in the state
+# directory, so this step can run again whenever the engine re-runs it.
+src=${shq(b.uploadedArchive)}
+kept=${shq(`${PATHS.stateDir}/archives`)}/"$name"
+if [ -f "$src" ]; then
+    cp -f "$src" "$work/archive.tar.gz"
+elif [ -f "$kept" ]; then
+    cp -f "$kept" "$work/archive.tar.gz"
+    echo "using the copy of the uploaded archive kept in $kept"
+else
+    echo "the uploaded archive $src is missing, and no copy is kept in $kept" >&2
+    exit 1
+fi`
+        : `url=${shq(`${b.baseUrl}/v${b.version}/`)}"$name"
+echo "downloading $url"
+if command -v curl >/dev/null 2>&1; then
+    curl -fsSL --retry 3 --connect-timeout 15 -o "$work/archive.tar.gz" "$url"
+elif command -v wget >/dev/null 2>&1; then
+    wget -q -O "$work/archive.tar.gz" "$url"
+else
+    echo "neither curl nor wget is installed on this host; install curl (apt-get install curl)" >&2
+    exit 1
+fi`;
+    return script(`install dataplaneapi ${b.version} from ${b.uploadedArchive ? "the uploaded archive" : `${b.baseUrl}/v${b.version}/`}, checked against its SHA-256 first`, `
+version=${shq(b.version)}
+arch=${b.arch ? shq(b.arch) : `$(uname -m)`}
+case "$arch" in
+    x86_64|amd64) arch=x86_64 ;;
+    aarch64|arm64) arch=arm64 ;;
+    *) echo "unsupported CPU architecture: $arch (releases exist for x86_64 and arm64)" >&2; exit 1 ;;
+esac
+sha=
+case "$arch" in
+${shaCases}
+esac
+[ -n "$sha" ] || { echo "no SHA-256 is configured for $arch; set dataplaneapiSha256.$arch" >&2; exit 1; }
+name="dataplaneapi_\${version}_linux_\${arch}.tar.gz"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+${fetch}
+actual=$(sha256sum "$work/archive.tar.gz" | cut -d' ' -f1)
+if [ "$actual" != "$sha" ]; then
+    echo "checksum mismatch for $name: expected $sha, got $actual; nothing was installed" >&2
+    exit 1
+fi
+echo "verified $name (sha256 $sha)"
+tar -xzf "$work/archive.tar.gz" -C "$work"
+[ -f "$work/dataplaneapi" ] || { echo "$name has no dataplaneapi at its root" >&2; exit 1; }
+staged=${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
+install -m 0755 -o root -g root "$work/dataplaneapi" "$staged"
+# --version writes log lines to stderr first, then a banner of several lines
+# to stdout: read whole files, never a pipe that a reader may close early.
+if ! "$staged" --version > "$work/version.out" 2> "$work/version.err"; then
+    rm -f "$staged"
+    echo "the new binary does not run:" >&2
+    cat "$work/version.err" "$work/version.out" >&2
+    exit 1
+fi
+banner=$(grep -m 1 'Data Plane API v' "$work/version.out" || true)
+reported=$(sed -n 's/.*Data Plane API v\\([0-9][0-9A-Za-z.+-]*\\).*/\\1/p' <<< "$banner")
+if [ "$reported" != "$version" ]; then
+    rm -f "$staged"
+    echo "$name holds a binary that reports version \${reported:-unknown} (\${banner:-no banner}), not $version; nothing was installed" >&2
+    exit 1
+fi
+mv -f "$staged" ${shq(PATHS.binary)}
+${b.uploadedArchive ? `install -d -m 0700 "\${kept%/*}"
+if [ -f "$src" ]; then install -m 0600 "$work/archive.tar.gz" "$kept"; rm -f "$src"; fi
+` : ""}echo "installed ${PATHS.binary}: $banner"
+echo "arch=$arch"
+echo "version=$reported"
+echo "binary_sha256=$(sha256sum ${shq(PATHS.binary)} | cut -d' ' -f1)"
+`);
+}
+
+export function removeBinaryScript(): string {
+    return script(`remove ${PATHS.binary}`, `
+rm -f ${shq(PATHS.binary)} ${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
+rm -rf ${shq(`${PATHS.stateDir}/archives`)}
+rmdir ${shq(PATHS.stateDir)} 2>/dev/null || true
+echo ${shq(`removed ${PATHS.binary}`)}
+`);
+}

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { CONFIG_KEYS, ConfigError, parseConfig, projectDefaults } from "./config";
+import { deployStack } from "./program";
+import { installMocks, rawConfig, registrations, settle, TEST_PASSWORD, TEST_SSH_KEY } from "./testing/harness";
+
+installMocks();
+
+/** Each bad configuration and a part of the message it must give. */
+const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
+    ["no hosts", { hosts: [] }, [], /hosts: \[\] must list at least one host/],
+    ["host name not a DNS label", { hosts: [{ name: "LB_1", address: "198.18.1.2" }] }, [], /hosts\[0\]\.name: "LB_1" must be a lower-case DNS label/],
+    ["address with a space", { hosts: [{ name: "lb1", address: "10.0.0.1 extra" }] }, [], /hosts\[0\]\.address: "10\.0\.0\.1 extra" must be an IPv4 address or a DNS name/],
+    ["SSH port out of range", { hosts: [{ name: "lb1", address: "198.18.1.2", port: 70000 }] }, [], /hosts\[0\]\.port: 70000 must be at most 65535/],
+    ["unknown host field", { hosts: [{ name: "lb1", address: "198.18.1.2", password: "x" }] }, [], /hosts\[0\]: .* has unknown field "password"/],
+    ["duplicate host names", { hosts: [{ name: "lb1", address: "198.18.1.2" }, { name: "lb1", address: "198.18.2.2" }] }, [], /hosts\[1\]\.name: "lb1" is used by more than one host/],
+    ["bad host key", { hosts: [{ name: "lb1", address: "198.18.1.2", hostKey: "not-a-key" }] }, [], /hosts\[0\]\.hostKey: "not-a-key" must be a public key line/],
+    ["unknown arch", { dataplaneapiArch: "mips" }, [], /dataplaneapiArch: "mips" is not allowed here/],
+    ["version not a release", { dataplaneapiVersion: "latest" }, [], /dataplaneapiVersion: "latest" must be a release version such as 3\.2\.1/],
+    ["checksum not hex", { dataplaneapiSha256: { x86_64: "xyz" } }, [], /dataplaneapiSha256\.x86_64: "xyz" must be 64 lower-case hex digits/],
+    ["checksum missing", { dataplaneapiSha256: {} }, [], /dataplaneapiSha256\.x86_64: is required for dataplaneapiVersion "3\.2\.1"/],
+    ["base URL with a quote", { dataplaneapiBaseUrl: "https://example.test/a'b" }, [], /dataplaneapiBaseUrl: "https:\/\/example\.test\/a'b" must be an http\(s\) URL/],
+    ["API port zero", { apiPort: 0 }, [], /apiPort: 0 is below 1024/],
+    ["API port the service user cannot bind", { apiPort: 443 }, [], /apiPort: 443 is below 1024: the API runs as user haproxy, which cannot bind it; use 1024-65535 \(default 5555\)/],
+    ["API port a string", { apiPort: "http" }, [], /apiPort: "http" is not a valid number/],
+    ["bind address a name", { apiBindAddress: "any" }, [], /apiBindAddress: "any" must be an IPv4 address/],
+    ["short password", { apiPassword: "short" }, [], /apiPassword: \[secret\] must be at least 12 characters/],
+    ["password in plaintext", {}, ["sshPrivateKey", "apiUsername"], /apiPassword: is stored in plaintext; set it with `pulumi config set --secret apiPassword`/],
+    ["no password", { apiPassword: undefined }, [], /apiPassword: is not set/],
+    ["user name with a colon", { apiUsername: "a:b" }, [], /apiUsername: \[secret\] must be 1-64 characters/],
+    ["no SSH key", { sshPrivateKey: undefined }, [], /hosts\[0\] \("lb1"\): has no SSH private key/],
+    ["SSH key not a key", { sshPrivateKey: "hunter2" }, [], /sshPrivateKey: \[secret\] is not a PEM\/OpenSSH private key/],
+    ["key for an unknown host", { sshPrivateKeys: { lb9: TEST_SSH_KEY } }, [], /sshPrivateKeys\.lb9: names no host in `hosts`/],
+    ["relative haproxy.cfg path", { haproxyConfigFile: "haproxy.cfg" }, [], /haproxyConfigFile: "haproxy\.cfg" must be an absolute path/],
+    ["path escaping with ..", { haproxyAdminSocket: "/run/../etc/shadow" }, [], /haproxyAdminSocket: "\/run\/\.\.\/etc\/shadow" must not contain '\.\.'/],
+    ["userlist with a space", { haproxyUserlist: "my list" }, [], /haproxyUserlist: "my list" must be 1-64 characters/],
+    ["reload delay too long", { haproxyReloadDelay: 600 }, [], /haproxyReloadDelay: 600 must be at most 60/],
+    ["system directory", { directories: ["/etc", "/etc/haproxy-dataplane"] }, [], /directories\[0\]: "\/etc" is a system directory/],
+    ["directory the API needs left out", { directories: ["/etc/haproxy-dataplane"] }, [], /directories: .* must include "\/etc\/haproxy\/maps"/],
+    ["certificate without key", { apiTlsCertificate: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----" }, [], /apiTlsKey: \[secret\] must be a PEM private key/],
+    ["local archive without arch", { dataplaneapiLocalArchive: "/tmp/dp.tar.gz" }, [], /dataplaneapiArch: "" must name the architecture of dataplaneapiLocalArchive/],
+    ["hosts not JSON", { hosts: "lb1" }, [], /hosts: "lb1" is not a valid JSON list/],
+    ["same socket twice", { haproxyMasterSocket: "/run/haproxy/admin.sock" }, [], /haproxyMasterSocket: "\/run\/haproxy\/admin\.sock" must differ from haproxyAdminSocket/],
+];
+
+describe("bad configuration", () => {
+    for (const [title, values, plaintext, message] of BAD) {
+        it(`${title}: fails with its message and registers nothing`, async () => {
+            const raw = rawConfig(values, plaintext.length ? plaintext : undefined);
+            if (title === "hosts not JSON") raw.values.hosts = "lb1";
+            const before = registrations.length;
+            let error: unknown;
+            try {
+                deployStack(parseConfig(raw));
+            } catch (e) {
+                error = e;
+            }
+            await settle();
+            assert.ok(error instanceof ConfigError, `a ConfigError is thrown (got ${String(error)})`);
+            assert.match(error.message, message);
+            assert.match(error.message, /nothing was deployed/);
+            assert.ok(!error.message.includes(TEST_PASSWORD) && !error.message.includes("hunter2") && !error.message.includes("BEGIN OPENSSH"),
+                "no secret is quoted");
+            assert.equal(registrations.length, before, "no resource was registered");
+        });
+    }
+
+    it("reports every problem of a configuration at once", () => {
+        try {
+            parseConfig(rawConfig({ apiPort: 0, apiBindAddress: "any", haproxyReloadDelay: 0, hosts: [{ name: "LB", address: "198.18.1.2" }] }));
+            assert.fail("no error");
+        } catch (e) {
+            assert.ok(e instanceof ConfigError);
+            assert.equal(e.problems.length, 4, e.message);
+        }
+    });
+
+    it("runs the cross-field checks even when other keys are invalid", () => {
+        try {
+            parseConfig(rawConfig({ apiPort: 0, sshPrivateKey: "hunter2", dataplaneapiSha256: {} }));
+            assert.fail("no error");
+        } catch (e) {
+            assert.ok(e instanceof ConfigError);
+            assert.match(e.message, /apiPort: 0 is below 1024/);
+            assert.match(e.message, /sshPrivateKey: \[secret\] is not a PEM/);
+            assert.match(e.message, /dataplaneapiSha256\.x86_64: is required/);
+            assert.ok(!e.message.includes("hunter2"));
+        }
+    });
+
+    it("accepts the good configuration with defaults filled in", () => {
+        const c = parseConfig(rawConfig());
+        assert.equal(c.dataplaneapi.version, "3.2.1");
+        assert.equal(c.api.port, 5555);
+        assert.equal(c.api.tls, true);
+        assert.equal(c.haproxy.userlist, "controller");
+        assert.equal(c.hosts[0].port, 22);
+        assert.equal(c.directories.length, 11);
+    });
+});
+
+describe("Pulumi.yaml", () => {
+    const project = parse(readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+    it("declares every key the program reads, with type, description and the program's default", () => {
+        const defaults = projectDefaults();
+        assert.deepEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
+        for (const key of CONFIG_KEYS) {
+            const decl = project.config[key];
+            assert.ok(decl.type && decl.description, `${key} has a type and a description`);
+            assert.deepEqual(decl.default, defaults[key], `${key}'s default matches the program's`);
+        }
+    });
+    it("production stack names one host and commits no secret", () => {
+        const prod = parse(readFileSync(path.join(__dirname, "..", "Pulumi.prod.yaml"), "utf8"));
+        assert.equal(prod.config["haproxy-dataplane:hosts"].length, 1);
+        for (const key of ["apiPassword", "apiUsername", "sshPrivateKey"]) {
+            const v = prod.config[`haproxy-dataplane:${key}`];
+            assert.ok(v === undefined || (typeof v === "object" && "secure" in v), `${key} is absent or encrypted`);
+        }
+    });
+});

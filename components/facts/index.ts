@@ -1,0 +1,31 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { HostAccess, remoteScript, TOKEN_PREFIX } from "../shared/remote";
+import { hostFactsScript } from "./scripts";
+
+export interface HostFactsArgs {
+    /** The host to look at. */
+    readonly host: HostAccess;
+}
+
+/**
+ * What the configuration depends on that only the host knows: HAProxy's
+ * version decides how the API reloads HAProxy (see apiConfig/yaml.ts
+ * apiUsesMasterSocket). The probe runs when the host is first deployed, and
+ * again whenever its connection changes; its answer is kept in state, so later
+ * previews show the configuration it leads to.
+ */
+export class HostFacts extends pulumi.ComponentResource {
+    /** HAProxy's version, e.g. "2.6.12". */
+    public readonly haproxyVersion: pulumi.Output<string>;
+    /** The probe, for ordering. */
+    public readonly probe: command.remote.Command;
+
+    constructor(name: string, args: HostFactsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(`${TOKEN_PREFIX}:HostFacts`, name, {}, opts);
+        // No delete: destroying a probe has nothing to undo, and opens no SSH session.
+        this.probe = remoteScript(`${name}-haproxy`, args.host, { create: hostFactsScript() }, { parent: this });
+        this.haproxyVersion = this.probe.stdout.apply((out) => /^haproxy_version=(\S+)$/m.exec(out)?.[1] ?? "unknown");
+        this.registerOutputs({ haproxyVersion: this.haproxyVersion });
+    }
+}

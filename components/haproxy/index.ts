@@ -1,0 +1,83 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { API_DIRECTORIES } from "../apiConfig/yaml";
+import { sha256Hex } from "../shared/digest";
+import { PATHS } from "../shared/paths";
+import { HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
+import { renderReloadHelper } from "./reloadHelper";
+import { haproxyEditScript, haproxyRevertScript } from "./scripts";
+import { managedSectionIds, ManagedSectionsModel, renderManagedSections, renderUserLine, USERS_PLACEHOLDER } from "./sections";
+
+/** The awk program that edits haproxy.cfg on the host; the unit tests run this same file. */
+export const CFG_EDITOR_SOURCE = readFileSync(path.join(__dirname, "haproxy-cfg-edit.awk"), "utf8");
+
+export interface HaproxyIntegrationArgs {
+    /** The host whose HAProxy is edited. */
+    readonly host: HostAccess;
+    /** HAProxy's config file; default /etc/haproxy/haproxy.cfg. */
+    readonly configFile: string;
+    /** Admin socket whose stock `stats socket` line is edited; default /run/haproxy/admin.sock. */
+    readonly adminSocket: string;
+    /** Master CLI socket the reload helper talks to; default /run/haproxy-master.sock. */
+    readonly masterSocket: string;
+    /** The managed sections: userlist (default "controller") and the API backend. */
+    readonly sections: ManagedSectionsModel;
+    /** API user name (secret). */
+    readonly username: pulumi.Input<string>;
+    /** SHA-512 crypt hash of the API password (secret). */
+    readonly passwordHash: pulumi.Input<string>;
+    /** Steps that must be done first (e.g. the CA file the backend verifies with). */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * What HAProxy needs for the API: master-worker, the admin socket open to
+ * group haproxy, the API user's userlist and the API backend. The edit only
+ * touches those; it is validated with `haproxy -c` before it goes live, HAProxy
+ * is reloaded (never restarted), and a failed reload puts the old file back.
+ */
+export class HaproxyIntegration extends pulumi.ComponentResource {
+    /** The haproxy.cfg edit, for ordering. */
+    public readonly edit: command.remote.Command;
+
+    constructor(name: string, args: HaproxyIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(`${TOKEN_PREFIX}:HaproxyIntegration`, name, {}, opts);
+        const child = { parent: this, dependsOn: args.dependsOn };
+
+        const editor = remoteFile(`${name}-editor`, args.host,
+            { path: PATHS.cfgEditor, owner: "root", group: "root", mode: "0644", removeEmptyDir: true }, CFG_EDITOR_SOURCE, child);
+        const reloadHelper = remoteFile(`${name}-reload-helper`, args.host,
+            { path: PATHS.reloadHelper, owner: "root", group: "root", mode: "0755", removeEmptyDir: true },
+            renderReloadHelper(args.masterSocket), child);
+
+        // The hashed user line lives in a root-only file, so that the edit
+        // below carries no secret and its preview stays readable.
+        const userLine = pulumi.secret(pulumi.all([args.username, args.passwordHash])
+            .apply(([u, h]) => renderUserLine(u, h)));
+        const credentials = remoteFile(`${name}-credentials`, args.host,
+            { path: `${PATHS.stateDir}/userlist-users`, owner: "root", group: "root", mode: "0600" }, userLine, child);
+
+        const spec = {
+            configFile: args.configFile,
+            adminSocket: args.adminSocket,
+            ownedSections: managedSectionIds(args.sections.userlist),
+            backupsDir: API_DIRECTORIES.backups,
+            placeholder: USERS_PLACEHOLDER,
+        };
+        // A new user line must re-run the edit. A digest of it goes into the
+        // script text, which updates in place; a trigger would replace the
+        // step, and the replaced step's delete (the revert) would then run
+        // after the new edit and undo it. The digest of a crypt hash reveals
+        // nothing, so it stays readable in previews.
+        const usersDigest = pulumi.unsecret(userLine.apply((l) => sha256Hex(l).slice(0, 16)));
+        this.edit = remoteScript(`${name}-cfg`, args.host, {
+            create: usersDigest.apply((digest) => haproxyEditScript({ ...spec, usersDigest: digest })),
+            delete: haproxyRevertScript(spec),
+            stdin: renderManagedSections(args.sections),
+        }, { parent: this, dependsOn: [editor, reloadHelper, credentials] });
+
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,15 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { itPassesShellcheck } from "../testing/shellcheck";
+import { renderReloadHelper } from "./reloadHelper";
+
+describe("reload helper", () => {
+    const helper = renderReloadHelper("/run/haproxy-master.sock");
+    // A file the API runs, not a step's script: no summary line or prelude.
+    itPassesShellcheck({ reloadHelper: helper }, { prelude: false });
+    it("sends `reload` to the master socket", () => {
+        assert.ok(helper.startsWith("#!/bin/sh\n"));
+        assert.ok(helper.includes('print $s "reload\\n";'));
+        assert.ok(helper.includes('"/run/haproxy-master.sock"'));
+    });
+});

@@ -1,0 +1,125 @@
+import { PATHS } from "../shared/paths";
+import { script, shq } from "../shared/shell";
+
+export interface HaproxyEditSpec {
+    configFile: string;
+    adminSocket: string;
+    /** Ids of the sections the program owns (see sections.ts managedSectionIds). */
+    ownedSections: readonly string[];
+    placeholder: string;
+    /** The API's backups_dir, where it keeps haproxy.cfg.lkg. */
+    backupsDir: string;
+    /** Digest of the hashed user lines, so that a new password changes this script (and re-runs it). */
+    usersDigest?: string;
+}
+
+/**
+ * Validates the candidate as the Data Plane API will (as user haproxy, so a
+ * file it cannot read fails here, not at the API's first commit), swaps it in
+ * and reloads; on any failure puts the previous file back. `afterSwap` runs
+ * once the new file is live.
+ */
+function swapAndReload(afterSwap = ""): string {
+    return `
+swap_in() {
+    cp -p "$1" "$cfg.dpdeploy.new"
+    mv -f "$cfg.dpdeploy.new" "$cfg"
+}
+if cmp -s "$work/candidate" "$cfg"; then
+    echo "$cfg: already as wanted"
+else
+    chgrp haproxy "$work" "$work/candidate"
+    chmod 0750 "$work"
+    chmod 0640 "$work/candidate"
+    if ! runuser -u haproxy -- haproxy -c -q -f "$work/candidate" 2>/dev/null; then
+        echo "the candidate $cfg is rejected by haproxy -c run as user haproxy, as the Data Plane API validates every change" >&2
+        echo "(every file it names must be readable by haproxy); the live file is unchanged:" >&2
+        runuser -u haproxy -- haproxy -c -f "$work/candidate" >&2 || true
+        exit 1
+    fi
+    cp -p "$cfg" "$work/previous"
+    chown --reference="$cfg" "$work/candidate"
+    chmod --reference="$cfg" "$work/candidate"
+    swap_in "$work/candidate"
+    diff -u "$work/previous" "$cfg" | sed -n '3,$p' | grep -E '^[-+]' | sed 's/^\\([-+][[:space:]]*user\\)[[:space:]].*/\\1 <masked>/' || true
+    if systemctl is-active --quiet haproxy.service; then
+        if ! systemctl reload haproxy.service; then
+            echo "HAProxy refused the reload; restoring the previous $cfg" >&2
+            swap_in "$work/previous"
+            systemctl reload haproxy.service || true
+            exit 1
+        fi
+        echo "validated $cfg and reloaded HAProxy"
+    else
+        echo "validated $cfg; HAProxy is not running, so it takes effect when it starts"
+    fi
+${afterSwap.trim()}
+fi
+`;
+}
+
+/**
+ * Applies the program's edit to haproxy.cfg. stdin is the managed sections with a
+ * placeholder where the hashed user lines go; those are read from the root-only
+ * file the credentials step wrote, so this command carries no secret.
+ */
+export function haproxyEditScript(e: HaproxyEditSpec): string {
+    return script(`edit ${e.configFile}: master-worker, the admin socket for group haproxy, ${e.ownedSections.join(", ")}; validate, reload`, `
+${e.usersDigest ? `# API users: ${e.usersDigest} (a digest of the hashed user lines)\n` : ""}cfg=${shq(e.configFile)}
+state=${shq(PATHS.stateDir)}
+[ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
+install -d -m 0700 "$state"
+[ -e "$state/haproxy.cfg.before" ] || cp -p "$cfg" "$state/haproxy.cfg.before"
+work=$(mktemp -d)
+trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
+# The Data Plane API writes haproxy.cfg under an exclusive flock on the file
+# itself: hold the same lock from reading it until the new file is in place.
+exec 9< "$cfg"
+flock -w 60 9 || { echo "waited 60 s for the lock the Data Plane API holds on $cfg; try again" >&2; exit 1; }
+cat > "$work/template"
+awk -v users="$state/userlist-users" -v placeholder=${shq(e.placeholder)} '
+    $1 == placeholder { while ((getline line < users) > 0) print line; next }
+    { print }
+' "$work/template" > "$work/managed"
+previous_owned=$(cat "$state/owned-sections" 2>/dev/null || true)
+awk -v mode=apply -v socket=${shq(e.adminSocket)} -v remove="$previous_owned" \\
+    -f ${shq(PATHS.cfgEditor)} "$work/managed" "$cfg" > "$work/candidate"
+${swapAndReload(`
+    # The API puts its last known good copy back when one of its reloads
+    # fails; it refreshes that copy only after its own reloads, so it would
+    # bring back the file from before this edit (an old userlist, say).
+    lkg=${shq(`${e.backupsDir}/haproxy.cfg.lkg`)}
+    if [ -d ${shq(e.backupsDir)} ]; then
+        install -o haproxy -g haproxy -m 0644 "$cfg" "$lkg"
+        echo "refreshed the API's last known good copy $lkg"
+    fi`)}
+printf '%s\\n' ${shq(e.ownedSections.join("|"))} > "$state/owned-sections"
+# The API re-reads its users from the userlist on SIGUSR2.
+# Only the main process: a reload helper or haproxy -c the API is running
+# at that moment must not get the signal.
+if systemctl is-active --quiet ${shq(PATHS.unitName)}; then systemctl kill --kill-who=main -s USR2 ${shq(PATHS.unitName)}; fi
+`);
+}
+
+/** Takes the program's edit back out: its sections go, the global lines return to their pre-deploy form. */
+export function haproxyRevertScript(e: HaproxyEditSpec): string {
+    return script(`take the edit back out of ${e.configFile}: ${e.ownedSections.join(", ")} go, global as it was; validate, reload`, `
+cfg=${shq(e.configFile)}
+state=${shq(PATHS.stateDir)}
+if [ ! -f "$state/haproxy.cfg.before" ] || [ ! -f "$cfg" ]; then
+    echo "no pre-deploy copy of $cfg; leaving it as it is"
+    exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
+# The Data Plane API writes haproxy.cfg under an exclusive flock on the file
+# itself: hold the same lock from reading it until the new file is in place.
+exec 9< "$cfg"
+flock -w 60 9 || { echo "waited 60 s for the lock the Data Plane API holds on $cfg; try again" >&2; exit 1; }
+owned=$(cat "$state/owned-sections" 2>/dev/null || printf '%s' ${shq(e.ownedSections.join("|"))})
+awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
+    -f ${shq(PATHS.cfgEditor)} "$state/haproxy.cfg.before" "$cfg" > "$work/candidate"
+${swapAndReload()}
+rm -f "$state/haproxy.cfg.before" "$state/owned-sections"
+`);
+}

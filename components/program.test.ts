@@ -1,0 +1,221 @@
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { parseConfig } from "./config";
+import { deployStack } from "./program";
+import { installMocks, isSecret, MOCK_HAPROXY_VERSION, MOCK_REPORTED_VERSION, Registration, registrations, rawConfig, resolve, settle, TEST_PASSWORD, TEST_SSH_KEY, unwrapSecret } from "./testing/harness";
+
+installMocks();
+
+function deploy(values: Record<string, unknown> = {}) {
+    const start = registrations.length;
+    const outputs = deployStack(parseConfig(rawConfig(values)));
+    return { outputs, since: async () => { await Promise.all(Object.values(outputs).map((o) => resolve(o.version))); await settle(); return registrations.slice(start); } };
+}
+
+const byName = (regs: Registration[], name: string) => {
+    const r = regs.find((x) => x.name === name);
+    assert.ok(r, `resource ${name} is registered (got ${regs.map((x) => x.name).join(", ")})`);
+    return r;
+};
+const urnOf = (regs: Registration[], name: string) => byName(regs, name).urn;
+
+/** Every command resource of one host, in the order a first `up` must run them. */
+const ORDER = [
+    ["lb1-facts-haproxy", "lb1-config-yaml"],
+    ["lb1-dirs-create", "lb1-config-yaml"],
+    ["lb1-dirs-create", "lb1-haproxy-credentials"],
+    ["lb1-config-ca", "lb1-haproxy-credentials"],
+    ["lb1-haproxy-credentials", "lb1-haproxy-cfg"],
+    ["lb1-haproxy-editor", "lb1-haproxy-cfg"],
+    ["lb1-haproxy-reload-helper", "lb1-haproxy-cfg"],
+    ["lb1-haproxy-cfg", "lb1-sockets-haproxy-dropin"],
+    ["lb1-sockets-haproxy-dropin", "lb1-sockets-live"],
+    ["lb1-binary-install", "lb1-service-unit"],
+    ["lb1-sockets-live", "lb1-service-unit"],
+    ["lb1-service-unit", "lb1-service-enable"],
+    ["lb1-service-enable", "lb1-service-start"],
+    ["lb1-binary-install", "lb1-service-start"],
+    ["lb1-config-yaml", "lb1-service-start"],
+    ["lb1-config-key", "lb1-service-start"],
+    ["lb1-haproxy-cfg", "lb1-service-start"],
+];
+
+describe("one host under mocks", () => {
+    let regs: Registration[];
+    let outputs: ReturnType<typeof deploy>["outputs"];
+    before(async () => {
+        const d = deploy();
+        outputs = d.outputs;
+        regs = await d.since();
+    });
+
+    it("registers the components and their commands, each under its parent", () => {
+        const components: [string, string][] = [
+            ["lb1", "haproxy-dataplane:index:DataplaneHost"],
+            ["lb1-binary", "haproxy-dataplane:index:DataplaneBinary"],
+            ["lb1-dirs", "haproxy-dataplane:index:DirectorySet"],
+            ["lb1-facts", "haproxy-dataplane:index:HostFacts"],
+            ["lb1-tls", "haproxy-dataplane:index:ApiTls"],
+            ["lb1-config", "haproxy-dataplane:index:ApiConfigFiles"],
+            ["lb1-haproxy", "haproxy-dataplane:index:HaproxyIntegration"],
+            ["lb1-sockets", "haproxy-dataplane:index:SocketPermissions"],
+            ["lb1-service", "haproxy-dataplane:index:DataplaneService"],
+        ];
+        for (const [name, type] of components) {
+            assert.equal(byName(regs, name).type, type);
+            if (name !== "lb1") assert.equal(byName(regs, name).parent, urnOf(regs, "lb1"), `${name} is a child of the host`);
+        }
+        const commandParents: Record<string, string> = {
+            "lb1-binary-install": "lb1-binary",
+            "lb1-dirs-create": "lb1-dirs",
+            "lb1-facts-haproxy": "lb1-facts",
+            "lb1-config-yaml": "lb1-config", "lb1-config-cert": "lb1-config", "lb1-config-key": "lb1-config", "lb1-config-ca": "lb1-config",
+            "lb1-haproxy-editor": "lb1-haproxy", "lb1-haproxy-reload-helper": "lb1-haproxy", "lb1-haproxy-credentials": "lb1-haproxy", "lb1-haproxy-cfg": "lb1-haproxy",
+            "lb1-sockets-haproxy-dropin": "lb1-sockets", "lb1-sockets-live": "lb1-sockets",
+            "lb1-service-unit": "lb1-service", "lb1-service-enable": "lb1-service", "lb1-service-start": "lb1-service",
+        };
+        for (const [cmd, parent] of Object.entries(commandParents)) {
+            const r = byName(regs, cmd);
+            assert.equal(r.type, "command:remote:Command");
+            assert.equal(r.parent, urnOf(regs, parent), `${cmd} is a child of ${parent}`);
+        }
+        for (const t of ["lb1-tls-ca-key", "lb1-tls-ca", "lb1-tls-server-key", "lb1-tls-csr", "lb1-tls-cert"]) {
+            assert.equal(byName(regs, t).parent, urnOf(regs, "lb1-tls"));
+        }
+        assert.equal(byName(regs, "lb1-salt-seed").parent, urnOf(regs, "lb1"));
+        const commands = regs.filter((r) => r.type === "command:remote:Command").map((r) => r.name).sort();
+        assert.deepEqual(commands, Object.keys(commandParents).sort(), "no other remote command is registered");
+        assert.equal(regs.filter((r) => r.type === "command:remote:CopyToRemote").length, 0, "nothing is uploaded when downloading");
+    });
+
+    it("configures the API for the HAProxy version the host reported", () => {
+        const yaml = String(unwrapSecret(byName(regs, "lb1-config-yaml").inputs.stdin));
+        assert.match(yaml, new RegExp(`^# HAProxy ${MOCK_HAPROXY_VERSION.replace(/\./g, "\\.")} on this host: the API reloads it with reload_cmd`, "m"));
+        assert.ok(!/^\s*master_runtime:/m.test(yaml), "no master runtime before HAProxy 2.7");
+    });
+
+    it("orders the steps: each depends on what must exist before it", () => {
+        for (const [first, then] of ORDER) {
+            assert.ok(byName(regs, then).dependencies.includes(urnOf(regs, first)), `${then} depends on ${first}`);
+        }
+    });
+
+    it("re-runs the haproxy.cfg edit when the password hash changes, and restarts on binary, config, unit and certificate", () => {
+        const cfg = byName(regs, "lb1-haproxy-cfg");
+        assert.equal(cfg.inputs.triggers, undefined, "no trigger: a replace would run the revert after the new edit");
+        assert.match(cfg.inputs.create, /# API users: [0-9a-f]{16} /, "a digest of the hashed users is in the script instead");
+        const start = byName(regs, "lb1-service-start");
+        for (const reason of [`# binary: dataplaneapi ${MOCK_REPORTED_VERSION} (`, "# config: ", "# unit: ", "# certificate: "]) {
+            assert.ok(start.inputs.create.includes(reason), `the start script names ${reason}`);
+        }
+        for (const r of regs.filter((x) => x.type === "command:remote:Command")) {
+            assert.equal(r.inputs.update, r.inputs.create, `${r.name} updates in place instead of being replaced`);
+            assert.equal(r.inputs.addPreviousOutputInEnv, false);
+            assert.match(r.inputs.create, /^sudo -n bash -c '/, `${r.name} runs as root through sudo for a non-root user`);
+        }
+    });
+
+    it("keeps secrets out of command strings and non-secret inputs", () => {
+        const text = JSON.stringify(regs.map((r) => [r.name, r.inputs.create, r.inputs.update, r.inputs.delete, r.inputs.triggers,
+            r.type === "command:remote:Command" && !isSecretStdin(r) ? r.inputs.stdin : ""]));
+        assert.ok(!text.includes(TEST_PASSWORD), "the password is in no command or plain input");
+        assert.ok(!text.includes("b3BlbnNzaC1rZXktdjEAAAAA-unit-test-only"), "the SSH key is in no command");
+        assert.ok(!text.includes("mock-lb1-tls-server-key"), "the TLS key is in no command");
+        assert.ok(!text.includes("dpadmin"), "the user name (a secret) is in no command");
+        for (const name of ["lb1-config-key", "lb1-haproxy-credentials", "lb1-service-start"]) {
+            assert.ok(isSecretStdin(byName(regs, name)), `${name} gets its stdin as a secret`);
+        }
+        for (const r of regs.filter((x) => x.type === "command:remote:Command")) {
+            assert.ok(isSecret(r.inputs.connection) || isSecret(r.inputs.connection?.privateKey), `${r.name}'s private key is secret`);
+        }
+        assert.ok(!JSON.stringify(byName(regs, "lb1-haproxy-credentials").inputs.stdin).includes(TEST_PASSWORD), "only the hash reaches the host");
+    });
+
+    it("exports the API URL, the version and the CA", async () => {
+        assert.equal(await resolve(outputs.lb1.apiUrl), "https://198.18.1.2:5555/v3");
+        assert.equal(await resolve(outputs.lb1.version), MOCK_REPORTED_VERSION, "the version the install step reported, not the configured 3.2.1");
+        assert.match((await resolve(outputs.lb1.caCertificate)) ?? "", /BEGIN CERTIFICATE/);
+    });
+});
+
+describe("what a configuration change touches", () => {
+    /** The inputs that make a remote command run again, by resource name, secrets unwrapped. */
+    async function commandInputs(values: Record<string, unknown>): Promise<Map<string, string>> {
+        const regs = await deploy(values).since();
+        return new Map(regs.filter((r) => r.type.startsWith("command:remote:")).map((r) => [r.name,
+            JSON.stringify([r.inputs.create, r.inputs.delete, unwrapSecret(r.inputs.stdin), r.inputs.triggers, r.inputs.connection])]));
+    }
+    async function changed(a: Record<string, unknown>, b: Record<string, unknown>): Promise<string[]> {
+        const [before, after] = [await commandInputs(a), await commandInputs(b)];
+        assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), "the same resources exist");
+        return [...after.keys()].filter((k) => after.get(k) !== before.get(k)).sort();
+    }
+    const sha = { x86_64: "c".repeat(64), arm64: "d".repeat(64) };
+
+    it("a new version changes the binary step and the service restart, and nothing else", async () => {
+        assert.deepEqual(await changed({ dataplaneapiSha256: sha }, { dataplaneapiVersion: "3.2.2", dataplaneapiSha256: { ...sha, x86_64: "e".repeat(64) } }),
+            ["lb1-binary-install", "lb1-service-start"]);
+    });
+    it("a new checksum for another architecture re-runs the install, but does not restart the service", async () => {
+        assert.deepEqual(await changed({ dataplaneapiSha256: sha }, { dataplaneapiSha256: { ...sha, arm64: "f".repeat(64) } }), ["lb1-binary-install"]);
+    });
+    it("a new reload delay changes the config file and the service restart", async () => {
+        assert.deepEqual(await changed({}, { haproxyReloadDelay: 3 }), ["lb1-config-yaml", "lb1-service-start"]);
+    });
+    it("a new password changes the stored hash, the haproxy.cfg edit's trigger and the readiness credentials, not the files or unit", async () => {
+        assert.deepEqual(await changed({}, { apiPassword: "another-long-password-7" }),
+            ["lb1-haproxy-cfg", "lb1-haproxy-credentials", "lb1-service-start"]);
+    });
+    it("the same configuration twice registers the same inputs", async () => {
+        assert.deepEqual(await changed({}, {}), []);
+    });
+    it("command strings are never secret, so previews show them", async () => {
+        const regs = await deploy().since();
+        for (const r of regs.filter((x) => x.type === "command:remote:Command")) {
+            assert.ok(!isSecret(r.inputs.create) && typeof r.inputs.create === "string", `${r.name}'s script is shown in previews`);
+        }
+    });
+});
+
+describe("two hosts under mocks", () => {
+    it("registers an independent set per host, with its own certificate and no edge between hosts", async () => {
+        const d = deploy({
+            hosts: [{ name: "lb1", address: "198.18.1.2" }, { name: "lb2", address: "198.18.2.2", user: "deploy", arch: "arm64" }],
+            sshPrivateKeys: { lb2: TEST_SSH_KEY },
+        });
+        const regs = await d.since();
+        for (const host of ["lb1", "lb2"]) {
+            assert.equal(byName(regs, host).parent, "", `${host} is a top-level component`);
+            assert.equal(byName(regs, `${host}-tls-cert`).parent, urnOf(regs, `${host}-tls`));
+            assert.equal(regs.filter((r) => r.type === "command:remote:Command" && r.urn.includes(`::${host}-`)).length, 16);
+        }
+        const lb1 = new Set(regs.filter((r) => r.name.startsWith("lb1")).map((r) => r.urn));
+        for (const r of regs.filter((x) => x.name.startsWith("lb2"))) {
+            assert.ok(r.dependencies.every((dep) => !lb1.has(dep)), `${r.name} waits for nothing of lb1, so hosts deploy in parallel`);
+        }
+        assert.match(byName(regs, "lb1-binary-install").inputs.create, /^bash -c /, "root needs no sudo");
+        const lb2Install = byName(regs, "lb2-binary-install").inputs.create as string;
+        assert.ok(lb2Install.includes("arm64) sha=") && !lb2Install.includes("x86_64) sha="), "a host with a known arch gets only its checksum");
+        assert.equal(byName(regs, "lb2-config-cert").inputs.stdin !== byName(regs, "lb1-config-cert").inputs.stdin, true);
+        assert.ok(Object.keys(d.outputs).sort().join() === "lb1,lb2");
+    });
+});
+
+describe("a local archive", () => {
+    it("is uploaded first and installed from the upload", async () => {
+        const d = deploy({ dataplaneapiLocalArchive: "/tmp/dataplaneapi_3.2.1_linux_x86_64.tar.gz", dataplaneapiArch: "x86_64" });
+        const regs = await d.since();
+        const upload = byName(regs, "lb1-binary-upload");
+        assert.equal(upload.type, "command:remote:CopyToRemote");
+        const install = byName(regs, "lb1-binary-install");
+        assert.ok(install.dependencies.includes(upload.urn));
+        assert.ok(!install.inputs.create.includes("downloading"), "nothing is downloaded");
+    });
+});
+
+function isSecretStdin(r: Registration): boolean {
+    return isSecret(r.inputs.stdin);
+}
+
+void pulumi;

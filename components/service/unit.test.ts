@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { DEFAULT_DIRECTORIES } from "../config";
+import { renderUnit } from "./unit";
+
+describe("systemd unit", () => {
+    const unit = renderUnit({ writableDirectories: DEFAULT_DIRECTORIES });
+    for (const directive of [
+        "Type=exec", "User=haproxy", "Group=haproxy", "Restart=always", "NoNewPrivileges=true", "ProtectSystem=strict",
+        "ProtectHome=true", "PrivateTmp=true", "ReadWritePaths=/etc/haproxy", "ReadWritePaths=/etc/haproxy-dataplane",
+        "ReadWritePaths=/var/lib/haproxy", "ReadWritePaths=-/run/haproxy", "WantedBy=multi-user.target",
+        "ExecStart=/usr/local/bin/dataplaneapi -f /etc/haproxy-dataplane/dataplaneapi.yaml",
+    ]) {
+        it(`carries ${directive}`, () => assert.ok(unit.split("\n").includes(directive), unit));
+    }
+    it("binds /tmp directories in instead of listing them in ReadWritePaths (226/NAMESPACE with PrivateTmp)", () => {
+        assert.ok(unit.includes("BindPaths=/tmp/spoe-haproxy\n"));
+        assert.ok(!/ReadWritePaths=-?\/tmp/.test(unit));
+    });
+    it("lists a writable directory outside the usual trees", () => {
+        assert.ok(renderUnit({ writableDirectories: ["/srv/dp"] }).includes("ReadWritePaths=/srv/dp\n"));
+    });
+});

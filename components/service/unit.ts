@@ -1,0 +1,50 @@
+import { MANAGED_BY, PATHS } from "../shared/paths";
+
+export interface UnitModel {
+    /** Directories the service writes, besides its config directory. */
+    writableDirectories: readonly string[];
+}
+
+/**
+ * The seed's hardened unit, made to start: directories under /tmp are bound in
+ * from the host (with PrivateTmp=true a ReadWritePaths= entry there does not
+ * exist inside the namespace and the unit fails with 226/NAMESPACE), and
+ * the API is started with `-f` (3.2.1 has no --config-file flag).
+ */
+export function renderUnit(m: UnitModel): string {
+    const rw = new Set<string>(["/etc/haproxy", PATHS.configDir, "/var/lib/haproxy", "/run/haproxy"]);
+    const bind: string[] = [];
+    for (const d of m.writableDirectories) {
+        if (d === "/tmp" || d.startsWith("/tmp/")) bind.push(d);
+        else if (![...rw].some((r) => d === r || d.startsWith(`${r}/`))) rw.add(d);
+    }
+    const lines = [
+        `# ${MANAGED_BY}`,
+        "[Unit]",
+        "Description=HAProxy Data Plane API",
+        "Documentation=https://github.com/haproxytech/dataplaneapi",
+        "After=network-online.target haproxy.service",
+        "Wants=network-online.target",
+        "Requires=haproxy.service",
+        "",
+        "[Service]",
+        "Type=exec",
+        "User=haproxy",
+        "Group=haproxy",
+        `ExecStart=${PATHS.binary} -f ${PATHS.configFile}`,
+        "Restart=always",
+        "RestartSec=5",
+        "",
+        "NoNewPrivileges=true",
+        "ProtectSystem=strict",
+        "ProtectHome=true",
+        "PrivateTmp=true",
+        // "-": /run/haproxy only exists once HAProxy has started once.
+        ...[...rw].map((d) => `ReadWritePaths=${d === "/run/haproxy" ? "-" : ""}${d}`),
+        ...bind.map((d) => `BindPaths=${d}`),
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+    ];
+    return lines.join("\n") + "\n";
+}

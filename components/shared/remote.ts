@@ -1,0 +1,66 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { asRoot, removeFileScript, WriteFileSpec, writeFileScript } from "./shell";
+
+/** Every component type token starts with this, so it is spelled once. */
+export const TOKEN_PREFIX = "haproxy-dataplane:index";
+
+/** How to reach one host. */
+export interface HostAccess {
+    /** SSH connection, with the private key as a secret Output. */
+    connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    /** True when the SSH user is not root: scripts then run under `sudo -n`. */
+    useSudo: boolean;
+}
+
+export interface RemoteScriptArgs {
+    /** The script (a step's scripts.ts); an Output only when it embeds a value known after another step. */
+    create: pulumi.Input<string>;
+    delete?: string;
+    /** Secrets go here, never into the scripts. */
+    stdin?: pulumi.Input<string>;
+    /** Re-runs `create` (as an update, never a replace) when any of these change. */
+    triggers?: pulumi.Input<unknown>[];
+    /** Turn off when stdout could echo something sensitive. */
+    logging?: command.types.enums.remote.Logging;
+}
+
+/**
+ * A script run as root on a host. Changes always update in place (`update` is
+ * the create script): a replace would run the old delete after the new create,
+ * and for a file that means deleting what was just written.
+ */
+export function remoteScript(
+    name: string,
+    host: HostAccess,
+    args: RemoteScriptArgs,
+    opts: pulumi.CustomResourceOptions,
+): command.remote.Command {
+    const create = pulumi.output(args.create).apply((s) => asRoot(s, host.useSudo));
+    return new command.remote.Command(name, {
+        connection: host.connection,
+        create,
+        update: create,
+        delete: args.delete === undefined ? undefined : asRoot(args.delete, host.useSudo),
+        stdin: args.stdin,
+        triggers: args.triggers,
+        // PULUMI_COMMAND_STDOUT would travel as SSH setenv, which sshd refuses by default.
+        addPreviousOutputInEnv: false,
+        logging: args.logging ?? "stdoutAndStderr",
+    }, opts);
+}
+
+/** A file on the host whose content is this command's stdin: a content change re-writes exactly this file. */
+export function remoteFile(
+    name: string,
+    host: HostAccess,
+    spec: WriteFileSpec,
+    content: pulumi.Input<string>,
+    opts: pulumi.CustomResourceOptions,
+): command.remote.Command {
+    return remoteScript(name, host, {
+        create: writeFileScript(spec),
+        delete: removeFileScript(spec),
+        stdin: content,
+    }, opts);
+}
