@@ -1,7 +1,7 @@
 /**
  * Test program for tests/plugins/tls/contract.test.ts: the tls resources the
- * real program uses (components/tls.ts), plus the key types and signers the
- * contract covers. Every knob the tests turn is stack config.
+ * real program uses (components/tls/index.ts), plus the key types and signers
+ * the contract covers. Every knob the tests turn is stack config.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
@@ -16,7 +16,7 @@ const p224 = new tls.PrivateKey("p224", { algorithm: "ECDSA" });
 const p384 = new tls.PrivateKey("p384", { algorithm: "ECDSA", ecdsaCurve: "P384" });
 const ed = new tls.PrivateKey("ed", { algorithm: "ED25519" });
 
-// The CA and server certificate, as components/tls.ts builds them.
+// The CA and server certificate, as components/tls/index.ts builds them.
 const caKey = new tls.PrivateKey("ca-key", { algorithm: "ECDSA", ecdsaCurve: cfg.get("caCurve") ?? "P256" });
 const ca = new tls.SelfSignedCert("ca", {
     privateKeyPem: caKey.privateKeyPem,
