@@ -82,8 +82,16 @@ awk -v users="$state/userlist-users" -v placeholder=${shq(e.placeholder)} '
     { print }
 ' "$work/template" > "$work/managed"
 previous_owned=$(cat "$state/owned-sections" 2>/dev/null || true)
+owned=${shq(e.ownedSections.join("|"))}
 awk -v mode=apply -v socket=${shq(e.adminSocket)} -v remove="$previous_owned" \\
     -f ${shq(PATHS.cfgEditor)} "$work/managed" "$cfg" > "$work/candidate"
+# The API reads its userlist's name only when it starts, and exits when that
+# userlist disappears from haproxy.cfg: when the name changes, it is stopped
+# before the old userlist goes, and the start step starts it with the new one.
+if [ -n "$previous_owned" ] && [ "$previous_owned" != "$owned" ] && systemctl is-active --quiet ${shq(PATHS.unitName)}; then
+    systemctl stop ${shq(PATHS.unitName)}
+    echo "stopped ${PATHS.unitName}: its userlist is renamed, and it starts again with the new one"
+fi
 ${swapAndReload(`
     # The API puts its last known good copy back when one of its reloads
     # fails; it refreshes that copy only after its own reloads, so it would
@@ -93,7 +101,7 @@ ${swapAndReload(`
         install -o haproxy -g haproxy -m 0644 "$cfg" "$lkg"
         echo "refreshed the API's last known good copy $lkg"
     fi`)}
-printf '%s\\n' ${shq(e.ownedSections.join("|"))} > "$state/owned-sections"
+printf '%s\\n' "$owned" > "$state/owned-sections"
 # The API re-reads its users from the userlist on SIGUSR2.
 # Only the main process: a reload helper or haproxy -c the API is running
 # at that moment must not get the signal.

@@ -1,0 +1,157 @@
+/**
+ * Every kind of change a user makes to a running deployment, through the real
+ * engine, on a real host: what the engine plans and does (its counts, by
+ * resource), and what happens on the host. The README's table "What each
+ * change does" is what this file checks.
+ */
+import { Stack } from "@pulumi/pulumi/automation";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+    api, buildTools, ConfigValue, describeTools, eventually, haproxyMasterPid, hostDown, hostExec, hostRun, hostsConfig, hostUp, httpGet, Mirror,
+    newStack, setConfig, TestHost, Tools,
+} from "../e2e/lab";
+
+/** Resources per host; see scenario.test.ts. */
+const RESOURCES_PER_HOST = 31;
+
+const run = randomBytes(3).toString("hex");
+const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-changes-"));
+const password = `pw-${randomBytes(12).toString("hex")}`;
+const rows: string[] = [];
+
+let tools: Tools;
+let mirror: Mirror;
+let lb: TestHost;
+let stack: Stack;
+let config: Record<string, ConfigValue>;
+let ca: string;
+
+/** The service's main PID: unchanged unless the service restarted. */
+const apiPid = () => hostRun(lb.name, "systemctl show -p MainPID --value dataplaneapi.service").trim();
+
+/** Changes config, runs `up`, and returns what the engine did, per operation, with the resource names. */
+async function change(label: string, values: Record<string, ConfigValue>): Promise<{ ops: Record<string, number>; byOp: Record<string, string[]> }> {
+    Object.assign(config, values);
+    await setConfig(stack, values);
+    const byOp: Record<string, string[]> = {};
+    const start = Date.now();
+    const result = await stack.up({
+        color: "never",
+        onEvent: (e) => {
+            const m = e.resOutputsEvent?.metadata;
+            if (m && m.op !== "same" && !m.urn.includes("pulumi:providers:")) (byOp[m.op] ??= []).push(m.urn.split("::").pop()!.replace(`${lb.name}-`, ""));
+        },
+    });
+    for (const names of Object.values(byOp)) names.sort();
+    const ops = Object.fromEntries(Object.entries(result.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0));
+    rows.push(`${((Date.now() - start) / 1000).toFixed(1).padStart(6)} s  ${label}: ${JSON.stringify(byOp)}`);
+    return { ops, byOp };
+}
+
+async function answers(port: number, auth: string): Promise<number> {
+    return (await api(`https://${lb.address}:${port}/v3/info`, ca, { auth })).status;
+}
+
+before(async () => {
+    tools = buildTools();
+    console.log(describeTools(tools));
+    lb = hostUp(`chg-${run}`, 14);
+    mirror = new Mirror(tools.dpapi.mirrorDir);
+    const baseUrl = await mirror.listen(lb.outerAddress);
+    config = hostsConfig([lb], baseUrl, tools, password);
+    stack = await newStack(`chg-${run}`, tools, stateDir, config);
+    const result = await stack.up({ color: "never" });
+    ca = result.outputs.dataplane.value[lb.name].caCertificate;
+});
+
+after(() => {
+    mirror?.close();
+    if (lb) hostDown(lb.name);
+    rmSync(stateDir, { recursive: true, force: true });
+    console.log(`changes (duration, what the engine did by resource):\n${rows.join("\n")}`);
+});
+
+describe("each change a user makes updates in place, as the README says", () => {
+    it("the API user's name: the hashed user file, the haproxy.cfg edit and the readiness check; no restart", async () => {
+        const pid = apiPid();
+        const { byOp } = await change("apiUsername", { apiUsername: { value: "ops", secret: true } });
+        assert.deepEqual(byOp, { update: ["haproxy-cfg", "haproxy-credentials", "service-start"] });
+        await eventually("the new user to be accepted", async () => (await answers(5555, `ops:${password}`)) === 200, 30);
+        assert.equal(await answers(5555, `dpadmin:${password}`), 401, "the old user is gone");
+        assert.equal(apiPid(), pid, "the API re-read its users without a restart");
+    });
+
+    it("the API port: the YAML, the backend in haproxy.cfg and the start step; the API restarts on the new port", async () => {
+        const { byOp } = await change("apiPort", { apiPort: { value: 5556 } });
+        assert.deepEqual(byOp, { update: ["config-yaml", "haproxy-cfg", "service-start"] });
+        assert.equal(await answers(5556, `ops:${password}`), 200);
+        await assert.rejects(answers(5555, `ops:${password}`), "nothing listens on the old port");
+        assert.match(hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg"), /server dataplane 127\.0\.0\.1:5556 /, "HAProxy's API backend follows");
+    });
+
+    it("an extra directory: created for haproxy, writable in the unit's sandbox; the service restarts with the new unit", async () => {
+        const dirs = [...(await stack.getConfig("haproxy-dataplane:directories").then((v) => JSON.parse(v.value) as string[])), "/srv/dpapi-extra"];
+        const pid = apiPid();
+        const { byOp } = await change("directories + /srv/dpapi-extra", { directories: { value: dirs } });
+        assert.deepEqual(byOp, { update: ["dirs-create", "service-start", "service-unit"] });
+        assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /srv/dpapi-extra").trim(), "haproxy:haproxy 755");
+        assert.match(hostRun(lb.name, "systemctl show -p ReadWritePaths --value dataplaneapi.service"), /\/srv\/dpapi-extra/);
+        assert.notEqual(apiPid(), pid, "restarted: the unit changed");
+    });
+
+    it("the userlist's name: the YAML, the haproxy.cfg sections (the old userlist goes) and a restart; the user still works", async () => {
+        const since = hostRun(lb.name, "date +%s").trim();
+        const { byOp } = await change("haproxyUserlist", { haproxyUserlist: { value: "dpapi_users" } });
+        assert.deepEqual(byOp, { update: ["config-yaml", "haproxy-cfg", "service-start"] });
+        const cfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
+        assert.match(cfg, /^userlist dpapi_users$/m);
+        assert.ok(!/^userlist controller/m.test(cfg), "the old userlist is gone");
+        await eventually("the user to be accepted", async () => (await answers(5556, `ops:${password}`)) === 200, 30);
+        // NRestarts is reset by an explicit restart, so the journal tells: a failed exit is logged as such.
+        const exits = hostRun(lb.name, `journalctl -u dataplaneapi.service --since @${since} --no-pager -o cat | grep -c 'Main process exited' || true`).trim();
+        assert.equal(exits, "0", "the API never exited on its own (it exits when its userlist disappears); it was only restarted");
+    });
+
+    it("the connection (host key no longer pinned): every step runs again, changes nothing, restarts nothing", async () => {
+        const master = haproxyMasterPid(lb.name);
+        const pid = apiPid();
+        const hosts = (config.hosts.value as Record<string, unknown>[]).map(({ hostKey: _unpinned, ...h }) => h);
+        const { ops } = await change("hosts[0].hostKey removed", { hosts: { value: hosts } });
+        assert.deepEqual(ops, { update: 16 }, "every remote command is updated in place");
+        assert.equal(haproxyMasterPid(lb.name), master, "HAProxy was not restarted");
+        assert.equal(apiPid(), pid, "the API was not restarted");
+        assert.equal(await answers(5556, `ops:${password}`), 200);
+    });
+
+    it("a host added, then removed: only that host's steps, and the removed host is cleaned up and keeps serving", async () => {
+        const second = hostUp(`chg2-${run}`, 15);
+        try {
+            const hosts = [...(config.hosts.value as object[]), { name: second.name, address: second.address, port: second.port, user: second.user, hostKey: second.hostKey }];
+            const firstKeys = config.sshPrivateKeys.value as Record<string, string>;
+            const keys = { ...firstKeys, [second.name]: readFileSync(second.privateKeyFile, "utf8") };
+            const added = await change("a host added", { hosts: { value: hosts }, sshPrivateKeys: { value: keys, secret: true } });
+            assert.deepEqual(added.ops, { create: RESOURCES_PER_HOST });
+            assert.equal(hostRun(second.name, "systemctl is-active dataplaneapi.service").trim(), "active");
+
+            const removed = await change("the host removed", { hosts: { value: hosts.slice(0, 1) }, sshPrivateKeys: { value: firstKeys, secret: true } });
+            assert.deepEqual(removed.ops, { delete: RESOURCES_PER_HOST });
+            assert.notEqual(hostExec(second.name, "systemctl cat dataplaneapi.service").code, 0, "its service is gone");
+            assert.equal((await httpGet(`http://${second.address}/`)).status, 200, "it keeps serving");
+            assert.equal(await answers(5556, `ops:${password}`), 200, "the other host is untouched");
+        } finally {
+            hostDown(second.name);
+        }
+    });
+
+    it("destroy after all that: the extra directory is gone, HAProxy serves", async () => {
+        const result = await stack.destroy({ color: "never" });
+        assert.equal(result.summary.resourceChanges?.delete, RESOURCES_PER_HOST + 1);
+        assert.notEqual(hostExec(lb.name, "test -e /srv/dpapi-extra").code, 0);
+        assert.equal((await httpGet(`http://${lb.address}/`)).status, 200);
+    });
+});
