@@ -123,3 +123,36 @@ describe("haproxy.cfg edit", () => {
 
 });
 
+
+describe("haproxy.cfg as the Data Plane API stand-in rewrote it after a deployment", () => {
+    // /etc/haproxy/haproxy.cfg of a sandbox host after `scripts/sandbox.sh` and one
+    // raw-configuration POST (server web2), as the stand-in wrote it in the API's
+    // format; only the password hash was replaced by a dummy one.
+    const REAL = readFileSync(path.join(__dirname, "fixtures", "standin-rewritten.cfg"), "utf8");
+    const hash = /user dpadmin password (\S+)/.exec(REAL)![1];
+    const sections = (h: string) => renderManagedSections({
+        userlist: "controller", apiPort: 5555, tls: { caFile: "/etc/haproxy-dataplane/tls/ca.crt", serverName: "sandbox" },
+    }).replace(`    ${USERS_PLACEHOLDER}\n`, renderUserLine("dpadmin", h));
+    const global = (cfg: string) => {
+        const all = cfg.split("\n");
+        const start = all.findIndex((l) => l.trim() === "global");
+        const end = all.findIndex((l, i) => i > start && /^\S/.test(l));
+        return all.slice(start + 1, end).map((l) => l.trim().replace(/\s+/g, " ")).filter((l) => l && !l.startsWith("#"));
+    };
+
+    it("applying the same edit again changes nothing", () => {
+        assert.equal(apply(REAL, sections(hash), OWNED), REAL);
+    });
+    it("a new password replaces the userlist only; the backend stays as the API wrote it", () => {
+        const out = apply(REAL, sections("$6$other$hash"), OWNED);
+        assert.match(out, /^userlist controller\n {4}user dpadmin password \$6\$other\$hash$/m);
+        assert.match(out, /^backend haproxy-dataplane-api\n {2}server dataplane/m);
+        assert.equal(out.replace(/^userlist controller\n.*$/m, ""), REAL.replace(/^userlist controller\n.*$/m, ""), "nothing else changed");
+    });
+    it("the revert takes the program's sections and global lines out, and keeps what the API added", () => {
+        const out = revert(STOCK, REAL);
+        assert.ok(!/^userlist controller/m.test(out) && !/haproxy-dataplane-api/.test(out));
+        assert.deepEqual(global(out), global(STOCK), "global says what it said before the deployment");
+        assert.match(out, /^ {2}server web2 127\.0\.0\.1:8082$/m);
+    });
+});
