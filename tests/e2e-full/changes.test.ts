@@ -117,6 +117,14 @@ describe("each change a user makes updates in place, as the README says", () => 
         assert.equal(exits, "0", "the API never exited on its own (it exits when its userlist disappears); it was only restarted");
     });
 
+    it("a new checksum for the other architecture: the install step runs again, installs the same bytes, restarts nothing", async () => {
+        const pid = apiPid();
+        const sha = { ...(config.dataplaneapiSha256.value as Record<string, string>), arm64: "0".repeat(64) };
+        const { byOp } = await change("dataplaneapiSha256.arm64", { dataplaneapiSha256: { value: sha } });
+        assert.deepEqual(byOp, { update: ["binary-install"] }, "the start step's restart key is the installed binary's digest, which did not change");
+        assert.equal(apiPid(), pid);
+    });
+
     it("the connection (host key no longer pinned): every step runs again, changes nothing, restarts nothing", async () => {
         const master = haproxyMasterPid(lb.name);
         const pid = apiPid();
@@ -148,9 +156,28 @@ describe("each change a user makes updates in place, as the README says", () => 
         }
     });
 
+    it("an uploaded archive: installed from the upload, and installed again after a connection change without a new upload", async () => {
+        const archive = path.join(tools.dpapi.mirrorDir, "v3.2.1", "dataplaneapi_3.2.1_linux_x86_64.tar.gz");
+        const uploaded = await change("dataplaneapiLocalArchive", {
+            dataplaneapiLocalArchive: { value: archive }, dataplaneapiArch: { value: "x86_64" },
+        });
+        assert.deepEqual(uploaded.byOp, { create: ["binary-upload"], update: ["binary-install"] });
+        const requests = mirror.requests.length;
+        const hosts = (config.hosts.value as Record<string, unknown>[]).map((h) => ({ ...h, hostKey: lb.hostKey }));
+        const again = await change("hostKey pinned again, with the uploaded archive", { hosts: { value: hosts } });
+        assert.ok(again.byOp.update?.includes("binary-install"), "the install step ran again");
+        assert.equal(hostExec(lb.name, "ls /tmp/dataplaneapi-upload-*").code, 2,
+            "the upload was not copied again (a connection change copies nothing), and the first one was taken in");
+        assert.match(hostRun(lb.name, "ls /var/lib/haproxy-dataplane-deploy/archives"), /dataplaneapi_3\.2\.1_linux_x86_64\.tar\.gz/,
+            "so the install ran from the copy it kept");
+        assert.equal(mirror.requests.length, requests, "nothing was downloaded");
+        assert.equal(hostRun(lb.name, "/usr/local/bin/dataplaneapi --version 2>/dev/null | head -n 1").trim().split(" ").slice(0, 5).join(" "),
+            "HAProxy Data Plane API v3.2.1");
+    });
+
     it("destroy after all that: the extra directory is gone, HAProxy serves", async () => {
         const result = await stack.destroy({ color: "never" });
-        assert.equal(result.summary.resourceChanges?.delete, RESOURCES_PER_HOST + 1);
+        assert.equal(result.summary.resourceChanges?.delete, RESOURCES_PER_HOST + 2, "with the upload step");
         assert.notEqual(hostExec(lb.name, "test -e /srv/dpapi-extra").code, 0);
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200);
     });

@@ -257,6 +257,8 @@ describe("one host, from a fresh up to destroy", () => {
         const info = await client.get("/info");
         assert.equal(info.status, 200, JSON.stringify(info.body));
         assert.match(info.body.api.version, /^v3\.2\.1 /);
+        const health = await client.get("/health");
+        assert.deepEqual([health.status, health.body.haproxy], [200, "up"], "status_cmd tells the API HAProxy's state");
         assert.equal((await api(`${apiUrl}/info`, ca)).status, 401, "no credentials: 401");
         assert.equal((await api(`${apiUrl}/info`, ca, { auth: "dpadmin:wrong-password" })).status, 401, "wrong password: 401");
         await assert.rejects(api(`${apiUrl}/info`, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"), "the certificate does not verify against another CA");
