@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, parseConfig, projectDefaults } from "./config";
+import { CONFIG_KEYS, ConfigError, DEFAULT_DIRECTORIES, parseConfig, projectDefaults } from "./config";
 import { deployStack } from "./program";
 import { installMocks, rawConfig, registrations, settle, TEST_PASSWORD, TEST_SSH_KEY } from "./testing/harness";
 
@@ -44,6 +44,28 @@ const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
     ["local archive without arch", { dataplaneapiLocalArchive: "/tmp/dp.tar.gz" }, [], /dataplaneapiArch: "" must name the architecture of dataplaneapiLocalArchive/],
     ["hosts not JSON", { hosts: "lb1" }, [], /hosts: "lb1" is not a valid JSON list/],
     ["same socket twice", { haproxyMasterSocket: "/run/haproxy/admin.sock" }, [], /haproxyMasterSocket: "\/run\/haproxy\/admin\.sock" must differ from haproxyAdminSocket/],
+    // Paths are compared as paths: other spellings of the same thing are caught.
+    ["same socket, spelled differently", { haproxyMasterSocket: "//run/./haproxy//admin.sock/" }, [], /haproxyMasterSocket: "\/run\/haproxy\/admin\.sock" must differ from haproxyAdminSocket \(they name the same socket\)/],
+    ["a system directory spelled with //", { directories: [...DEFAULT_DIRECTORIES, "//etc"] }, [], /directories\[11\]: "\/etc" is a system directory or holds one/],
+    ["a system directory with a trailing / and a . segment", { directories: [...DEFAULT_DIRECTORIES, "/usr/./local/"] }, [], /directories\[11\]: "\/usr\/local" is a system directory or holds one/],
+    ["the parent of a system directory", { directories: [...DEFAULT_DIRECTORIES, "/var/lib/haproxy/.."] }, [], /directories\[11\]: "\/var\/lib\/haproxy\/\.\." must not contain '\.\.'/],
+    ["HAProxy's own directory", { directories: [...DEFAULT_DIRECTORIES, "/etc/haproxy/"] }, [], /directories\[11\]: "\/etc\/haproxy" is a system directory or holds one/],
+    ["the program's state directory", { directories: [...DEFAULT_DIRECTORIES, "/var/lib/haproxy-dataplane-deploy"] }, [], /directories\[11\]: "\/var\/lib\/haproxy-dataplane-deploy" is a system directory/],
+    ["a directory holding a socket the program changes", { haproxyAdminSocket: "/srv/lb/sock/admin.sock", directories: [...DEFAULT_DIRECTORIES, "/srv/lb"] }, [],
+        /directories\[11\]: "\/srv\/lb" holds a socket whose directory the program changes/],
+    ["one directory listed twice in two spellings", { directories: [...DEFAULT_DIRECTORIES, "/etc/haproxy/maps/"] }, [], /directories: .* lists a directory twice/],
+    // Values the chain cannot carry.
+    ["a password with NUL", { apiPassword: "long-enough-\u0000-password" }, [], /apiPassword: \[secret\] must not contain control characters/],
+    ["a password of twelve spaces", { apiPassword: " ".repeat(12) }, [], /apiPassword: \[secret\] is too weak/],
+    ["a password of one repeated character", { apiPassword: "a".repeat(20) }, [], /apiPassword: \[secret\] is too weak/],
+    ["a password longer than crypt takes", { apiPassword: "Ab1-".repeat(65) }, [], /apiPassword: \[secret\] must be at most 256 characters/],
+    // Addresses that are not what they look like.
+    ["a three-part IPv4 address", { hosts: [{ name: "lb1", address: "10.0.5" }] }, [], /hosts\[0\]\.address: "10\.0\.5" is not an IPv4 address \(four numbers 0-255\) nor a DNS name/],
+    ["an IPv4 address out of range", { hosts: [{ name: "lb1", address: "999.999.999.999" }] }, [], /hosts\[0\]\.address: "999\.999\.999\.999" is not an IPv4 address/],
+    ["an IPv6 address", { hosts: [{ name: "lb1", address: "fd00::5" }] }, [], /hosts\[0\]\.address: "fd00::5" is an IPv6 address, which is not supported; use an IPv4 address or a DNS name/],
+    ["an advertised IPv6 address", { apiAdvertisedAddress: "::1" }, [], /apiAdvertisedAddress: "::1" is an IPv6 address, which is not supported/],
+    // Names that are JavaScript object keys.
+    ["a key for __proto__", { sshPrivateKeys: JSON.parse(`{"__proto__": ${JSON.stringify(TEST_SSH_KEY)}}`) }, [], /sshPrivateKeys\.__proto__: names no host in `hosts` \("lb1"\)/],
 ];
 
 describe("bad configuration", () => {

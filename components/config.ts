@@ -62,10 +62,16 @@ const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
     "must be a lower-case DNS label (a-z, 0-9, '-'), at most 63 characters");
 const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const dnsName = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const address = z.string().refine((s) => ipv4.test(s) || dnsName.test(s), "must be an IPv4 address or a DNS name");
+const address = z.string()
+    .refine((s) => !s.includes(":"), "is an IPv6 address, which is not supported; use an IPv4 address or a DNS name")
+    // A DNS name of digits and dots only would be looked up as a name, and some
+    // resolvers read "10.0.5" as 10.0.0.5: such a name must be a real IPv4 address.
+    .refine((s) => s.includes(":") || !/^[\d.]+$/.test(s) || ipv4.test(s), "is not an IPv4 address (four numbers 0-255) nor a DNS name")
+    .refine((s) => s.includes(":") || /^[\d.]+$/.test(s) || ipv4.test(s) || dnsName.test(s), "must be an IPv4 address or a DNS name");
 const port = z.number().int().min(1).max(65535);
 const absolutePath = z.string().regex(/^\/[A-Za-z0-9._\/-]*$/, "must be an absolute path of [A-Za-z0-9._/-]")
-    .refine((s) => !s.split("/").includes(".."), "must not contain '..'");
+    .refine((s) => !s.split("/").includes(".."), "must not contain '..'")
+    .transform(canonicalPath);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits");
 const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name");
 const hostKey = z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+\/=]+$/,
@@ -110,6 +116,9 @@ const schema = z.object({
     // Empty means "not set", reported by crossChecks with how to set it.
     apiUsername: z.string().regex(/^([A-Za-z0-9_.-]{1,64})?$/, "must be 1-64 characters of [A-Za-z0-9_.-]"),
     apiPassword: z.string().refine((s) => s === "" || s.length >= 12, "must be at least 12 characters")
+        // NUL ends a C string: crypt would hash only what comes before it.
+        .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters (NUL, newline, ...)")
+        .refine((s) => s === "" || s.length < 12 || new Set(s.trim()).size >= 6, "is too weak: use at least 6 different characters, not only spaces")
         .refine((s) => s.length <= 256, "must be at most 256 characters"),
     haproxyConfigFile: absolutePath,
     haproxyUserlist: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_.-]"),
@@ -238,6 +247,9 @@ export function parseConfig(raw: RawConfig): DeploymentConfig {
         }
     }
 
+    // On the raw input: a key such as "__proto__" does not survive parsing into an object.
+    unknownHostKeys(input, problems);
+
     // Checked before the schema, so they are reported even when other keys are wrong.
     for (const key of ["apiUsername", "apiPassword"] as const) {
         if (input[key] === "") problems.push(`${key}: is not set; set it with \`pulumi config set --secret ${key} <value>\``);
@@ -280,17 +292,12 @@ const lenientSchema = schema.extend({
 });
 
 function crossChecks(c: Parsed, problems: string[]): void {
-    for (const name of Object.keys(c.sshPrivateKeys)) {
-        if (!c.hosts.some((h) => h.name === name)) {
-            problems.push(`sshPrivateKeys.${name}: names no host in \`hosts\` (${c.hosts.map((h) => `"${h.name}"`).join(", ")})`);
-        }
-    }
     for (const [i, h] of c.hosts.entries()) {
-        const key = c.sshPrivateKeys[h.name] ?? c.sshPrivateKey;
+        const key = own(c.sshPrivateKeys, h.name) ?? c.sshPrivateKey;
         if (key === "") {
             problems.push(`hosts[${i}] ("${h.name}"): has no SSH private key; set \`sshPrivateKey\` (all hosts) or \`sshPrivateKeys.${h.name}\` with --secret`);
         } else if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.trim())) {
-            problems.push(`${c.sshPrivateKeys[h.name] !== undefined ? `sshPrivateKeys.${h.name}` : "sshPrivateKey"}: [secret] is not a PEM/OpenSSH private key (it must start with "-----BEGIN ... PRIVATE KEY-----")`);
+            problems.push(`${own(c.sshPrivateKeys, h.name) !== undefined ? `sshPrivateKeys.${h.name}` : "sshPrivateKey"}: [secret] is not a PEM/OpenSSH private key (it must start with "-----BEGIN ... PRIVATE KEY-----")`);
         }
     }
     const published = PUBLISHED_SHA256[c.dataplaneapiVersion] ?? {};
@@ -329,9 +336,14 @@ function crossChecks(c: Parsed, problems: string[]): void {
     if (ownedDirs.size !== c.directories.length) {
         problems.push(`directories: ${JSON.stringify(c.directories)} lists a directory twice`);
     }
+    const socketDirs = [dirname(c.haproxyAdminSocket), dirname(c.haproxyMasterSocket)];
     for (const [i, d] of c.directories.entries()) {
-        if (d === "/" || /^\/(etc|tmp|usr|var|run|home|root)\/?$/.test(d) || d === "/etc/haproxy") {
-            problems.push(`directories[${i}]: "${d}" is a system directory; list directories the API owns, such as /etc/haproxy/maps`);
+        if (d === "/" || SYSTEM_DIRECTORIES.some((sys) => sys === d || sys.startsWith(`${d}/`))) {
+            problems.push(`directories[${i}]: "${d}" is a system directory or holds one; list directories the API owns, such as /etc/haproxy/maps`);
+        } else if (socketDirs.some((sd) => sd === d || sd.startsWith(`${d}/`))) {
+            problems.push(`directories[${i}]: "${d}" holds a socket whose directory the program changes (${socketDirs.join(", ")}); list directories the API owns`);
+        } else if ([c.haproxyConfigFile, c.haproxyAdminSocket, c.haproxyMasterSocket].includes(d)) {
+            problems.push(`directories[${i}]: "${d}" is the path of a file or socket set elsewhere in the configuration`);
         }
     }
     for (const required of [PATHS.configDir, ...Object.values(API_DIRECTORIES)]) {
@@ -339,8 +351,50 @@ function crossChecks(c: Parsed, problems: string[]): void {
             problems.push(`directories: ${truncate(JSON.stringify(c.directories))} must include "${required}", which the API configuration uses`);
         }
     }
+    // Compared as canonical paths, so two spellings of one socket are caught.
     if (c.haproxyAdminSocket === c.haproxyMasterSocket) {
-        problems.push(`haproxyMasterSocket: "${c.haproxyMasterSocket}" must differ from haproxyAdminSocket`);
+        problems.push(`haproxyMasterSocket: "${c.haproxyMasterSocket}" must differ from haproxyAdminSocket (they name the same socket)`);
+    }
+}
+
+/**
+ * A path as the host resolves it: repeated slashes, "." segments and a trailing
+ * slash removed, so that two spellings of one path compare equal. ".." is
+ * refused before this runs.
+ */
+export function canonicalPath(p: string): string {
+    return `/${p.split("/").filter((seg) => seg !== "" && seg !== ".").join("/")}`;
+}
+
+function dirname(p: string): string {
+    return p.replace(/\/[^/]*$/, "") || "/";
+}
+
+/**
+ * Directories the program must never own, chown or remove, nor any directory
+ * above one of them: the system's, HAProxy's own, and the program's.
+ */
+const SYSTEM_DIRECTORIES = [
+    "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/media", "/mnt", "/opt", "/proc", "/root",
+    "/run", "/run/haproxy", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/local/bin",
+    "/usr/local/lib", "/usr/local/sbin", "/usr/sbin", "/usr/share", "/var", "/var/cache", "/var/lib", "/var/lib/haproxy",
+    "/var/log", "/var/run", "/var/tmp", "/etc/haproxy", "/etc/haproxy/errors", "/etc/ssl", "/etc/ssl/certs", "/etc/ssl/private",
+    "/etc/systemd", "/etc/systemd/system", "/etc/tmpfiles.d", PATHS.stateDir, PATHS.toolsDir,
+];
+
+/** An own property only: a host named "constructor" must not find Object.prototype.constructor. */
+function own<T>(map: Record<string, T>, key: string): T | undefined {
+    return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
+function unknownHostKeys(input: Record<string, unknown>, problems: string[]): void {
+    const keys = input.sshPrivateKeys;
+    if (keys === null || typeof keys !== "object" || Array.isArray(keys)) return;
+    const names = Array.isArray(input.hosts)
+        ? input.hosts.map((h) => (h !== null && typeof h === "object" ? (h as Record<string, unknown>).name : undefined)).filter((n): n is string => typeof n === "string")
+        : [];
+    for (const name of Object.keys(keys)) {
+        if (!names.includes(name)) problems.push(`sshPrivateKeys.${name}: names no host in \`hosts\` (${names.map((n) => `"${n}"`).join(", ")})`);
     }
 }
 
@@ -350,7 +404,7 @@ function build(c: Parsed): DeploymentConfig {
         hosts: c.hosts.map((h) => ({
             ...h,
             arch: h.arch ?? (c.dataplaneapiArch || undefined),
-            privateKey: pulumi.secret(c.sshPrivateKeys[h.name] ?? c.sshPrivateKey),
+            privateKey: pulumi.secret(own(c.sshPrivateKeys, h.name) ?? c.sshPrivateKey),
         })),
         dataplaneapi: {
             version: c.dataplaneapiVersion,

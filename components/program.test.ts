@@ -202,6 +202,20 @@ describe("two hosts under mocks", () => {
     });
 });
 
+describe("host names that are JavaScript object keys", () => {
+    it("a host called constructor gets its own key and its own resources, and is exported", async () => {
+        const d = deploy({
+            hosts: [{ name: "constructor", address: "198.18.1.2" }, { name: "lb2", address: "198.18.2.2" }],
+            sshPrivateKeys: { lb2: TEST_SSH_KEY },
+        });
+        const regs = await d.since();
+        assert.ok(regs.some((r) => r.name === "constructor-binary-install"), "its steps are registered");
+        assert.ok(Object.hasOwn(d.outputs, "constructor"), "it is exported under its own name");
+        const conn = byName(regs, "constructor-binary-install").inputs.connection;
+        assert.equal(typeof unwrapSecret<{ privateKey: unknown }>(conn).privateKey, "string", "its key is the shared sshPrivateKey, not Object.prototype.constructor");
+    });
+});
+
 describe("a local archive", () => {
     it("is uploaded first and installed from the upload", async () => {
         const d = deploy({ dataplaneapiLocalArchive: "/tmp/dataplaneapi_3.2.1_linux_x86_64.tar.gz", dataplaneapiArch: "x86_64" });
