@@ -64,6 +64,10 @@ const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
     ["an IPv4 address out of range", { hosts: [{ name: "lb1", address: "999.999.999.999" }] }, [], /hosts\[0\]\.address: "999\.999\.999\.999" is not an IPv4 address/],
     ["an IPv6 address", { hosts: [{ name: "lb1", address: "fd00::5" }] }, [], /hosts\[0\]\.address: "fd00::5" is an IPv6 address, which is not supported; use an IPv4 address or a DNS name/],
     ["an advertised IPv6 address", { apiAdvertisedAddress: "::1" }, [], /apiAdvertisedAddress: "::1" is an IPv6 address, which is not supported/],
+    // Download URLs.
+    ["a plain http download", { dataplaneapiBaseUrl: "http://mirror.example/releases" }, [], /dataplaneapiBaseUrl: "http:\/\/mirror\.example\/releases" must be an https URL; set dataplaneapiAllowHttp to true/],
+    ["credentials in the download URL", { dataplaneapiBaseUrl: "https://me:hunter2@mirror.example/releases" }, [], /dataplaneapiBaseUrl: "https:\/\/\*\*\*@mirror\.example\/releases" must not carry credentials/],
+    ["curl globbing in the download URL", { dataplaneapiBaseUrl: "https://mirror{1,2}.example/[a-z]" }, [], /dataplaneapiBaseUrl: .* must not contain \[ \] \{ \} \(curl would expand them as a glob\)/],
     // Names that are JavaScript object keys.
     ["a key for __proto__", { sshPrivateKeys: JSON.parse(`{"__proto__": ${JSON.stringify(TEST_SSH_KEY)}}`) }, [], /sshPrivateKeys\.__proto__: names no host in `hosts` \("lb1"\)/],
 ];

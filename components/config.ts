@@ -46,10 +46,11 @@ export const PUBLISHED_SHA256: Readonly<Record<string, Partial<Record<Arch, stri
 export const CONFIG_KEYS = [
     "hosts", "sshPrivateKey", "sshPrivateKeys",
     "dataplaneapiVersion", "dataplaneapiArch", "dataplaneapiBaseUrl", "dataplaneapiSha256", "dataplaneapiLocalArchive",
+    "dataplaneapiAllowHttp",
     "apiBindAddress", "apiPort", "apiAdvertisedAddress", "apiTls", "apiTlsCertificate", "apiTlsKey",
     "apiUsername", "apiPassword",
     "haproxyConfigFile", "haproxyUserlist", "haproxyAdminSocket", "haproxyMasterSocket", "haproxyReloadDelay",
-    "directories",
+    "haproxyAdoptSections", "directories",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -102,9 +103,13 @@ const schema = z.object({
     dataplaneapiVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a release version such as 3.2.1"),
     dataplaneapiArch: z.union([z.literal(""), z.enum(ARCHES)]),
     dataplaneapiBaseUrl: z.string().regex(/^https?:\/\/[^\s'"\\]+$/, "must be an http(s) URL without quotes or spaces")
+        // It goes into a command that is not secret, and into curl, which expands [] and {}.
+        .refine((s) => !/^[a-z]+:\/\/[^/]*@/i.test(s), "must not carry credentials (user:password@): the URL is shown in previews and logs")
+        .refine((s) => !/[[\]{}]/.test(s), "must not contain [ ] { } (curl would expand them as a glob)")
         .transform((s) => s.replace(/\/+$/, "")),
     dataplaneapiSha256: z.record(z.enum(ARCHES), sha256),
     dataplaneapiLocalArchive: z.string(),
+    dataplaneapiAllowHttp: z.boolean(),
     apiBindAddress: z.string().regex(ipv4, "must be an IPv4 address (0.0.0.0 for all)"),
     // The API runs as user haproxy, without CAP_NET_BIND_SERVICE.
     apiPort: z.number().int().max(65535, "must be at most 65535")
@@ -125,6 +130,7 @@ const schema = z.object({
     haproxyAdminSocket: absolutePath,
     haproxyMasterSocket: absolutePath,
     haproxyReloadDelay: z.number().int().min(1).max(60),
+    haproxyAdoptSections: z.boolean(),
     directories: z.array(absolutePath).min(1, "must list at least one directory"),
 });
 
@@ -170,6 +176,8 @@ export interface DeploymentConfig {
         adminSocket: string;
         masterSocket: string;
         reloadDelay: number;
+        /** Take over sections that haproxy.cfg already has under the managed names. */
+        adoptSections: boolean;
     };
     directories: string[];
 }
@@ -189,6 +197,7 @@ const PROJECT_DEFAULTS: Record<ConfigKey, unknown> = {
     dataplaneapiVersion: DEFAULT_VERSION,
     dataplaneapiArch: "",
     dataplaneapiBaseUrl: DEFAULT_BASE_URL,
+    dataplaneapiAllowHttp: false,
     dataplaneapiSha256: {},
     dataplaneapiLocalArchive: "",
     apiBindAddress: "0.0.0.0",
@@ -204,6 +213,7 @@ const PROJECT_DEFAULTS: Record<ConfigKey, unknown> = {
     haproxyAdminSocket: "/run/haproxy/admin.sock",
     haproxyMasterSocket: "/run/haproxy-master.sock",
     haproxyReloadDelay: 5,
+    haproxyAdoptSections: false,
     directories: [...DEFAULT_DIRECTORIES],
 };
 
@@ -311,6 +321,10 @@ function crossChecks(c: Parsed, problems: string[]): void {
                 + `(no published checksum is built in); copy it from the release's checksums.txt`
                 + (needsAll ? ` (or set dataplaneapiArch / hosts[].arch to the architectures you deploy)` : ""));
         }
+    }
+    if (c.dataplaneapiLocalArchive === "" && c.dataplaneapiBaseUrl.startsWith("http:") && !c.dataplaneapiAllowHttp) {
+        problems.push(`dataplaneapiBaseUrl: ${describe("dataplaneapiBaseUrl", c.dataplaneapiBaseUrl)} must be an https URL; `
+            + "set dataplaneapiAllowHttp to true to download over plain http (the archive's SHA-256 is still checked)");
     }
     if (c.dataplaneapiLocalArchive !== "") {
         if (!c.dataplaneapiLocalArchive.endsWith(".tar.gz")) {
@@ -431,6 +445,7 @@ function build(c: Parsed): DeploymentConfig {
             adminSocket: c.haproxyAdminSocket,
             masterSocket: c.haproxyMasterSocket,
             reloadDelay: c.haproxyReloadDelay,
+            adoptSections: c.haproxyAdoptSections,
         },
         directories: c.directories,
     };
@@ -448,7 +463,8 @@ function valueAt(input: Record<string, unknown>, path: (string | number)[]): unk
 function describe(key: ConfigKey, value: unknown): string {
     if (SECRET_KEYS.has(key)) return "[secret]";
     if (value === undefined) return "(missing)";
-    return truncate(JSON.stringify(value));
+    // Credentials in a URL are masked, even in the message that refuses them.
+    return truncate(JSON.stringify(value).replace(/(:\/\/)[^/"@]*@/g, "$1***@"));
 }
 
 function truncate(s: string): string {

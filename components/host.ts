@@ -8,6 +8,7 @@ import { deriveSalt, sha512Crypt } from "./crypt";
 import { DirectorySet } from "./directories";
 import { HostFacts } from "./facts";
 import { HaproxyIntegration } from "./haproxy";
+import { managedSectionIds } from "./haproxy/sections";
 import { DataplaneService } from "./service";
 import { curlCredentialsConfig } from "./service/credentials";
 import { renderUnit } from "./service/unit";
@@ -42,7 +43,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
         const { host: h, config: c } = args;
         const child = { parent: this };
 
-        const access: HostAccess = {
+        const direct: HostAccess = {
             connection: {
                 host: h.address,
                 port: h.port,
@@ -54,6 +55,16 @@ export class DataplaneHost extends pulumi.ComponentResource {
             },
             useSudo: h.user !== "root",
         };
+        // The preflight runs first; every other step on the host waits for it.
+        const facts = new HostFacts(`${name}-facts`, {
+            host: direct,
+            preflight: {
+                configFile: c.haproxy.configFile,
+                ownedSections: managedSectionIds(c.haproxy.userlist),
+                adoptSections: c.haproxy.adoptSections,
+            },
+        }, child);
+        const access: HostAccess = { ...direct, gate: [facts.probe] };
         const advertised = c.api.advertisedAddress || h.address;
         const scheme = c.api.tls ? "https" : "http";
 
@@ -75,7 +86,6 @@ export class DataplaneHost extends pulumi.ComponentResource {
             }, child)
             : undefined;
 
-        const facts = new HostFacts(`${name}-facts`, { host: access }, child);
         const configYaml = facts.haproxyVersion.apply((haproxyVersion) => renderDataplaneApiConfig({
             name: h.name,
             bindAddress: c.api.bindAddress,

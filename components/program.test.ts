@@ -95,6 +95,13 @@ describe("one host under mocks", () => {
         assert.ok(!/^\s*master_runtime:/m.test(yaml), "no master runtime before HAProxy 2.7");
     });
 
+    it("runs the preflight before any other step on the host", () => {
+        const preflight = urnOf(regs, "lb1-facts-haproxy");
+        const onHost = regs.filter((r) => r.type.startsWith("command:remote:") && r.name !== "lb1-facts-haproxy");
+        assert.ok(onHost.length >= 15);
+        for (const r of onHost) assert.ok(r.dependencies.includes(preflight), `${r.name} waits for the preflight`);
+    });
+
     it("orders the steps: each depends on what must exist before it", () => {
         for (const [first, then] of ORDER) {
             assert.ok(byName(regs, then).dependencies.includes(urnOf(regs, first)), `${then} depends on ${first}`);

@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { Arch, ArchiveSource } from "../config";
-import { HostAccess, remoteScript, TOKEN_PREFIX } from "../shared/remote";
+import { HostAccess, remoteScript, TOKEN_PREFIX, withGate } from "../shared/remote";
 import { installBinaryScript, removeBinaryScript } from "./scripts";
 
 export interface DataplaneBinaryArgs {
@@ -49,7 +49,7 @@ export class DataplaneBinary extends pulumi.ComponentResource {
                 source: new pulumi.asset.FileAsset(args.source.path),
                 remotePath: uploadedArchive,
                 triggers: [sha ?? ""],
-            }, { parent: this }));
+            }, withGate(args.host, { parent: this })));
         }
 
         this.install = remoteScript(`${name}-install`, args.host, {

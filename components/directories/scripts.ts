@@ -9,6 +9,7 @@ export interface DirectorySpec {
 /**
  * Creates the API's directories, owned by haproxy, and makes /etc/haproxy
  * group-writable (the API writes haproxy.cfg there by temp file and rename).
+ * What each directory was before (absent, or its owner and mode) and
  * /etc/haproxy's previous group and mode are kept so destroy can give them back.
  */
 export function directoriesScript(d: DirectorySpec): string {
@@ -19,7 +20,14 @@ install -d -m 0700 "$state"
 [ -e "$state/etc-haproxy.stat" ] || stat -c '%g %a' /etc/haproxy > "$state/etc-haproxy.stat"
 chgrp haproxy /etc/haproxy
 chmod g+w /etc/haproxy
+# What each directory was before the first run, so destroy can give it back:
+# "created", or "existed uid gid mode" for one the host already had.
+record="$state/directories.before"
+touch "$record"
 for dir in ${d.directories.map(shq).join(" ")}; do
+    if ! awk -v d="$dir" '$1 == d { found = 1 } END { exit !found }' "$record"; then
+        if [ -d "$dir" ]; then echo "$dir existed $(stat -c '%u %g %a' "$dir")" >> "$record"; else echo "$dir created" >> "$record"; fi
+    fi
     install -d -o haproxy -g haproxy -m 0755 "$dir"
     echo "directory $dir: $(stat -c '%U:%G %a' "$dir")"
 done
@@ -31,12 +39,20 @@ systemd-tmpfiles --create ${shq(PATHS.tmpfiles)}
 }
 
 export function removeDirectoriesScript(d: DirectorySpec): string {
-    return script("remove the API's directories that are empty; give /etc/haproxy its group and mode back", `
+    return script("remove the API's directories it created (if empty), give the others and /etc/haproxy their owner and mode back", `
 rm -f ${shq(PATHS.tmpfiles)}
-for dir in ${[...d.directories].reverse().map(shq).join(" ")}; do
-    if rmdir "$dir" 2>/dev/null; then echo "removed $dir"; elif [ -d "$dir" ]; then echo "kept $dir: it is not empty"; fi
-done
 state=${shq(PATHS.stateDir)}
+record="$state/directories.before"
+for dir in ${[...d.directories].reverse().map(shq).join(" ")}; do
+    read -r _ was uid gid mode < <(awk -v d="$dir" '$1 == d' "$record" 2>/dev/null) || true
+    if [ "\${was:-}" = existed ] && [ -d "$dir" ]; then
+        chown "$uid:$gid" "$dir"
+        chmod "$mode" "$dir"
+        echo "gave $dir back its owner $uid:$gid and mode $mode: it was there before"
+    elif rmdir "$dir" 2>/dev/null; then echo "removed $dir"; elif [ -d "$dir" ]; then echo "kept $dir: it is not empty"; fi
+    was=
+done
+rm -f "$record"
 if [ -f "$state/etc-haproxy.stat" ]; then
     read -r gid mode < "$state/etc-haproxy.stat"
     chgrp "$gid" /etc/haproxy

@@ -3,5 +3,8 @@ import { itPassesShellcheck } from "../testing/shellcheck";
 import { hostFactsScript } from "./scripts";
 
 describe("host facts script", () => {
-    itPassesShellcheck({ hostFacts: hostFactsScript() });
+    itPassesShellcheck({
+        hostFacts: hostFactsScript({ configFile: "/etc/haproxy/haproxy.cfg", ownedSections: ["userlist controller", "backend haproxy-dataplane-api"], adoptSections: false }),
+        hostFactsAdopting: hostFactsScript({ configFile: "/etc/haproxy/haproxy.cfg", ownedSections: ["userlist my.list"], adoptSections: true }),
+    });
 });

@@ -11,6 +11,8 @@ export interface HostAccess {
     connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
     /** True when the SSH user is not root: scripts then run under `sudo -n`. */
     useSudo: boolean;
+    /** Steps every command on this host waits for: the preflight, so that a refusal comes before any change. */
+    gate?: pulumi.Resource[];
 }
 
 export interface RemoteScriptArgs {
@@ -47,7 +49,15 @@ export function remoteScript(
         // PULUMI_COMMAND_STDOUT would travel as SSH setenv, which sshd refuses by default.
         addPreviousOutputInEnv: false,
         logging: args.logging ?? "stdoutAndStderr",
-    }, opts);
+    }, withGate(host, opts));
+}
+
+/** The options with the host's gate added to dependsOn. */
+export function withGate(host: HostAccess, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+    if (!host.gate?.length) return opts;
+    const own = opts.dependsOn === undefined ? []
+        : Array.isArray(opts.dependsOn) ? opts.dependsOn as pulumi.Input<pulumi.Resource>[] : [opts.dependsOn as pulumi.Input<pulumi.Resource>];
+    return { ...opts, dependsOn: [...own, ...host.gate] };
 }
 
 /** A file on the host whose content is this command's stdin: a content change re-writes exactly this file. */

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parseConfig } from "../../components/config";
+import { DEFAULT_DIRECTORIES, parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
 import { installMocks, rawConfig, Registration, registrations, resolve, unwrapSecret } from "../../components/testing/harness";
 import { eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostReboot, hostRun, hostUp, httpGet, Mirror, TestHost, Timings } from "./lab";
@@ -70,6 +70,8 @@ describe("the program's remote commands on a real Debian 12 host", () => {
             hosts: [{ name: host.name, address: host.address, user: host.user, hostKey: host.hostKey }],
             sshPrivateKey: readFileSync(host.privateKeyFile, "utf8"),
             apiPassword: password,
+            // One directory the host already has: destroy must give it back as it was.
+            directories: [...DEFAULT_DIRECTORIES, "/srv/existing"],
         })));
         await resolve(outputs[host.name].version);
         await new Promise((r) => setTimeout(r, 200));
@@ -80,6 +82,17 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         mirror?.close();
         if (host) hostDown(host.name);
         console.log(`durations:\n${timings.report()}`);
+    });
+
+    it("the preflight refuses a section the user already has under a managed name, before anything changes", () => {
+        hostRun(host.name, "cp -p /etc/haproxy/haproxy.cfg /root/keep.cfg && printf '\\nuserlist controller\\n    user ops insecure-password x\\n' >> /etc/haproxy/haproxy.cfg");
+        const refused = runCommand("facts-haproxy");
+        assert.notEqual(refused.code, 0);
+        assert.match(refused.stderr, /already has a section 'userlist controller', which this program would replace; nothing was changed/);
+        assert.match(refused.stderr, /set haproxyAdoptSections to true/);
+        assert.notEqual(hostExec(host.name, "test -e /var/lib/haproxy-dataplane-deploy").code, 0, "the preflight wrote nothing");
+        hostRun(host.name, "cp -p /root/keep.cfg /etc/haproxy/haproxy.cfg && rm /root/keep.cfg");
+        assert.match(mustRun("facts-haproxy"), /^haproxy_version=2\.6\.\d+$/m);
     });
 
     it("the binary install refuses an archive whose SHA-256 does not match, and installs nothing", async () => {
@@ -104,7 +117,9 @@ describe("the program's remote commands on a real Debian 12 host", () => {
     });
 
     it("creates the API's directories owned by haproxy and opens /etc/haproxy to the group", () => {
+        hostRun(host.name, "install -d -o root -g root -m 0750 /srv/existing && touch /srv/existing/data");
         mustRun("dirs-create");
+        assert.equal(statOf("/srv/existing"), "haproxy:haproxy 755", "the API can write there while deployed");
         for (const d of ["/etc/haproxy-dataplane", "/etc/haproxy/maps", "/etc/haproxy/transactions", "/etc/haproxy/backups", "/tmp/spoe-haproxy"]) {
             assert.equal(statOf(d), "haproxy:haproxy 755", d);
         }
@@ -252,6 +267,8 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         }
         assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), originalCfg, "haproxy.cfg is byte for byte the original");
         assert.equal(statOf("/etc/haproxy"), "root:root 755");
+        assert.equal(statOf("/srv/existing"), "root:root 750", "a directory the host had gets its owner and mode back, and stays");
+        assert.equal(hostRun(host.name, "ls /srv/existing").trim(), "data");
         for (const f of ["/etc/systemd/system/dataplaneapi.service", "/etc/haproxy-dataplane", "/etc/tmpfiles.d/haproxy-dataplaneapi.conf",
             "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf", "/usr/local/lib/haproxy-dataplane",
             "/var/lib/haproxy-dataplane-deploy", "/tmp/spoe-haproxy", "/etc/haproxy/maps"]) {

@@ -236,6 +236,8 @@ export function hostsConfig(hosts: TestHost[], baseUrl: string, tools: Tools, pa
         apiUsername: { value: "dpadmin", secret: true },
         apiPassword: { value: password, secret: true },
         dataplaneapiBaseUrl: { value: baseUrl },
+        // The test mirror serves plain http on the hosts' veth links.
+        dataplaneapiAllowHttp: { value: true },
         // Both architectures where both archives exist, so each host detects its own;
         // otherwise the hosts are declared x86_64, which they are.
         dataplaneapiSha256: { value: tools.dpapi.sha256 },
