@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -27,7 +27,7 @@ function awk(mode: "apply" | "revert", reference: string, current: string, remov
     const cur = path.join(dir, `cur-${Math.random()}`);
     writeFileSync(ref, reference);
     writeFileSync(cur, current);
-    return execFileSync("awk", ["-v", `mode=${mode}`, "-v", `socket=${SOCKET}`, "-v", `remove=${remove}`, "-f", EDITOR, ref, cur], { encoding: "utf8" });
+    return execFileSync("awk", ["-v", `mode=${mode}`, "-v", `socket=${SOCKET}`, "-v", `remove=${remove}`, "-f", EDITOR, ref, cur], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 const apply = (cfg: string, m = managed(), previouslyOwned = "") => awk("apply", m, cfg, previouslyOwned);
 const revert = (snapshot: string, cfg: string) => awk("revert", snapshot, cfg, OWNED);
@@ -154,5 +154,147 @@ describe("haproxy.cfg as the Data Plane API stand-in rewrote it after a deployme
         assert.ok(!/^userlist controller/m.test(out) && !/haproxy-dataplane-api/.test(out));
         assert.deepEqual(global(out), global(STOCK), "global says what it said before the deployment");
         assert.match(out, /^ {2}server web2 127\.0\.0\.1:8082$/m);
+    });
+});
+
+/**
+ * The files the editor must get right or refuse: each is a fixture
+ * fixtures/<case>.cfg with the result of apply next to it, <case>.expected.cfg,
+ * or the error it stops with, <case>.error.txt. cfgedit.host.test.ts starts
+ * HAProxy on the expected files and checks what it does with them.
+ */
+const FIXTURES = path.join(__dirname, "fixtures");
+const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), "utf8");
+
+/** The cases whose result is a file, with what each one is about. */
+const EDITED_CASES: Record<string, string> = {
+    "debian12-haproxy": "the stock Debian 12 file",
+    "crlf": "CRLF line endings: edited as lines, written back with CRLF",
+    "no-global": "no global section: one is added at the top",
+    "socket-comment": "a trailing comment on the socket line stays after the options",
+    "socket-options": "extra options stay; gid gives way to group haproxy; operator becomes admin",
+    "socket-unix-prefix": "unix@/run/haproxy/admin.sock is the configured socket",
+    "socket-var-run": "/var/run/haproxy/admin.sock is the configured socket",
+    "api-rewritten": "a file the Data Plane API rewrote (_version, _md5hash, its indentation)",
+};
+
+/** Runs the editor on a fixture file in place, so its messages name the fixture as they name haproxy.cfg on a host. */
+function applyFixture(name: string, previouslyOwned = ""): { status: number | null; stdout: string; stderr: string } {
+    const ref = path.join(dir, `ref-${Math.random()}`);
+    writeFileSync(ref, managed());
+    const r = spawnSync("awk", ["-v", "mode=apply", "-v", `socket=${SOCKET}`, "-v", `remove=${previouslyOwned}`, "-f", EDITOR, ref, name],
+        { cwd: FIXTURES, encoding: "utf8" });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("haproxy.cfg edit: the fixtures, with the expected result", () => {
+    for (const [name, what] of Object.entries(EDITED_CASES)) {
+        const owned = name === "api-rewritten" ? OWNED : "";
+        it(`${name}: ${what}`, () => {
+            const r = applyFixture(`${name}.cfg`, owned);
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(r.stdout, fixture(`${name}.expected.cfg`));
+        });
+        it(`${name}: applying again changes nothing, and revert gives the file back`, () => {
+            const expected = fixture(`${name}.expected.cfg`);
+            assert.equal(apply(expected, managed(), OWNED), expected);
+            if (name !== "api-rewritten") assert.equal(revert(fixture(`${name}.cfg`), expected), fixture(`${name}.cfg`));
+        });
+    }
+
+    it("crlf: every line of the result ends in CRLF, the ones it adds too", () => {
+        const out = fixture("crlf.expected.cfg");
+        assert.ok(out.endsWith("\r\n"));
+        assert.deepEqual(out.split("\r\n").filter((l) => l.includes("\n") || l.includes("\r")), []);
+        assert.equal(out.match(/^\s*master-worker\r$/gm)?.length, 1);
+        assert.equal(out.match(/^userlist controller\r$/gm)?.length, 1);
+        assert.equal(apply(out, managed("$6$salt$newhash"), OWNED).match(/^userlist controller\r$/gm)?.length, 1, "the CRLF header is recognised as the managed section");
+    });
+
+    it("socket lines: one line for the socket, in its own spelling, with mode 660, level admin and group haproxy", () => {
+        for (const name of ["socket-comment", "socket-options", "socket-unix-prefix", "socket-var-run", "crlf", "no-global"]) {
+            const sockets = lines(fixture(`${name}.expected.cfg`).replace(/\r/g, "")).filter((l) => /^\s*stats socket /.test(l));
+            assert.equal(sockets.length, 1, `${name}: ${sockets.join(" | ")}`);
+            const options = sockets[0].replace(/#.*/, "").trim().split(/\s+/);
+            const value = (k: string) => options.filter((_, i) => options[i - 1] === k);
+            assert.deepEqual([value("mode"), value("level"), value("group"), value("gid")], [["660"], ["admin"], ["haproxy"], []], `${name}: ${sockets[0]}`);
+        }
+        assert.match(fixture("socket-comment.expected.cfg"), /^\tstats socket \S+ mode 660 level admin group haproxy # the admin socket; see haproxy\(1\)$/m);
+        assert.match(fixture("socket-unix-prefix.expected.cfg"), /^\tstats socket unix@\/run\/haproxy\/admin\.sock /m);
+        assert.match(fixture("socket-var-run.expected.cfg"), /^\tstats socket \/var\/run\/haproxy\/admin\.sock /m);
+    });
+
+    it("a comment glued to an option, and options only in the comment, are not taken for options", () => {
+        assert.equal(apply("global\n  stats socket /run/haproxy/admin.sock level operator#was level admin\n", managed()).split("\n")[2],
+            "  stats socket /run/haproxy/admin.sock level admin mode 660 group haproxy #was level admin");
+        assert.equal(apply("global\n  stats socket /run/haproxy/admin.sock # mode 600 group adm\n", managed()).split("\n")[2],
+            "  stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy # mode 600 group adm");
+    });
+
+    it("other spellings of the same path: doubled slashes, /./, unix@/var/run", () => {
+        for (const p of ["/run//haproxy/admin.sock", "/run/./haproxy/admin.sock", "unix@/var/run/haproxy/admin.sock"]) {
+            const out = apply(`global\n  stats socket ${p} level user\n`);
+            assert.deepEqual(lines(out).filter((l) => l.includes("stats socket")), [`  stats socket ${p} level admin mode 660 group haproxy`]);
+        }
+        const other = apply("global\n  stats socket /run/haproxy/other.sock level user\n  stats socket abns@admin.sock\n");
+        assert.ok(other.includes("  stats socket /run/haproxy/other.sock level user\n  stats socket abns@admin.sock\n"), "other sockets stay as they are");
+        assert.equal(lines(other).filter((l) => l.includes("stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy")).length, 1);
+    });
+
+    it("the global section at the top of a file that has only comments, or nothing", () => {
+        assert.ok(apply("").startsWith("global\n    master-worker\n    stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy\n\nuserlist controller\n"));
+        assert.ok(apply("# nothing yet\n").startsWith("# nothing yet\nglobal\n    master-worker\n"));
+        assert.equal(revert("# nothing yet\n", apply("# nothing yet\n"), ), "# nothing yet\n");
+    });
+});
+
+describe("haproxy.cfg edit: what it refuses, with a message naming the line", () => {
+    for (const name of ["conditional-managed", "conditional-socket", "socket-twice"]) {
+        it(name, () => {
+            const r = applyFixture(`${name}.cfg`);
+            assert.equal(r.status, 1);
+            assert.equal(r.stderr, fixture(`${name}.error.txt`));
+        });
+    }
+
+    const refuse = (cfg: string, message: RegExp, mode: "apply" | "revert" = "apply") => {
+        assert.throws(() => (mode === "apply" ? apply(cfg, managed(), OWNED) : revert(STOCK, cfg)),
+            (e: { status: number; stderr: string }) => e.status === 1 && message.test(e.stderr));
+    };
+
+    it("lines that end partly in CRLF and partly in LF, or a carriage return inside a line", () => {
+        refuse("global\r\n    daemon\n", /:2: this line ends in LF, but line 1 ends in CRLF; the file mixes line endings/);
+        refuse("global\r    daemon\r\n", /:1: a carriage return inside the line/);
+    });
+
+    it("a managed section with a conditional block inside it, or one that begins in it and ends in the next", () => {
+        refuse("global\n  daemon\n\nuserlist controller\n.if defined(X)\n  user a password b\n.endif\n", /:5: this line of the section `userlist controller` \(line 4\) is or is inside an HAProxy conditional block/);
+        refuse("backend haproxy-dataplane-api\n  server a 127.0.0.1:1\n.if defined(X)\nbackend b\n.endif\n", /:3: .*`backend haproxy-dataplane-api`/);
+        refuse(`${fixture("conditional-managed.cfg")}`, /conditional block/, "revert");
+    });
+
+    it("the global section, master-worker or the socket line inside a conditional block", () => {
+        refuse(".if defined(X)\nglobal\n  stats socket /run/haproxy/admin.sock\n.endif\n", /:3: the stats socket line/);
+        refuse(".if defined(X)\nglobal\n  daemon\n.endif\n", /:2: the global section is inside/);
+        refuse("global\n.if defined(X)\n  master-worker\n.endif\n", /:3: `master-worker` is inside/);
+    });
+
+    it("a conditional block elsewhere in global, or around a section it does not own, is fine", () => {
+        const cfg = "global\n  stats socket /run/haproxy/admin.sock\n.if feature(LUA)\n  lua-load /x.lua\n.endif\n\n.if defined(X)\nbackend b\n  server s 127.0.0.1:1\n.endif\n";
+        const out = apply(cfg);
+        assert.ok(out.includes(".if feature(LUA)\n  lua-load /x.lua\n.endif\n\n.if defined(X)\nbackend b\n  server s 127.0.0.1:1\n.endif\n"));
+        assert.equal(revert(cfg, out), cfg);
+    });
+
+    it("a socket line with quotes or backslashes", () => {
+        refuse('global\n  stats socket "/run/haproxy/admin.sock" level admin\n', /:2: a stats socket line with quotes or backslashes/);
+        refuse("global\n  stats socket /run/haproxy/admin\\.sock\n", /quotes or backslashes/);
+    });
+
+    it("revert leaves a file that apply refused as it is", () => {
+        const cfg = fixture("conditional-socket.cfg");
+        assert.equal(revert(cfg, cfg), cfg);
+        const twice = fixture("socket-twice.cfg");
+        assert.equal(revert(twice, twice), twice);
     });
 });

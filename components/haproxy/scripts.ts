@@ -83,8 +83,11 @@ awk -v users="$state/userlist-users" -v placeholder=${shq(e.placeholder)} '
 ' "$work/template" > "$work/managed"
 previous_owned=$(cat "$state/owned-sections" 2>/dev/null || true)
 owned=${shq(e.ownedSections.join("|"))}
-awk -v mode=apply -v socket=${shq(e.adminSocket)} -v remove="$previous_owned" \\
-    -f ${shq(PATHS.cfgEditor)} "$work/managed" "$cfg" > "$work/candidate"
+if ! awk -v mode=apply -v socket=${shq(e.adminSocket)} -v remove="$previous_owned" \\
+    -f ${shq(PATHS.cfgEditor)} "$work/managed" "$cfg" > "$work/candidate"; then
+    echo "the edit of $cfg stopped (the reason is above); the live file is unchanged" >&2
+    exit 1
+fi
 # The API reads its userlist's name only when it starts, and exits when that
 # userlist disappears from haproxy.cfg: when the name changes, it is stopped
 # before the old userlist goes, and the start step starts it with the new one.
@@ -125,8 +128,11 @@ trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
 exec 9< "$cfg"
 flock -w 60 9 || { echo "waited 60 s for the lock the Data Plane API holds on $cfg; try again" >&2; exit 1; }
 owned=$(cat "$state/owned-sections" 2>/dev/null || printf '%s' ${shq(e.ownedSections.join("|"))})
-awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
-    -f ${shq(PATHS.cfgEditor)} "$state/haproxy.cfg.before" "$cfg" > "$work/candidate"
+if ! awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
+    -f ${shq(PATHS.cfgEditor)} "$state/haproxy.cfg.before" "$cfg" > "$work/candidate"; then
+    echo "taking the edit back out of $cfg stopped (the reason is above); the live file is unchanged" >&2
+    exit 1
+fi
 ${swapAndReload()}
 rm -f "$state/haproxy.cfg.before" "$state/owned-sections"
 `);
