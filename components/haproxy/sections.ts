@@ -1,5 +1,8 @@
 import { API_BACKEND } from "../shared/paths";
 
+/** The system's CA bundle on Debian (package ca-certificates). */
+export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
 /** Placeholder the host replaces with the hashed user lines it keeps in its state directory. */
 export const USERS_PLACEHOLDER = "@API_USERS@";
 
@@ -17,7 +20,10 @@ export interface ManagedSectionsModel {
 export function renderManagedSections(m: ManagedSectionsModel): string {
     let server = `    server dataplane 127.0.0.1:${m.apiPort} check`;
     if (m.tls && "caFile" in m.tls) server += ` ssl verify required ca-file ${m.tls.caFile} verifyhost ${m.tls.serverName}`;
-    else if (m.tls) server += " ssl verify required ca-file @system-ca";
+    // Not "@system-ca": Debian's stock haproxy.cfg sets ca-base /etc/ssl/certs,
+    // and HAProxy 2.6 then looks for /etc/ssl/certs/@system-ca. An absolute
+    // path is never prefixed.
+    else if (m.tls) server += ` ssl verify required ca-file ${SYSTEM_CA_BUNDLE}`;
     return [
         `userlist ${m.userlist}`,
         `    ${USERS_PLACEHOLDER}`,
