@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import * as path from "node:path";
 import { describe, it } from "node:test";
+import { assertGolden, permuted } from "../testing/golden";
 import { parse } from "yaml";
 import { dataplaneApiConfigDocument, DataplaneApiConfigModel, renderDataplaneApiConfig } from "./yaml";
 
@@ -27,9 +29,13 @@ describe("dataplaneapi.yaml", () => {
         // Last: deepEqual narrows `doc`'s type.
         assert.deepEqual(doc, dataplaneApiConfigDocument(MODEL));
     });
-    it("renders byte-identical output for the same input, and differs when an input does", () => {
-        assert.equal(renderDataplaneApiConfig({ ...MODEL }), renderDataplaneApiConfig({ ...MODEL }));
-        assert.notEqual(renderDataplaneApiConfig({ ...MODEL, port: 5556 }), renderDataplaneApiConfig(MODEL));
+    it("renders exactly its golden file, for HAProxy 2.6 and 3.0", () => {
+        assertGolden(path.join(__dirname, "golden", "dataplaneapi-haproxy-2.6.yaml"), renderDataplaneApiConfig(MODEL));
+        assertGolden(path.join(__dirname, "golden", "dataplaneapi-haproxy-3.0.yaml"), renderDataplaneApiConfig({ ...MODEL, haproxyVersion: "3.0.11" }));
+    });
+    it("does not depend on the order of its input's keys", () => {
+        assert.equal(renderDataplaneApiConfig(permuted(MODEL)), renderDataplaneApiConfig(MODEL));
+        assert.notDeepEqual(Object.keys(permuted(MODEL)), Object.keys(MODEL), "the permutation changes the key order");
     });
     it("gives the API the master runtime only on HAProxy 2.7 and newer, and says which way it reloads", () => {
         for (const [version, master] of [["2.6.12", false], ["2.6", false], ["2.7.0", true], ["2.8.5", true], ["3.0.11", true], ["unknown", false]] as const) {

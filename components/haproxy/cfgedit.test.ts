@@ -12,6 +12,8 @@ import { managedSectionIds, renderManagedSections, renderUserLine, USERS_PLACEHO
  */
 const EDITOR = path.join(__dirname, "haproxy-cfg-edit.awk");
 const STOCK = readFileSync(path.join(__dirname, "fixtures", "debian12-haproxy.cfg"), "utf8");
+// Hand-written in the API's format (sections sorted, 2-space indentation, `from` on headers, extra
+// sections the API added) before the stand-in existed; standin-rewritten.cfg, further down, is a real rewrite.
 const REWRITTEN = readFileSync(path.join(__dirname, "fixtures", "api-rewritten.cfg"), "utf8");
 const SOCKET = "/run/haproxy/admin.sock";
 const OWNED = managedSectionIds("controller").join("|");

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import * as path from "node:path";
 import { describe, it } from "node:test";
+import { assertGolden, permuted } from "../testing/golden";
 import { DEFAULT_DIRECTORIES } from "../config";
 import { renderUnit } from "./unit";
 
@@ -16,6 +18,11 @@ describe("systemd unit", () => {
     it("binds /tmp directories in instead of listing them in ReadWritePaths (226/NAMESPACE with PrivateTmp)", () => {
         assert.ok(unit.includes("BindPaths=/tmp/spoe-haproxy\n"));
         assert.ok(!/ReadWritePaths=-?\/tmp/.test(unit));
+    });
+    it("renders exactly its golden file, whatever the order of the directories", () => {
+        assertGolden(path.join(__dirname, "golden", "dataplaneapi.service"), unit);
+        assert.equal(renderUnit({ writableDirectories: permuted([...DEFAULT_DIRECTORIES, "/srv/dp"], true) }),
+            renderUnit({ writableDirectories: [...DEFAULT_DIRECTORIES, "/srv/dp"] }));
     });
     it("lists a writable directory outside the usual trees", () => {
         assert.ok(renderUnit({ writableDirectories: ["/srv/dp"] }).includes("ReadWritePaths=/srv/dp\n"));

@@ -14,7 +14,8 @@ export interface UnitModel {
 export function renderUnit(m: UnitModel): string {
     const rw = new Set<string>(["/etc/haproxy", PATHS.configDir, "/var/lib/haproxy", "/run/haproxy"]);
     const bind: string[] = [];
-    for (const d of m.writableDirectories) {
+    // Sorted: the order of `directories` in the config means nothing, and must not show as a change.
+    for (const d of [...m.writableDirectories].sort()) {
         if (d === "/tmp" || d.startsWith("/tmp/")) bind.push(d);
         else if (![...rw].some((r) => d === r || d.startsWith(`${r}/`))) rw.add(d);
     }
