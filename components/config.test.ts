@@ -13,22 +13,57 @@ installMocks();
 const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
     ["no hosts", { hosts: [] }, [], /hosts: \[\] must list at least one host/],
     ["host name not a DNS label", { hosts: [{ name: "LB_1", address: "198.18.1.2" }] }, [], /hosts\[0\]\.name: "LB_1" must be a lower-case DNS label/],
-    ["address with a space", { hosts: [{ name: "lb1", address: "10.0.0.1 extra" }] }, [], /hosts\[0\]\.address: "10\.0\.0\.1 extra" must be an IPv4 address or a DNS name/],
+    [
+        "address with a space",
+        { hosts: [{ name: "lb1", address: "10.0.0.1 extra" }] },
+        [],
+        /hosts\[0\]\.address: "10\.0\.0\.1 extra" must be an IPv4 address or a DNS name/,
+    ],
     ["SSH port out of range", { hosts: [{ name: "lb1", address: "198.18.1.2", port: 70000 }] }, [], /hosts\[0\]\.port: 70000 must be at most 65535/],
     ["unknown host field", { hosts: [{ name: "lb1", address: "198.18.1.2", password: "x" }] }, [], /hosts\[0\]: .* has unknown field "password"/],
-    ["duplicate host names", { hosts: [{ name: "lb1", address: "198.18.1.2" }, { name: "lb1", address: "198.18.2.2" }] }, [], /hosts\[1\]\.name: "lb1" is used by more than one host/],
-    ["bad host key", { hosts: [{ name: "lb1", address: "198.18.1.2", hostKey: "not-a-key" }] }, [], /hosts\[0\]\.hostKey: "not-a-key" must be a public key line/],
+    [
+        "duplicate host names",
+        {
+            hosts: [
+                { name: "lb1", address: "198.18.1.2" },
+                { name: "lb1", address: "198.18.2.2" },
+            ],
+        },
+        [],
+        /hosts\[1\]\.name: "lb1" is used by more than one host/,
+    ],
+    [
+        "bad host key",
+        { hosts: [{ name: "lb1", address: "198.18.1.2", hostKey: "not-a-key" }] },
+        [],
+        /hosts\[0\]\.hostKey: "not-a-key" must be a public key line/,
+    ],
     ["unknown arch", { dataplaneapiArch: "mips" }, [], /dataplaneapiArch: "mips" is not allowed here/],
     ["version not a release", { dataplaneapiVersion: "latest" }, [], /dataplaneapiVersion: "latest" must be a release version such as 3\.2\.1/],
     ["checksum not hex", { dataplaneapiSha256: { x86_64: "xyz" } }, [], /dataplaneapiSha256\.x86_64: "xyz" must be 64 lower-case hex digits/],
     ["checksum missing", { dataplaneapiSha256: {} }, [], /dataplaneapiSha256\.x86_64: is required for dataplaneapiVersion "3\.2\.1"/],
-    ["base URL with a quote", { dataplaneapiBaseUrl: "https://example.test/a'b" }, [], /dataplaneapiBaseUrl: "https:\/\/example\.test\/a'b" must be an http\(s\) URL/],
+    [
+        "base URL with a quote",
+        { dataplaneapiBaseUrl: "https://example.test/a'b" },
+        [],
+        /dataplaneapiBaseUrl: "https:\/\/example\.test\/a'b" must be an http\(s\) URL/,
+    ],
     ["API port zero", { apiPort: 0 }, [], /apiPort: 0 is below 1024/],
-    ["API port the service user cannot bind", { apiPort: 443 }, [], /apiPort: 443 is below 1024: the API runs as user haproxy, which cannot bind it; use 1024-65535 \(default 5555\)/],
+    [
+        "API port the service user cannot bind",
+        { apiPort: 443 },
+        [],
+        /apiPort: 443 is below 1024: the API runs as user haproxy, which cannot bind it; use 1024-65535 \(default 5555\)/,
+    ],
     ["API port a string", { apiPort: "http" }, [], /apiPort: "http" is not a valid number/],
     ["bind address a name", { apiBindAddress: "any" }, [], /apiBindAddress: "any" must be an IPv4 address/],
     ["short password", { apiPassword: "short" }, [], /apiPassword: \[secret\] must be at least 12 characters/],
-    ["password in plaintext", {}, ["sshPrivateKey", "apiUsername"], /apiPassword: is stored in plaintext; set it with `pulumi config set --secret apiPassword`/],
+    [
+        "password in plaintext",
+        {},
+        ["sshPrivateKey", "apiUsername"],
+        /apiPassword: is stored in plaintext; set it with `pulumi config set --secret apiPassword`/,
+    ],
     ["no password", { apiPassword: undefined }, [], /apiPassword: is not set/],
     ["user name with a colon", { apiUsername: "a:b" }, [], /apiUsername: \[secret\] must be 1-64 characters/],
     ["no SSH key", { sshPrivateKey: undefined }, [], /hosts\[0\] \("lb1"\): has no SSH private key/],
@@ -40,36 +75,125 @@ const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
     ["reload delay too long", { haproxyReloadDelay: 600 }, [], /haproxyReloadDelay: 600 must be at most 60/],
     ["system directory", { directories: ["/etc", "/etc/haproxy-dataplane"] }, [], /directories\[0\]: "\/etc" is a system directory/],
     ["directory the API needs left out", { directories: ["/etc/haproxy-dataplane"] }, [], /directories: .* must include "\/etc\/haproxy\/maps"/],
-    ["certificate without key", { apiTlsCertificate: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----" }, [], /apiTlsKey: \[secret\] must be a PEM private key/],
-    ["local archive without arch", { dataplaneapiLocalArchive: "/tmp/dp.tar.gz" }, [], /dataplaneapiArch: "" must name the architecture of dataplaneapiLocalArchive/],
+    [
+        "certificate without key",
+        { apiTlsCertificate: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----" },
+        [],
+        /apiTlsKey: \[secret\] must be a PEM private key/,
+    ],
+    [
+        "local archive without arch",
+        { dataplaneapiLocalArchive: "/tmp/dp.tar.gz" },
+        [],
+        /dataplaneapiArch: "" must name the architecture of dataplaneapiLocalArchive/,
+    ],
     ["hosts not JSON", { hosts: "lb1" }, [], /hosts: "lb1" is not a valid JSON list/],
-    ["same socket twice", { haproxyMasterSocket: "/run/haproxy/admin.sock" }, [], /haproxyMasterSocket: "\/run\/haproxy\/admin\.sock" must differ from haproxyAdminSocket/],
+    [
+        "same socket twice",
+        { haproxyMasterSocket: "/run/haproxy/admin.sock" },
+        [],
+        /haproxyMasterSocket: "\/run\/haproxy\/admin\.sock" must differ from haproxyAdminSocket/,
+    ],
     // Paths are compared as paths: other spellings of the same thing are caught.
-    ["same socket, spelled differently", { haproxyMasterSocket: "//run/./haproxy//admin.sock/" }, [], /haproxyMasterSocket: "\/run\/haproxy\/admin\.sock" must differ from haproxyAdminSocket \(they name the same socket\)/],
-    ["a system directory spelled with //", { directories: [...DEFAULT_DIRECTORIES, "//etc"] }, [], /directories\[11\]: "\/etc" is a system directory or holds one/],
-    ["a system directory with a trailing / and a . segment", { directories: [...DEFAULT_DIRECTORIES, "/usr/./local/"] }, [], /directories\[11\]: "\/usr\/local" is a system directory or holds one/],
-    ["the parent of a system directory", { directories: [...DEFAULT_DIRECTORIES, "/var/lib/haproxy/.."] }, [], /directories\[11\]: "\/var\/lib\/haproxy\/\.\." must not contain '\.\.'/],
-    ["HAProxy's own directory", { directories: [...DEFAULT_DIRECTORIES, "/etc/haproxy/"] }, [], /directories\[11\]: "\/etc\/haproxy" is a system directory or holds one/],
-    ["the program's state directory", { directories: [...DEFAULT_DIRECTORIES, "/var/lib/haproxy-dataplane-deploy"] }, [], /directories\[11\]: "\/var\/lib\/haproxy-dataplane-deploy" is a system directory/],
-    ["a directory holding a socket the program changes", { haproxyAdminSocket: "/srv/lb/sock/admin.sock", directories: [...DEFAULT_DIRECTORIES, "/srv/lb"] }, [],
-        /directories\[11\]: "\/srv\/lb" holds a socket whose directory the program changes/],
-    ["one directory listed twice in two spellings", { directories: [...DEFAULT_DIRECTORIES, "/etc/haproxy/maps/"] }, [], /directories: .* lists a directory twice/],
+    [
+        "same socket, spelled differently",
+        { haproxyMasterSocket: "//run/./haproxy//admin.sock/" },
+        [],
+        /haproxyMasterSocket: "\/run\/haproxy\/admin\.sock" must differ from haproxyAdminSocket \(they name the same socket\)/,
+    ],
+    [
+        "a system directory spelled with //",
+        { directories: [...DEFAULT_DIRECTORIES, "//etc"] },
+        [],
+        /directories\[11\]: "\/etc" is a system directory or holds one/,
+    ],
+    [
+        "a system directory with a trailing / and a . segment",
+        { directories: [...DEFAULT_DIRECTORIES, "/usr/./local/"] },
+        [],
+        /directories\[11\]: "\/usr\/local" is a system directory or holds one/,
+    ],
+    [
+        "the parent of a system directory",
+        { directories: [...DEFAULT_DIRECTORIES, "/var/lib/haproxy/.."] },
+        [],
+        /directories\[11\]: "\/var\/lib\/haproxy\/\.\." must not contain '\.\.'/,
+    ],
+    [
+        "HAProxy's own directory",
+        { directories: [...DEFAULT_DIRECTORIES, "/etc/haproxy/"] },
+        [],
+        /directories\[11\]: "\/etc\/haproxy" is a system directory or holds one/,
+    ],
+    [
+        "the program's state directory",
+        { directories: [...DEFAULT_DIRECTORIES, "/var/lib/haproxy-dataplane-deploy"] },
+        [],
+        /directories\[11\]: "\/var\/lib\/haproxy-dataplane-deploy" is a system directory/,
+    ],
+    [
+        "a directory holding a socket the program changes",
+        { haproxyAdminSocket: "/srv/lb/sock/admin.sock", directories: [...DEFAULT_DIRECTORIES, "/srv/lb"] },
+        [],
+        /directories\[11\]: "\/srv\/lb" holds a socket whose directory the program changes/,
+    ],
+    [
+        "one directory listed twice in two spellings",
+        { directories: [...DEFAULT_DIRECTORIES, "/etc/haproxy/maps/"] },
+        [],
+        /directories: .* lists a directory twice/,
+    ],
     // Values the chain cannot carry.
     ["a password with NUL", { apiPassword: "long-enough-\u0000-password" }, [], /apiPassword: \[secret\] must not contain control characters/],
     ["a password of twelve spaces", { apiPassword: " ".repeat(12) }, [], /apiPassword: \[secret\] is too weak/],
     ["a password of one repeated character", { apiPassword: "a".repeat(20) }, [], /apiPassword: \[secret\] is too weak/],
     ["a password longer than crypt takes", { apiPassword: "Ab1-".repeat(65) }, [], /apiPassword: \[secret\] must be at most 256 characters/],
     // Addresses that are not what they look like.
-    ["a three-part IPv4 address", { hosts: [{ name: "lb1", address: "10.0.5" }] }, [], /hosts\[0\]\.address: "10\.0\.5" is not an IPv4 address \(four numbers 0-255\) nor a DNS name/],
-    ["an IPv4 address out of range", { hosts: [{ name: "lb1", address: "999.999.999.999" }] }, [], /hosts\[0\]\.address: "999\.999\.999\.999" is not an IPv4 address/],
-    ["an IPv6 address", { hosts: [{ name: "lb1", address: "fd00::5" }] }, [], /hosts\[0\]\.address: "fd00::5" is an IPv6 address, which is not supported; use an IPv4 address or a DNS name/],
+    [
+        "a three-part IPv4 address",
+        { hosts: [{ name: "lb1", address: "10.0.5" }] },
+        [],
+        /hosts\[0\]\.address: "10\.0\.5" is not an IPv4 address \(four numbers 0-255\) nor a DNS name/,
+    ],
+    [
+        "an IPv4 address out of range",
+        { hosts: [{ name: "lb1", address: "999.999.999.999" }] },
+        [],
+        /hosts\[0\]\.address: "999\.999\.999\.999" is not an IPv4 address/,
+    ],
+    [
+        "an IPv6 address",
+        { hosts: [{ name: "lb1", address: "fd00::5" }] },
+        [],
+        /hosts\[0\]\.address: "fd00::5" is an IPv6 address, which is not supported; use an IPv4 address or a DNS name/,
+    ],
     ["an advertised IPv6 address", { apiAdvertisedAddress: "::1" }, [], /apiAdvertisedAddress: "::1" is an IPv6 address, which is not supported/],
     // Download URLs.
-    ["a plain http download", { dataplaneapiBaseUrl: "http://mirror.example/releases" }, [], /dataplaneapiBaseUrl: "http:\/\/mirror\.example\/releases" must be an https URL; set dataplaneapiAllowHttp to true/],
-    ["credentials in the download URL", { dataplaneapiBaseUrl: "https://me:hunter2@mirror.example/releases" }, [], /dataplaneapiBaseUrl: "https:\/\/\*\*\*@mirror\.example\/releases" must not carry credentials/],
-    ["curl globbing in the download URL", { dataplaneapiBaseUrl: "https://mirror{1,2}.example/[a-z]" }, [], /dataplaneapiBaseUrl: .* must not contain \[ \] \{ \} \(curl would expand them as a glob\)/],
+    [
+        "a plain http download",
+        { dataplaneapiBaseUrl: "http://mirror.example/releases" },
+        [],
+        /dataplaneapiBaseUrl: "http:\/\/mirror\.example\/releases" must be an https URL; set dataplaneapiAllowHttp to true/,
+    ],
+    [
+        "credentials in the download URL",
+        { dataplaneapiBaseUrl: "https://me:hunter2@mirror.example/releases" },
+        [],
+        /dataplaneapiBaseUrl: "https:\/\/\*\*\*@mirror\.example\/releases" must not carry credentials/,
+    ],
+    [
+        "curl globbing in the download URL",
+        { dataplaneapiBaseUrl: "https://mirror{1,2}.example/[a-z]" },
+        [],
+        /dataplaneapiBaseUrl: .* must not contain \[ \] \{ \} \(curl would expand them as a glob\)/,
+    ],
     // Names that are JavaScript object keys.
-    ["a key for __proto__", { sshPrivateKeys: JSON.parse(`{"__proto__": ${JSON.stringify(TEST_SSH_KEY)}}`) }, [], /sshPrivateKeys\.__proto__: names no host in `hosts` \("lb1"\)/],
+    [
+        "a key for __proto__",
+        { sshPrivateKeys: JSON.parse(`{"__proto__": ${JSON.stringify(TEST_SSH_KEY)}}`) },
+        [],
+        /sshPrivateKeys\.__proto__: names no host in `hosts` \("lb1"\)/,
+    ],
 ];
 
 describe("bad configuration", () => {
@@ -88,8 +212,10 @@ describe("bad configuration", () => {
             assert.ok(error instanceof ConfigError, `a ConfigError is thrown (got ${String(error)})`);
             assert.match(error.message, message);
             assert.match(error.message, /nothing was deployed/);
-            assert.ok(!error.message.includes(TEST_PASSWORD) && !error.message.includes("hunter2") && !error.message.includes("BEGIN OPENSSH"),
-                "no secret is quoted");
+            assert.ok(
+                !error.message.includes(TEST_PASSWORD) && !error.message.includes("hunter2") && !error.message.includes("BEGIN OPENSSH"),
+                "no secret is quoted",
+            );
             assert.equal(registrations.length, before, "no resource was registered");
         });
     }

@@ -44,51 +44,76 @@ export const PUBLISHED_SHA256: Readonly<Record<string, Partial<Record<Arch, stri
 
 /** Every key this program reads, with its project default. Pulumi.yaml declares the same set. */
 export const CONFIG_KEYS = [
-    "hosts", "sshPrivateKey", "sshPrivateKeys",
-    "dataplaneapiVersion", "dataplaneapiArch", "dataplaneapiBaseUrl", "dataplaneapiSha256", "dataplaneapiLocalArchive",
+    "hosts",
+    "sshPrivateKey",
+    "sshPrivateKeys",
+    "dataplaneapiVersion",
+    "dataplaneapiArch",
+    "dataplaneapiBaseUrl",
+    "dataplaneapiSha256",
+    "dataplaneapiLocalArchive",
     "dataplaneapiAllowHttp",
-    "apiBindAddress", "apiPort", "apiAdvertisedAddress", "apiTls", "apiTlsCertificate", "apiTlsKey",
-    "apiUsername", "apiPassword",
-    "haproxyConfigFile", "haproxyUserlist", "haproxyAdminSocket", "haproxyMasterSocket", "haproxyReloadDelay",
-    "haproxyAdoptSections", "directories",
+    "apiBindAddress",
+    "apiPort",
+    "apiAdvertisedAddress",
+    "apiTls",
+    "apiTlsCertificate",
+    "apiTlsKey",
+    "apiUsername",
+    "apiPassword",
+    "haproxyConfigFile",
+    "haproxyUserlist",
+    "haproxyAdminSocket",
+    "haproxyMasterSocket",
+    "haproxyReloadDelay",
+    "haproxyAdoptSections",
+    "directories",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
 /** Keys whose values must be stored encrypted (`pulumi config set --secret`). */
-export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
-    "sshPrivateKey", "sshPrivateKeys", "apiTlsKey", "apiUsername", "apiPassword",
-]);
+export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(["sshPrivateKey", "sshPrivateKeys", "apiTlsKey", "apiUsername", "apiPassword"]);
 
-const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
-    "must be a lower-case DNS label (a-z, 0-9, '-'), at most 63 characters");
+const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lower-case DNS label (a-z, 0-9, '-'), at most 63 characters");
 const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const dnsName = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const address = z.string()
+const address = z
+    .string()
     .refine((s) => !s.includes(":"), "is an IPv6 address, which is not supported; use an IPv4 address or a DNS name")
     // A DNS name of digits and dots only would be looked up as a name, and some
     // resolvers read "10.0.5" as 10.0.0.5: such a name must be a real IPv4 address.
     .refine((s) => s.includes(":") || !/^[\d.]+$/.test(s) || ipv4.test(s), "is not an IPv4 address (four numbers 0-255) nor a DNS name")
     .refine((s) => s.includes(":") || /^[\d.]+$/.test(s) || ipv4.test(s) || dnsName.test(s), "must be an IPv4 address or a DNS name");
 const port = z.number().int().min(1).max(65535);
-const absolutePath = z.string().regex(/^\/[A-Za-z0-9._\/-]*$/, "must be an absolute path of [A-Za-z0-9._/-]")
+const absolutePath = z
+    .string()
+    .regex(/^\/[A-Za-z0-9._/-]*$/, "must be an absolute path of [A-Za-z0-9._/-]")
     .refine((s) => !s.split("/").includes(".."), "must not contain '..'")
     .transform(canonicalPath);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits");
 const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name");
-const hostKey = z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+\/=]+$/,
-    "must be a public key line: '<type> <base64>', as in known_hosts without the host name");
+const hostKey = z
+    .string()
+    .regex(
+        /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/=]+$/,
+        "must be a public key line: '<type> <base64>', as in known_hosts without the host name",
+    );
 
-const hostSchema = z.object({
-    name: hostName,
-    address,
-    port: port.default(22),
-    user: unixUser.default("root"),
-    hostKey: hostKey.optional(),
-    arch: z.enum(ARCHES).optional(),
-}).strict();
+const hostSchema = z
+    .object({
+        name: hostName,
+        address,
+        port: port.default(22),
+        user: unixUser.default("root"),
+        hostKey: hostKey.optional(),
+        arch: z.enum(ARCHES).optional(),
+    })
+    .strict();
 
 const schema = z.object({
-    hosts: z.array(hostSchema).min(1, "must list at least one host")
+    hosts: z
+        .array(hostSchema)
+        .min(1, "must list at least one host")
         .superRefine((hosts, ctx) => {
             const seen = new Set<string>();
             hosts.forEach((h, i) => {
@@ -102,7 +127,9 @@ const schema = z.object({
     sshPrivateKeys: z.record(z.string()),
     dataplaneapiVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a release version such as 3.2.1"),
     dataplaneapiArch: z.union([z.literal(""), z.enum(ARCHES)]),
-    dataplaneapiBaseUrl: z.string().regex(/^https?:\/\/[^\s'"\\]+$/, "must be an http(s) URL without quotes or spaces")
+    dataplaneapiBaseUrl: z
+        .string()
+        .regex(/^https?:\/\/[^\s'"\\]+$/, "must be an http(s) URL without quotes or spaces")
         // It goes into a command that is not secret, and into curl, which expands [] and {}.
         .refine((s) => !/^[a-z]+:\/\/[^/]*@/i.test(s), "must not carry credentials (user:password@): the URL is shown in previews and logs")
         .refine((s) => !/[[\]{}]/.test(s), "must not contain [ ] { } (curl would expand them as a glob)")
@@ -112,7 +139,10 @@ const schema = z.object({
     dataplaneapiAllowHttp: z.boolean(),
     apiBindAddress: z.string().regex(ipv4, "must be an IPv4 address (0.0.0.0 for all)"),
     // The API runs as user haproxy, without CAP_NET_BIND_SERVICE.
-    apiPort: z.number().int().max(65535, "must be at most 65535")
+    apiPort: z
+        .number()
+        .int()
+        .max(65535, "must be at most 65535")
         .refine((p) => p >= 1024, "is below 1024: the API runs as user haproxy, which cannot bind it; use 1024-65535 (default 5555)"),
     apiAdvertisedAddress: z.union([z.literal(""), address]),
     apiTls: z.boolean(),
@@ -120,8 +150,11 @@ const schema = z.object({
     apiTlsKey: z.string(),
     // Empty means "not set", reported by crossChecks with how to set it.
     apiUsername: z.string().regex(/^([A-Za-z0-9_.-]{1,64})?$/, "must be 1-64 characters of [A-Za-z0-9_.-]"),
-    apiPassword: z.string().refine((s) => s === "" || s.length >= 12, "must be at least 12 characters")
+    apiPassword: z
+        .string()
+        .refine((s) => s === "" || s.length >= 12, "must be at least 12 characters")
         // NUL ends a C string: crypt would hash only what comes before it.
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this check refuses
         .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters (NUL, newline, ...)")
         .refine((s) => s === "" || s.length < 12 || new Set(s.trim()).size >= 6, "is too weak: use at least 6 different characters, not only spaces")
         .refine((s) => s.length <= 256, "must be at most 256 characters"),
@@ -146,9 +179,7 @@ export interface RawConfig {
 }
 
 /** Binary source: a URL the host downloads, or an archive on the workstation to upload. */
-export type ArchiveSource =
-    | { kind: "download"; baseUrl: string }
-    | { kind: "local"; path: string };
+export type ArchiveSource = { kind: "download"; baseUrl: string } | { kind: "local"; path: string };
 
 export interface DeploymentConfig {
     hosts: (HostConfig & { privateKey: pulumi.Output<string> })[];
@@ -184,8 +215,10 @@ export interface DeploymentConfig {
 
 export class ConfigError extends Error {
     constructor(public readonly problems: string[]) {
-        super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was deployed:\n`
-            + problems.map((p) => `  - ${p}`).join("\n"));
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was deployed:\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
         this.name = "ConfigError";
     }
 }
@@ -274,7 +307,10 @@ export function parseConfig(raw: RawConfig): DeploymentConfig {
     for (const issue of result.error.issues) {
         const key = issue.path[0] as ConfigKey;
         const value = valueAt(input, issue.path);
-        const where = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("").slice(1);
+        const where = issue.path
+            .map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`))
+            .join("")
+            .slice(1);
         problems.push(`${where}: ${describe(key, value)} ${messageFor(issue)}`);
     }
     // Cross-field checks still run, on the keys that did parse (the others at
@@ -307,24 +343,29 @@ function crossChecks(c: Parsed, problems: string[]): void {
         if (key === "") {
             problems.push(`hosts[${i}] ("${h.name}"): has no SSH private key; set \`sshPrivateKey\` (all hosts) or \`sshPrivateKeys.${h.name}\` with --secret`);
         } else if (!/^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.trim())) {
-            problems.push(`${own(c.sshPrivateKeys, h.name) !== undefined ? `sshPrivateKeys.${h.name}` : "sshPrivateKey"}: [secret] is not a PEM/OpenSSH private key (it must start with "-----BEGIN ... PRIVATE KEY-----")`);
+            problems.push(
+                `${own(c.sshPrivateKeys, h.name) !== undefined ? `sshPrivateKeys.${h.name}` : "sshPrivateKey"}: [secret] is not a PEM/OpenSSH private key (it must start with "-----BEGIN ... PRIVATE KEY-----")`,
+            );
         }
     }
     const published = PUBLISHED_SHA256[c.dataplaneapiVersion] ?? {};
-    const arches: Arch[] = c.dataplaneapiArch !== ""
-        ? [c.dataplaneapiArch]
-        : [...new Set(c.hosts.map((h) => h.arch).filter((a): a is Arch => a !== undefined))];
+    const arches: Arch[] =
+        c.dataplaneapiArch !== "" ? [c.dataplaneapiArch] : [...new Set(c.hosts.map((h) => h.arch).filter((a): a is Arch => a !== undefined))];
     const needsAll = c.dataplaneapiArch === "" && c.hosts.some((h) => h.arch === undefined);
     for (const arch of needsAll ? [...ARCHES] : arches) {
         if (!c.dataplaneapiSha256[arch] && !published[arch] && c.dataplaneapiLocalArchive === "") {
-            problems.push(`dataplaneapiSha256.${arch}: is required for dataplaneapiVersion "${c.dataplaneapiVersion}" `
-                + `(no published checksum is built in); copy it from the release's checksums.txt`
-                + (needsAll ? ` (or set dataplaneapiArch / hosts[].arch to the architectures you deploy)` : ""));
+            problems.push(
+                `dataplaneapiSha256.${arch}: is required for dataplaneapiVersion "${c.dataplaneapiVersion}" ` +
+                    `(no published checksum is built in); copy it from the release's checksums.txt` +
+                    (needsAll ? ` (or set dataplaneapiArch / hosts[].arch to the architectures you deploy)` : ""),
+            );
         }
     }
     if (c.dataplaneapiLocalArchive === "" && c.dataplaneapiBaseUrl.startsWith("http:") && !c.dataplaneapiAllowHttp) {
-        problems.push(`dataplaneapiBaseUrl: ${describe("dataplaneapiBaseUrl", c.dataplaneapiBaseUrl)} must be an https URL; `
-            + "set dataplaneapiAllowHttp to true to download over plain http (the archive's SHA-256 is still checked)");
+        problems.push(
+            `dataplaneapiBaseUrl: ${describe("dataplaneapiBaseUrl", c.dataplaneapiBaseUrl)} must be an https URL; ` +
+                "set dataplaneapiAllowHttp to true to download over plain http (the archive's SHA-256 is still checked)",
+        );
     }
     if (c.dataplaneapiLocalArchive !== "") {
         if (!c.dataplaneapiLocalArchive.endsWith(".tar.gz")) {
@@ -355,7 +396,9 @@ function crossChecks(c: Parsed, problems: string[]): void {
         if (d === "/" || SYSTEM_DIRECTORIES.some((sys) => sys === d || sys.startsWith(`${d}/`))) {
             problems.push(`directories[${i}]: "${d}" is a system directory or holds one; list directories the API owns, such as /etc/haproxy/maps`);
         } else if (socketDirs.some((sd) => sd === d || sd.startsWith(`${d}/`))) {
-            problems.push(`directories[${i}]: "${d}" holds a socket whose directory the program changes (${socketDirs.join(", ")}); list directories the API owns`);
+            problems.push(
+                `directories[${i}]: "${d}" holds a socket whose directory the program changes (${socketDirs.join(", ")}); list directories the API owns`,
+            );
         } else if ([c.haproxyConfigFile, c.haproxyAdminSocket, c.haproxyMasterSocket].includes(d)) {
             problems.push(`directories[${i}]: "${d}" is the path of a file or socket set elsewhere in the configuration`);
         }
@@ -377,7 +420,10 @@ function crossChecks(c: Parsed, problems: string[]): void {
  * refused before this runs.
  */
 export function canonicalPath(p: string): string {
-    return `/${p.split("/").filter((seg) => seg !== "" && seg !== ".").join("/")}`;
+    return `/${p
+        .split("/")
+        .filter((seg) => seg !== "" && seg !== ".")
+        .join("/")}`;
 }
 
 function dirname(p: string): string {
@@ -389,11 +435,51 @@ function dirname(p: string): string {
  * above one of them: the system's, HAProxy's own, and the program's.
  */
 const SYSTEM_DIRECTORIES = [
-    "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/media", "/mnt", "/opt", "/proc", "/root",
-    "/run", "/run/haproxy", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/local/bin",
-    "/usr/local/lib", "/usr/local/sbin", "/usr/sbin", "/usr/share", "/var", "/var/cache", "/var/lib", "/var/lib/haproxy",
-    "/var/log", "/var/run", "/var/tmp", "/etc/haproxy", "/etc/haproxy/errors", "/etc/ssl", "/etc/ssl/certs", "/etc/ssl/private",
-    "/etc/systemd", "/etc/systemd/system", "/etc/tmpfiles.d", PATHS.stateDir, PATHS.toolsDir,
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/run/haproxy",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/tmp",
+    "/usr",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/local",
+    "/usr/local/bin",
+    "/usr/local/lib",
+    "/usr/local/sbin",
+    "/usr/sbin",
+    "/usr/share",
+    "/var",
+    "/var/cache",
+    "/var/lib",
+    "/var/lib/haproxy",
+    "/var/log",
+    "/var/run",
+    "/var/tmp",
+    "/etc/haproxy",
+    "/etc/haproxy/errors",
+    "/etc/ssl",
+    "/etc/ssl/certs",
+    "/etc/ssl/private",
+    "/etc/systemd",
+    "/etc/systemd/system",
+    "/etc/tmpfiles.d",
+    PATHS.stateDir,
+    PATHS.toolsDir,
 ];
 
 /** An own property only: a host named "constructor" must not find Object.prototype.constructor. */
@@ -405,7 +491,9 @@ function unknownHostKeys(input: Record<string, unknown>, problems: string[]): vo
     const keys = input.sshPrivateKeys;
     if (keys === null || typeof keys !== "object" || Array.isArray(keys)) return;
     const names = Array.isArray(input.hosts)
-        ? input.hosts.map((h) => (h !== null && typeof h === "object" ? (h as Record<string, unknown>).name : undefined)).filter((n): n is string => typeof n === "string")
+        ? input.hosts
+              .map((h) => (h !== null && typeof h === "object" ? (h as Record<string, unknown>).name : undefined))
+              .filter((n): n is string => typeof n === "string")
         : [];
     for (const name of Object.keys(keys)) {
         if (!names.includes(name)) problems.push(`sshPrivateKeys.${name}: names no host in \`hosts\` (${names.map((n) => `"${n}"`).join(", ")})`);
@@ -423,9 +511,8 @@ function build(c: Parsed): DeploymentConfig {
         dataplaneapi: {
             version: c.dataplaneapiVersion,
             arch: c.dataplaneapiArch || undefined,
-            source: c.dataplaneapiLocalArchive !== ""
-                ? { kind: "local", path: c.dataplaneapiLocalArchive }
-                : { kind: "download", baseUrl: c.dataplaneapiBaseUrl },
+            source:
+                c.dataplaneapiLocalArchive !== "" ? { kind: "local", path: c.dataplaneapiLocalArchive } : { kind: "download", baseUrl: c.dataplaneapiBaseUrl },
             sha256: { ...published, ...c.dataplaneapiSha256 },
         },
         api: {
@@ -433,9 +520,7 @@ function build(c: Parsed): DeploymentConfig {
             port: c.apiPort,
             advertisedAddress: c.apiAdvertisedAddress,
             tls: c.apiTls,
-            userCertificate: c.apiTlsCertificate !== ""
-                ? { certPem: c.apiTlsCertificate, keyPem: pulumi.secret(c.apiTlsKey) }
-                : undefined,
+            userCertificate: c.apiTlsCertificate !== "" ? { certPem: c.apiTlsCertificate, keyPem: pulumi.secret(c.apiTlsKey) } : undefined,
             username: pulumi.secret(c.apiUsername),
             password: pulumi.secret(c.apiPassword),
         },
@@ -478,7 +563,7 @@ function messageFor(issue: z.ZodIssue): string {
         case z.ZodIssueCode.invalid_enum_value:
             return `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}`;
         case z.ZodIssueCode.invalid_union:
-            return "is not allowed here: " + issue.unionErrors.flatMap((e) => e.issues.map(messageFor)).join("; or ");
+            return `is not allowed here: ${issue.unionErrors.flatMap((e) => e.issues.map(messageFor)).join("; or ")}`;
         case z.ZodIssueCode.unrecognized_keys:
             return `has unknown field${issue.keys.length === 1 ? "" : "s"} ${issue.keys.map((k) => `"${k}"`).join(", ")}; allowed: name, address, port, user, hostKey, arch`;
         case z.ZodIssueCode.too_small:

@@ -4,7 +4,11 @@ import { describe, it } from "node:test";
 import { deriveSalt, sha512Crypt } from "./crypt";
 
 describe("SHA-512 crypt", () => {
-    for (const [password, salt] of [["password", "abc"], ["x".repeat(100), "saltsaltsaltsalt"], ["ünïcødé pass", "./09AZaz"]]) {
+    for (const [password, salt] of [
+        ["password", "abc"],
+        ["x".repeat(100), "saltsaltsaltsalt"],
+        ["ünïcødé pass", "./09AZaz"],
+    ]) {
         it(`matches openssl passwd -6 for a ${password.length}-character password`, () => {
             const expected = execFileSync("openssl", ["passwd", "-6", "-salt", salt, "-stdin"], { input: password, encoding: "utf8" }).trim();
             assert.equal(sha512Crypt(password, salt), expected);

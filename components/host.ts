@@ -3,7 +3,7 @@ import * as tls from "@pulumi/tls";
 import { ApiConfigFiles } from "./apiConfig";
 import { renderDataplaneApiConfig } from "./apiConfig/yaml";
 import { DataplaneBinary } from "./binary";
-import { DeploymentConfig, HostConfig } from "./config";
+import type { DeploymentConfig, HostConfig } from "./config";
 import { deriveSalt, sha512Crypt } from "./crypt";
 import { DirectorySet } from "./directories";
 import { HostFacts } from "./facts";
@@ -14,7 +14,7 @@ import { curlCredentialsConfig } from "./service/credentials";
 import { renderUnit } from "./service/unit";
 import { sha256Hex } from "./shared/digest";
 import { PATHS } from "./shared/paths";
-import { HostAccess, TOKEN_PREFIX } from "./shared/remote";
+import { type HostAccess, TOKEN_PREFIX } from "./shared/remote";
 import { SocketPermissions } from "./sockets";
 import { ApiTls } from "./tls";
 
@@ -56,107 +56,137 @@ export class DataplaneHost extends pulumi.ComponentResource {
             useSudo: h.user !== "root",
         };
         // The preflight runs first; every other step on the host waits for it.
-        const facts = new HostFacts(`${name}-facts`, {
-            host: direct,
-            preflight: {
-                configFile: c.haproxy.configFile,
-                ownedSections: managedSectionIds(c.haproxy.userlist),
-                adoptSections: c.haproxy.adoptSections,
+        const facts = new HostFacts(
+            `${name}-facts`,
+            {
+                host: direct,
+                preflight: {
+                    configFile: c.haproxy.configFile,
+                    ownedSections: managedSectionIds(c.haproxy.userlist),
+                    adoptSections: c.haproxy.adoptSections,
+                },
             },
-        }, child);
+            child,
+        );
         const access: HostAccess = { ...direct, gate: [facts.probe] };
         const advertised = c.api.advertisedAddress || h.address;
         const scheme = c.api.tls ? "https" : "http";
 
-        const binary = new DataplaneBinary(`${name}-binary`, {
-            host: access,
-            version: c.dataplaneapi.version,
-            sha256: h.arch ? pick(c.dataplaneapi.sha256, h.arch) : c.dataplaneapi.sha256,
-            arch: h.arch,
-            source: c.dataplaneapi.source,
-        }, child);
+        const binary = new DataplaneBinary(
+            `${name}-binary`,
+            {
+                host: access,
+                version: c.dataplaneapi.version,
+                sha256: h.arch ? pick(c.dataplaneapi.sha256, h.arch) : c.dataplaneapi.sha256,
+                arch: h.arch,
+                source: c.dataplaneapi.source,
+            },
+            child,
+        );
 
         const directories = new DirectorySet(`${name}-dirs`, { host: access, directories: c.directories }, child);
 
         const apiTls = c.api.tls
-            ? new ApiTls(`${name}-tls`, {
-                hostName: h.name,
-                addresses: [h.address, advertised],
-                userCertificate: c.api.userCertificate,
-            }, child)
+            ? new ApiTls(
+                  `${name}-tls`,
+                  {
+                      hostName: h.name,
+                      addresses: [h.address, advertised],
+                      userCertificate: c.api.userCertificate,
+                  },
+                  child,
+              )
             : undefined;
 
-        const configYaml = facts.haproxyVersion.apply((haproxyVersion) => renderDataplaneApiConfig({
-            name: h.name,
-            bindAddress: c.api.bindAddress,
-            port: c.api.port,
-            tls: c.api.tls,
-            advertisedAddress: advertised,
-            userlist: c.haproxy.userlist,
-            haproxyConfigFile: c.haproxy.configFile,
-            masterSocket: c.haproxy.masterSocket,
-            reloadDelay: c.haproxy.reloadDelay,
-            haproxyVersion,
-        }));
-        const files = new ApiConfigFiles(`${name}-config`, {
-            host: access,
-            configYaml,
-            tls: apiTls && { certPem: apiTls.certPem, keyPem: apiTls.keyPem, caCertPem: apiTls.caCertPem },
-            dependsOn: [directories.create],
-        }, child);
+        const configYaml = facts.haproxyVersion.apply((haproxyVersion) =>
+            renderDataplaneApiConfig({
+                name: h.name,
+                bindAddress: c.api.bindAddress,
+                port: c.api.port,
+                tls: c.api.tls,
+                advertisedAddress: advertised,
+                userlist: c.haproxy.userlist,
+                haproxyConfigFile: c.haproxy.configFile,
+                masterSocket: c.haproxy.masterSocket,
+                reloadDelay: c.haproxy.reloadDelay,
+                haproxyVersion,
+            }),
+        );
+        const files = new ApiConfigFiles(
+            `${name}-config`,
+            {
+                host: access,
+                configYaml,
+                tls: apiTls && { certPem: apiTls.certPem, keyPem: apiTls.keyPem, caCertPem: apiTls.caCertPem },
+                dependsOn: [directories.create],
+            },
+            child,
+        );
 
         // A stable secret per host, kept in state, from which the password
         // hash's salt is derived: an unchanged password then gives an unchanged
         // hash, so a re-run has nothing to do.
         const saltSeed = new tls.PrivateKey(`${name}-salt-seed`, { algorithm: "ED25519" }, child);
-        const passwordHash = pulumi.secret(pulumi.all([c.api.password, saltSeed.privateKeyOpenssh])
-            .apply(([password, seed]) => sha512Crypt(password, deriveSalt(seed, `${h.name}/api-password`))));
+        const passwordHash = pulumi.secret(
+            pulumi
+                .all([c.api.password, saltSeed.privateKeyOpenssh])
+                .apply(([password, seed]) => sha512Crypt(password, deriveSalt(seed, `${h.name}/api-password`))),
+        );
 
-        const haproxy = new HaproxyIntegration(`${name}-haproxy`, {
-            host: access,
-            configFile: c.haproxy.configFile,
-            adminSocket: c.haproxy.adminSocket,
-            masterSocket: c.haproxy.masterSocket,
-            sections: {
-                userlist: c.haproxy.userlist,
-                apiPort: c.api.port,
-                tls: !c.api.tls ? undefined
-                    : c.api.userCertificate ? { systemCa: true }
-                        : { caFile: PATHS.tlsCa, serverName: h.name },
+        const haproxy = new HaproxyIntegration(
+            `${name}-haproxy`,
+            {
+                host: access,
+                configFile: c.haproxy.configFile,
+                adminSocket: c.haproxy.adminSocket,
+                masterSocket: c.haproxy.masterSocket,
+                sections: {
+                    userlist: c.haproxy.userlist,
+                    apiPort: c.api.port,
+                    tls: !c.api.tls ? undefined : c.api.userCertificate ? { systemCa: true } : { caFile: PATHS.tlsCa, serverName: h.name },
+                },
+                username: c.api.username,
+                passwordHash,
+                dependsOn: [directories.create, ...files.files],
             },
-            username: c.api.username,
-            passwordHash,
-            dependsOn: [directories.create, ...files.files],
-        }, child);
+            child,
+        );
 
-        const sockets = new SocketPermissions(`${name}-sockets`, {
-            host: access,
-            masterSocket: c.haproxy.masterSocket,
-            adminSocket: c.haproxy.adminSocket,
-            configFile: c.haproxy.configFile,
-            dependsOn: [haproxy.edit],
-        }, child);
+        const sockets = new SocketPermissions(
+            `${name}-sockets`,
+            {
+                host: access,
+                masterSocket: c.haproxy.masterSocket,
+                adminSocket: c.haproxy.adminSocket,
+                configFile: c.haproxy.configFile,
+                dependsOn: [haproxy.edit],
+            },
+            child,
+        );
 
         const probeHost = c.api.userCertificate ? advertised : h.name;
         const probeAddress = c.api.bindAddress === "0.0.0.0" ? "127.0.0.1" : c.api.bindAddress;
-        const service = new DataplaneService(`${name}-service`, {
-            host: access,
-            unitText: renderUnit({ writableDirectories: c.directories }),
-            restartOn: {
-                binary: pulumi.interpolate`dataplaneapi ${binary.version} (${binary.sha256.apply((s) => s.slice(0, 16))})`,
-                config: configYaml.apply((y) => sha256Hex(y).slice(0, 16)),
-                ...(apiTls ? { certificate: apiTls.certPem.apply((p) => sha256Hex(p).slice(0, 16)) } : {}),
+        const service = new DataplaneService(
+            `${name}-service`,
+            {
+                host: access,
+                unitText: renderUnit({ writableDirectories: c.directories }),
+                restartOn: {
+                    binary: pulumi.interpolate`dataplaneapi ${binary.version} (${binary.sha256.apply((s) => s.slice(0, 16))})`,
+                    config: configYaml.apply((y) => sha256Hex(y).slice(0, 16)),
+                    ...(apiTls ? { certificate: apiTls.certPem.apply((p) => sha256Hex(p).slice(0, 16)) } : {}),
+                },
+                probe: {
+                    url: `${scheme}://${probeHost}:${c.api.port}/v3/info`,
+                    resolve: `${probeHost}:${c.api.port}:${probeAddress}`,
+                    caFile: apiTls?.caCertPem ? PATHS.tlsCa : undefined,
+                    tls: c.api.tls,
+                    credentials: pulumi.secret(pulumi.all([c.api.username, c.api.password]).apply(([u, p]) => curlCredentialsConfig(u, p))),
+                },
+                dependsOn: [binary.install, ...files.files, haproxy.edit, sockets.live],
             },
-            probe: {
-                url: `${scheme}://${probeHost}:${c.api.port}/v3/info`,
-                resolve: `${probeHost}:${c.api.port}:${probeAddress}`,
-                caFile: apiTls?.caCertPem ? PATHS.tlsCa : undefined,
-                tls: c.api.tls,
-                credentials: pulumi.secret(pulumi.all([c.api.username, c.api.password])
-                    .apply(([u, p]) => curlCredentialsConfig(u, p))),
-            },
-            dependsOn: [binary.install, ...files.files, haproxy.edit, sockets.live],
-        }, child);
+            child,
+        );
 
         this.apiUrl = pulumi.output(`${scheme}://${advertised}:${c.api.port}/v3`);
         this.version = pulumi.all([binary.version, service.ready.stdout]).apply(([v]) => v);

@@ -3,14 +3,34 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parseConfig } from "./config";
 import { deployStack } from "./program";
-import { installMocks, isSecret, MOCK_HAPROXY_VERSION, MOCK_REPORTED_VERSION, Registration, registrations, rawConfig, resolve, settle, TEST_PASSWORD, TEST_SSH_KEY, unwrapSecret } from "./testing/harness";
+import {
+    installMocks,
+    isSecret,
+    MOCK_HAPROXY_VERSION,
+    MOCK_REPORTED_VERSION,
+    type Registration,
+    registrations,
+    rawConfig,
+    resolve,
+    settle,
+    TEST_PASSWORD,
+    TEST_SSH_KEY,
+    unwrapSecret,
+} from "./testing/harness";
 
 installMocks();
 
 function deploy(values: Record<string, unknown> = {}) {
     const start = registrations.length;
     const outputs = deployStack(parseConfig(rawConfig(values)));
-    return { outputs, since: async () => { await Promise.all(Object.values(outputs).map((o) => resolve(o.version))); await settle(); return registrations.slice(start); } };
+    return {
+        outputs,
+        since: async () => {
+            await Promise.all(Object.values(outputs).map((o) => resolve(o.version)));
+            await settle();
+            return registrations.slice(start);
+        },
+    };
 }
 
 const byName = (regs: Registration[], name: string) => {
@@ -70,10 +90,19 @@ describe("one host under mocks", () => {
             "lb1-binary-install": "lb1-binary",
             "lb1-dirs-create": "lb1-dirs",
             "lb1-facts-haproxy": "lb1-facts",
-            "lb1-config-yaml": "lb1-config", "lb1-config-cert": "lb1-config", "lb1-config-key": "lb1-config", "lb1-config-ca": "lb1-config",
-            "lb1-haproxy-editor": "lb1-haproxy", "lb1-haproxy-reload-helper": "lb1-haproxy", "lb1-haproxy-credentials": "lb1-haproxy", "lb1-haproxy-cfg": "lb1-haproxy",
-            "lb1-sockets-haproxy-dropin": "lb1-sockets", "lb1-sockets-live": "lb1-sockets",
-            "lb1-service-unit": "lb1-service", "lb1-service-enable": "lb1-service", "lb1-service-start": "lb1-service",
+            "lb1-config-yaml": "lb1-config",
+            "lb1-config-cert": "lb1-config",
+            "lb1-config-key": "lb1-config",
+            "lb1-config-ca": "lb1-config",
+            "lb1-haproxy-editor": "lb1-haproxy",
+            "lb1-haproxy-reload-helper": "lb1-haproxy",
+            "lb1-haproxy-credentials": "lb1-haproxy",
+            "lb1-haproxy-cfg": "lb1-haproxy",
+            "lb1-sockets-haproxy-dropin": "lb1-sockets",
+            "lb1-sockets-live": "lb1-sockets",
+            "lb1-service-unit": "lb1-service",
+            "lb1-service-enable": "lb1-service",
+            "lb1-service-start": "lb1-service",
         };
         for (const [cmd, parent] of Object.entries(commandParents)) {
             const r = byName(regs, cmd);
@@ -84,7 +113,10 @@ describe("one host under mocks", () => {
             assert.equal(byName(regs, t).parent, urnOf(regs, "lb1-tls"));
         }
         assert.equal(byName(regs, "lb1-salt-seed").parent, urnOf(regs, "lb1"));
-        const commands = regs.filter((r) => r.type === "command:remote:Command").map((r) => r.name).sort();
+        const commands = regs
+            .filter((r) => r.type === "command:remote:Command")
+            .map((r) => r.name)
+            .sort();
         assert.deepEqual(commands, Object.keys(commandParents).sort(), "no other remote command is registered");
         assert.equal(regs.filter((r) => r.type === "command:remote:CopyToRemote").length, 0, "nothing is uploaded when downloading");
     });
@@ -124,8 +156,16 @@ describe("one host under mocks", () => {
     });
 
     it("keeps secrets out of command strings and non-secret inputs", () => {
-        const text = JSON.stringify(regs.map((r) => [r.name, r.inputs.create, r.inputs.update, r.inputs.delete, r.inputs.triggers,
-            r.type === "command:remote:Command" && !isSecretStdin(r) ? r.inputs.stdin : ""]));
+        const text = JSON.stringify(
+            regs.map((r) => [
+                r.name,
+                r.inputs.create,
+                r.inputs.update,
+                r.inputs.delete,
+                r.inputs.triggers,
+                r.type === "command:remote:Command" && !isSecretStdin(r) ? r.inputs.stdin : "",
+            ]),
+        );
         assert.ok(!text.includes(TEST_PASSWORD), "the password is in no command or plain input");
         assert.ok(!text.includes("b3BlbnNzaC1rZXktdjEAAAAA-unit-test-only"), "the SSH key is in no command");
         assert.ok(!text.includes("mock-lb1-tls-server-key"), "the TLS key is in no command");
@@ -154,8 +194,11 @@ describe("what a configuration change touches", () => {
     /** The inputs that make a remote command run again, by resource name, secrets unwrapped. */
     async function commandInputs(values: Record<string, unknown>): Promise<Map<string, string>> {
         const regs = await deploy(values).since();
-        return new Map(regs.filter((r) => r.type.startsWith("command:remote:")).map((r) => [r.name,
-            JSON.stringify([r.inputs.create, r.inputs.delete, unwrapSecret(r.inputs.stdin), r.inputs.triggers, r.inputs.connection])]));
+        return new Map(
+            regs
+                .filter((r) => r.type.startsWith("command:remote:"))
+                .map((r) => [r.name, JSON.stringify([r.inputs.create, r.inputs.delete, unwrapSecret(r.inputs.stdin), r.inputs.triggers, r.inputs.connection])]),
+        );
     }
     async function changed(a: Record<string, unknown>, b: Record<string, unknown>): Promise<string[]> {
         const [before, after] = [await commandInputs(a), await commandInputs(b)];
@@ -165,8 +208,10 @@ describe("what a configuration change touches", () => {
     const sha = { x86_64: "c".repeat(64), arm64: "d".repeat(64) };
 
     it("a new version changes the binary step and the service restart, and nothing else", async () => {
-        assert.deepEqual(await changed({ dataplaneapiSha256: sha }, { dataplaneapiVersion: "3.2.2", dataplaneapiSha256: { ...sha, x86_64: "e".repeat(64) } }),
-            ["lb1-binary-install", "lb1-service-start"]);
+        assert.deepEqual(await changed({ dataplaneapiSha256: sha }, { dataplaneapiVersion: "3.2.2", dataplaneapiSha256: { ...sha, x86_64: "e".repeat(64) } }), [
+            "lb1-binary-install",
+            "lb1-service-start",
+        ]);
     });
     it("a new checksum for another architecture re-runs the install, but does not restart the service", async () => {
         assert.deepEqual(await changed({ dataplaneapiSha256: sha }, { dataplaneapiSha256: { ...sha, arm64: "f".repeat(64) } }), ["lb1-binary-install"]);
@@ -175,8 +220,7 @@ describe("what a configuration change touches", () => {
         assert.deepEqual(await changed({}, { haproxyReloadDelay: 3 }), ["lb1-config-yaml", "lb1-service-start"]);
     });
     it("a new password changes the stored hash, the haproxy.cfg edit's trigger and the readiness credentials, not the files or unit", async () => {
-        assert.deepEqual(await changed({}, { apiPassword: "another-long-password-7" }),
-            ["lb1-haproxy-cfg", "lb1-haproxy-credentials", "lb1-service-start"]);
+        assert.deepEqual(await changed({}, { apiPassword: "another-long-password-7" }), ["lb1-haproxy-cfg", "lb1-haproxy-credentials", "lb1-service-start"]);
     });
     it("the same configuration twice registers the same inputs", async () => {
         assert.deepEqual(await changed({}, {}), []);
@@ -192,7 +236,10 @@ describe("what a configuration change touches", () => {
 describe("two hosts under mocks", () => {
     it("registers an independent set per host, with its own certificate and no edge between hosts", async () => {
         const d = deploy({
-            hosts: [{ name: "lb1", address: "198.18.1.2" }, { name: "lb2", address: "198.18.2.2", user: "deploy", arch: "arm64" }],
+            hosts: [
+                { name: "lb1", address: "198.18.1.2" },
+                { name: "lb2", address: "198.18.2.2", user: "deploy", arch: "arm64" },
+            ],
             sshPrivateKeys: { lb2: TEST_SSH_KEY },
         });
         const regs = await d.since();
@@ -203,7 +250,10 @@ describe("two hosts under mocks", () => {
         }
         const lb1 = new Set(regs.filter((r) => r.name.startsWith("lb1")).map((r) => r.urn));
         for (const r of regs.filter((x) => x.name.startsWith("lb2"))) {
-            assert.ok(r.dependencies.every((dep) => !lb1.has(dep)), `${r.name} waits for nothing of lb1, so hosts deploy in parallel`);
+            assert.ok(
+                r.dependencies.every((dep) => !lb1.has(dep)),
+                `${r.name} waits for nothing of lb1, so hosts deploy in parallel`,
+            );
         }
         assert.match(byName(regs, "lb1-binary-install").inputs.create, /^bash -c /, "root needs no sudo");
         const lb2Install = byName(regs, "lb2-binary-install").inputs.create as string;
@@ -216,14 +266,24 @@ describe("two hosts under mocks", () => {
 describe("host names that are JavaScript object keys", () => {
     it("a host called constructor gets its own key and its own resources, and is exported", async () => {
         const d = deploy({
-            hosts: [{ name: "constructor", address: "198.18.1.2" }, { name: "lb2", address: "198.18.2.2" }],
+            hosts: [
+                { name: "constructor", address: "198.18.1.2" },
+                { name: "lb2", address: "198.18.2.2" },
+            ],
             sshPrivateKeys: { lb2: TEST_SSH_KEY },
         });
         const regs = await d.since();
-        assert.ok(regs.some((r) => r.name === "constructor-binary-install"), "its steps are registered");
+        assert.ok(
+            regs.some((r) => r.name === "constructor-binary-install"),
+            "its steps are registered",
+        );
         assert.ok(Object.hasOwn(d.outputs, "constructor"), "it is exported under its own name");
         const conn = byName(regs, "constructor-binary-install").inputs.connection;
-        assert.equal(typeof unwrapSecret<{ privateKey: unknown }>(conn).privateKey, "string", "its key is the shared sshPrivateKey, not Object.prototype.constructor");
+        assert.equal(
+            typeof unwrapSecret<{ privateKey: unknown }>(conn).privateKey,
+            "string",
+            "its key is the shared sshPrivateKey, not Object.prototype.constructor",
+        );
     });
 });
 

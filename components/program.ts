@@ -1,5 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
-import { DeploymentConfig } from "./config";
+import type * as pulumi from "@pulumi/pulumi";
+import type { DeploymentConfig } from "./config";
 import { DataplaneHost } from "./host";
 
 /** What the stack exports for one host. */

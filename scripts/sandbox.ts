@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
-import { buildTools, CACHE, describeTools, hostDown, hostInfo, hostsConfig, hostUp, Mirror, newStack, TestHost, Tools } from "../tests/e2e/lab";
+import { buildTools, CACHE, describeTools, hostDown, hostInfo, hostsConfig, hostUp, Mirror, newStack, type TestHost, type Tools } from "../tests/e2e/lab";
 
 const SANDBOX = path.join(CACHE, "sandbox");
 const STATE = path.join(SANDBOX, "state");
@@ -43,15 +43,16 @@ function sandboxHost(): TestHost {
 function usage(tools: Tools, host: TestHost, out: { apiUrl: string; version: string }, caFile: string): string {
     const curl = `curl --cacert ${caFile} -u "dpadmin:$(cat ${path.join(SANDBOX, "api-password")})"`;
     const base = `${out.apiUrl}/services/haproxy`;
-    const changes = tools.dpapi.source === "stand-in"
-        ? `The Data Plane API here is the stand-in (tests/standins/dataplaneapi): it serves the raw
+    const changes =
+        tools.dpapi.source === "stand-in"
+            ? `The Data Plane API here is the stand-in (tests/standins/dataplaneapi): it serves the raw
 configuration endpoints, not the per-object ones. A change without a restart:
 
   v=$(${curl} -s ${base}/configuration/version)
   ${curl} -s ${base}/configuration/raw > haproxy.cfg
   # edit haproxy.cfg, e.g. add "  server web2 127.0.0.1:8082" under "backend web", then:
   ${curl} -X POST -H 'Content-Type: text/plain' --data-binary @haproxy.cfg "${base}/configuration/raw?version=$v"`
-        : `The seed's operations (API v3 nests servers under their backend, and every change names the
+            : `The seed's operations (API v3 nests servers under their backend, and every change names the
 configuration version or a transaction):
 
   v=$(${curl} -s ${base}/configuration/version)

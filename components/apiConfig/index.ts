@@ -1,7 +1,7 @@
-import * as command from "@pulumi/command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { PATHS } from "../shared/paths";
-import { HostAccess, remoteFile, TOKEN_PREFIX } from "../shared/remote";
+import { type HostAccess, remoteFile, TOKEN_PREFIX } from "../shared/remote";
 
 export interface ApiConfigFilesArgs {
     /** The host to write them on. */
@@ -32,19 +32,35 @@ export class ApiConfigFiles extends pulumi.ComponentResource {
         super(`${TOKEN_PREFIX}:ApiConfigFiles`, name, {}, opts);
         const child = { parent: this, dependsOn: args.dependsOn };
         this.files = [
-            remoteFile(`${name}-yaml`, args.host,
-                { path: PATHS.configFile, owner: "haproxy", group: "haproxy", mode: "0640" }, args.configYaml, child),
+            remoteFile(`${name}-yaml`, args.host, { path: PATHS.configFile, owner: "haproxy", group: "haproxy", mode: "0640" }, args.configYaml, child),
         ];
         if (args.tls) {
             this.files.push(
-                remoteFile(`${name}-cert`, args.host,
-                    { path: PATHS.tlsCert, owner: "root", group: "haproxy", mode: "0644", removeEmptyDir: true }, args.tls.certPem, child),
-                remoteFile(`${name}-key`, args.host,
-                    { path: PATHS.tlsKey, owner: "haproxy", group: "haproxy", mode: "0600", removeEmptyDir: true }, pulumi.secret(args.tls.keyPem), child),
+                remoteFile(
+                    `${name}-cert`,
+                    args.host,
+                    { path: PATHS.tlsCert, owner: "root", group: "haproxy", mode: "0644", removeEmptyDir: true },
+                    args.tls.certPem,
+                    child,
+                ),
+                remoteFile(
+                    `${name}-key`,
+                    args.host,
+                    { path: PATHS.tlsKey, owner: "haproxy", group: "haproxy", mode: "0600", removeEmptyDir: true },
+                    pulumi.secret(args.tls.keyPem),
+                    child,
+                ),
             );
             if (args.tls.caCertPem) {
-                this.files.push(remoteFile(`${name}-ca`, args.host,
-                    { path: PATHS.tlsCa, owner: "root", group: "haproxy", mode: "0644", removeEmptyDir: true }, args.tls.caCertPem, child));
+                this.files.push(
+                    remoteFile(
+                        `${name}-ca`,
+                        args.host,
+                        { path: PATHS.tlsCa, owner: "root", group: "haproxy", mode: "0644", removeEmptyDir: true },
+                        args.tls.caCertPem,
+                        child,
+                    ),
+                );
             }
         }
         this.registerOutputs({});

@@ -3,11 +3,18 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { assertGolden, permuted } from "../testing/golden";
 import { parse } from "yaml";
-import { dataplaneApiConfigDocument, DataplaneApiConfigModel, renderDataplaneApiConfig } from "./yaml";
+import { dataplaneApiConfigDocument, type DataplaneApiConfigModel, renderDataplaneApiConfig } from "./yaml";
 
 const MODEL: DataplaneApiConfigModel = {
-    name: "lb1", bindAddress: "0.0.0.0", port: 5555, tls: true, advertisedAddress: "198.18.1.2",
-    userlist: "controller", haproxyConfigFile: "/etc/haproxy/haproxy.cfg", masterSocket: "/run/haproxy-master.sock", reloadDelay: 5,
+    name: "lb1",
+    bindAddress: "0.0.0.0",
+    port: 5555,
+    tls: true,
+    advertisedAddress: "198.18.1.2",
+    userlist: "controller",
+    haproxyConfigFile: "/etc/haproxy/haproxy.cfg",
+    masterSocket: "/run/haproxy-master.sock",
+    reloadDelay: 5,
     haproxyVersion: "2.6.12",
 };
 
@@ -38,11 +45,24 @@ describe("dataplaneapi.yaml", () => {
         assert.notDeepEqual(Object.keys(permuted(MODEL)), Object.keys(MODEL), "the permutation changes the key order");
     });
     it("gives the API the master runtime only on HAProxy 2.7 and newer, and says which way it reloads", () => {
-        for (const [version, master] of [["2.6.12", false], ["2.6", false], ["2.7.0", true], ["2.8.5", true], ["3.0.11", true], ["unknown", false]] as const) {
+        for (const [version, master] of [
+            ["2.6.12", false],
+            ["2.6", false],
+            ["2.7.0", true],
+            ["2.8.5", true],
+            ["3.0.11", true],
+            ["unknown", false],
+        ] as const) {
             const text = renderDataplaneApiConfig({ ...MODEL, haproxyVersion: version });
             const doc = parse(text) as any;
             assert.equal(doc.haproxy.master_runtime, master ? "/run/haproxy-master.sock" : undefined, version);
-            assert.match(text, new RegExp(`^# HAProxy ${version} on this host: ${master ? "the API reloads it through the master socket" : "the API reloads it with reload_cmd"}`, "m"));
+            assert.match(
+                text,
+                new RegExp(
+                    `^# HAProxy ${version} on this host: ${master ? "the API reloads it through the master socket" : "the API reloads it with reload_cmd"}`,
+                    "m",
+                ),
+            );
         }
     });
     it("serves plain HTTP without a tls block when TLS is off", () => {

@@ -108,7 +108,9 @@ export function renderDataplaneApiConfig(m: DataplaneApiConfigModel): string {
     const reload = apiUsesMasterSocket(m.haproxyVersion)
         ? `the API reloads it through the master socket ${m.masterSocket} itself`
         : "the API reloads it with reload_cmd and reaches its runtime through the admin socket (master_runtime needs 2.7 or newer)";
-    return `# ${MANAGED_BY}\n# The API rewrites this file when it starts; the rendered content is kept in Pulumi state.\n`
-        + `# HAProxy ${m.haproxyVersion} on this host: ${reload}.\n`
-        + stringify(dataplaneApiConfigDocument(m), { lineWidth: 0 });
+    return (
+        `# ${MANAGED_BY}\n# The API rewrites this file when it starts; the rendered content is kept in Pulumi state.\n` +
+        `# HAProxy ${m.haproxyVersion} on this host: ${reload}.\n` +
+        stringify(dataplaneApiConfigDocument(m), { lineWidth: 0 })
+    );
 }

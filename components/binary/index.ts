@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { Arch, ArchiveSource } from "../config";
-import { HostAccess, remoteScript, TOKEN_PREFIX, withGate } from "../shared/remote";
+import type { Arch, ArchiveSource } from "../config";
+import { type HostAccess, remoteScript, TOKEN_PREFIX, withGate } from "../shared/remote";
 import { installBinaryScript, removeBinaryScript } from "./scripts";
 
 export interface DataplaneBinaryArgs {
@@ -44,24 +44,35 @@ export class DataplaneBinary extends pulumi.ComponentResource {
         if (args.source.kind === "local") {
             const sha = args.arch ? args.sha256[args.arch] : undefined;
             uploadedArchive = `/tmp/dataplaneapi-upload-${(sha ?? "unverified").slice(0, 16)}.tar.gz`;
-            dependsOn.push(new command.remote.CopyToRemote(`${name}-upload`, {
-                connection: args.host.connection,
-                source: new pulumi.asset.FileAsset(args.source.path),
-                remotePath: uploadedArchive,
-                triggers: [sha ?? ""],
-            }, withGate(args.host, { parent: this })));
+            dependsOn.push(
+                new command.remote.CopyToRemote(
+                    `${name}-upload`,
+                    {
+                        connection: args.host.connection,
+                        source: new pulumi.asset.FileAsset(args.source.path),
+                        remotePath: uploadedArchive,
+                        triggers: [sha ?? ""],
+                    },
+                    withGate(args.host, { parent: this }),
+                ),
+            );
         }
 
-        this.install = remoteScript(`${name}-install`, args.host, {
-            create: installBinaryScript({
-                version: args.version,
-                sha256: args.sha256,
-                arch: args.arch,
-                baseUrl: args.source.kind === "download" ? args.source.baseUrl : undefined,
-                uploadedArchive,
-            }),
-            delete: removeBinaryScript(),
-        }, { parent: this, dependsOn });
+        this.install = remoteScript(
+            `${name}-install`,
+            args.host,
+            {
+                create: installBinaryScript({
+                    version: args.version,
+                    sha256: args.sha256,
+                    arch: args.arch,
+                    baseUrl: args.source.kind === "download" ? args.source.baseUrl : undefined,
+                    uploadedArchive,
+                }),
+                delete: removeBinaryScript(),
+            },
+            { parent: this, dependsOn },
+        );
 
         // What the installed binary itself reported, not the configured version echoed back.
         const field = (key: string) => this.install.stdout.apply((out) => new RegExp(`^${key}=(.+)$`, "m").exec(out)?.[1] ?? "unknown");

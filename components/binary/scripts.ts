@@ -25,7 +25,8 @@ export function archiveName(version: string, arch: string): string {
  */
 export function installBinaryScript(b: BinaryInstallSpec): string {
     const shaCases = Object.entries(b.sha256)
-        .map(([arch, sha]) => `    ${arch}) sha=${shq(sha!)} ;;`).join("\n");
+        .map(([arch, sha]) => `    ${arch}) sha=${shq(sha!)} ;;`)
+        .join("\n");
     const fetch = b.uploadedArchive
         ? `# The upload lands in /tmp, which a reboot empties, and is not copied again
 # when only the connection changes: a verified copy is kept in the state
@@ -51,7 +52,9 @@ else
     echo "neither curl nor wget is installed on this host; install curl (apt-get install curl)" >&2
     exit 1
 fi`;
-    return script(`install dataplaneapi ${b.version} from ${b.uploadedArchive ? "the uploaded archive" : `${b.baseUrl}/v${b.version}/`}, checked against its SHA-256 first`, `
+    return script(
+        `install dataplaneapi ${b.version} from ${b.uploadedArchive ? "the uploaded archive" : `${b.baseUrl}/v${b.version}/`}, checked against its SHA-256 first`,
+        `
 version=${shq(b.version)}
 arch=${b.arch ? shq(b.arch) : `$(uname -m)`}
 case "$arch" in
@@ -94,20 +97,28 @@ if [ "$reported" != "$version" ]; then
     exit 1
 fi
 mv -f "$staged" ${shq(PATHS.binary)}
-${b.uploadedArchive ? `install -d -m 0700 "\${kept%/*}"
+${
+    b.uploadedArchive
+        ? `install -d -m 0700 "\${kept%/*}"
 if [ -f "$src" ]; then install -m 0600 "$work/archive.tar.gz" "$kept"; rm -f "$src"; fi
-` : ""}echo "installed ${PATHS.binary}: $banner"
+`
+        : ""
+}echo "installed ${PATHS.binary}: $banner"
 echo "arch=$arch"
 echo "version=$reported"
 echo "binary_sha256=$(sha256sum ${shq(PATHS.binary)} | cut -d' ' -f1)"
-`);
+`,
+    );
 }
 
 export function removeBinaryScript(): string {
-    return script(`remove ${PATHS.binary}`, `
+    return script(
+        `remove ${PATHS.binary}`,
+        `
 rm -f ${shq(PATHS.binary)} ${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
 rm -rf ${shq(`${PATHS.stateDir}/archives`)}
 rmdir ${shq(PATHS.stateDir)} 2>/dev/null || true
 echo ${shq(`removed ${PATHS.binary}`)}
-`);
+`,
+    );
 }

@@ -1,6 +1,6 @@
-import * as command from "@pulumi/command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { HostAccess, remoteScript, TOKEN_PREFIX } from "../shared/remote";
+import { type HostAccess, remoteScript, TOKEN_PREFIX } from "../shared/remote";
 import { directoriesScript, removeDirectoriesScript } from "./scripts";
 import { renderTmpfiles } from "./tmpfiles";
 
@@ -23,10 +23,15 @@ export class DirectorySet extends pulumi.ComponentResource {
     constructor(name: string, args: DirectorySetArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:DirectorySet`, name, {}, opts);
         const spec = { directories: args.directories, tmpfiles: renderTmpfiles(args.directories) };
-        this.create = remoteScript(`${name}-create`, args.host, {
-            create: directoriesScript(spec),
-            delete: removeDirectoriesScript(spec),
-        }, { parent: this });
+        this.create = remoteScript(
+            `${name}-create`,
+            args.host,
+            {
+                create: directoriesScript(spec),
+                delete: removeDirectoriesScript(spec),
+            },
+            { parent: this },
+        );
         this.registerOutputs({});
     }
 }

@@ -13,7 +13,9 @@ export interface DirectorySpec {
  * /etc/haproxy's previous group and mode are kept so destroy can give them back.
  */
 export function directoriesScript(d: DirectorySpec): string {
-    return script(`create the API's directories, owned by haproxy: ${d.directories.join(" ")}`, `
+    return script(
+        `create the API's directories, owned by haproxy: ${d.directories.join(" ")}`,
+        `
 getent group haproxy >/dev/null || { echo "group haproxy does not exist: install HAProxy on this host first" >&2; exit 1; }
 state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"
@@ -35,11 +37,14 @@ cat > ${shq(PATHS.tmpfiles)} <<'TMPFILES'
 ${d.tmpfiles.trimEnd()}
 TMPFILES
 systemd-tmpfiles --create ${shq(PATHS.tmpfiles)}
-`);
+`,
+    );
 }
 
 export function removeDirectoriesScript(d: DirectorySpec): string {
-    return script("remove the API's directories it created (if empty), give the others and /etc/haproxy their owner and mode back", `
+    return script(
+        "remove the API's directories it created (if empty), give the others and /etc/haproxy their owner and mode back",
+        `
 rm -f ${shq(PATHS.tmpfiles)}
 state=${shq(PATHS.stateDir)}
 record="$state/directories.before"
@@ -61,5 +66,6 @@ if [ -f "$state/etc-haproxy.stat" ]; then
     echo "restored /etc/haproxy to group $gid, mode $mode"
 fi
 rmdir "$state" 2>/dev/null || true
-`);
+`,
+    );
 }

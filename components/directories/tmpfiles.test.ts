@@ -11,7 +11,12 @@ describe("tmpfiles.d", () => {
         assert.equal(renderTmpfiles(permuted([...DEFAULT_DIRECTORIES, "/tmp/second"], true)), renderTmpfiles([...DEFAULT_DIRECTORIES, "/tmp/second"]));
     });
     it("recreates only the /tmp directories, never ageing them", () => {
-        assert.equal(renderTmpfiles(DEFAULT_DIRECTORIES).split("\n").filter((l) => l.startsWith("d ")).join("\n"),
-            "d /tmp/spoe-haproxy 0755 haproxy haproxy -");
+        assert.equal(
+            renderTmpfiles(DEFAULT_DIRECTORIES)
+                .split("\n")
+                .filter((l) => l.startsWith("d "))
+                .join("\n"),
+            "d /tmp/spoe-haproxy 0755 haproxy haproxy -",
+        );
     });
 });

@@ -4,5 +4,5 @@ import { MANAGED_BY } from "../shared/paths";
 export function renderTmpfiles(directories: readonly string[]): string {
     // Sorted: the order of `directories` in the config means nothing, and must not show as a change.
     const tmp = directories.filter((d) => d.startsWith("/tmp/")).sort();
-    return [`# ${MANAGED_BY}`, ...tmp.map((d) => `d ${d} 0755 haproxy haproxy -`)].join("\n") + "\n";
+    return `${[`# ${MANAGED_BY}`, ...tmp.map((d) => `d ${d} 0755 haproxy haproxy -`)].join("\n")}\n`;
 }

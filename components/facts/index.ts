@@ -1,7 +1,7 @@
-import * as command from "@pulumi/command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { HostAccess, remoteScript, TOKEN_PREFIX } from "../shared/remote";
-import { hostFactsScript, PreflightSpec } from "./scripts";
+import { type HostAccess, remoteScript, TOKEN_PREFIX } from "../shared/remote";
+import { hostFactsScript, type PreflightSpec } from "./scripts";
 
 export interface HostFactsArgs {
     /** The host to look at. */

@@ -4,7 +4,11 @@ import { hostFactsScript } from "./scripts";
 
 describe("host facts script", () => {
     itPassesShellcheck({
-        hostFacts: hostFactsScript({ configFile: "/etc/haproxy/haproxy.cfg", ownedSections: ["userlist controller", "backend haproxy-dataplane-api"], adoptSections: false }),
+        hostFacts: hostFactsScript({
+            configFile: "/etc/haproxy/haproxy.cfg",
+            ownedSections: ["userlist controller", "backend haproxy-dataplane-api"],
+            adoptSections: false,
+        }),
         hostFactsAdopting: hostFactsScript({ configFile: "/etc/haproxy/haproxy.cfg", ownedSections: ["userlist my.list"], adoptSections: true }),
     });
 });

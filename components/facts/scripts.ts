@@ -24,7 +24,9 @@ function headerPattern(id: string): string {
  */
 export function hostFactsScript(p: PreflightSpec): string {
     const checks = p.ownedSections.map((id) => `check_section ${shq(id)} ${shq(headerPattern(id))}`).join("\n");
-    return script(`preflight: read HAProxy's version; refuse to take over sections of ${p.configFile} that are not the program's`, `
+    return script(
+        `preflight: read HAProxy's version; refuse to take over sections of ${p.configFile} that are not the program's`,
+        `
 command -v haproxy >/dev/null || { echo "HAProxy is not installed on this host; install it first (apt-get install haproxy)" >&2; exit 1; }
 output=$(haproxy -v)
 banner=\${output%%$'\\n'*}
@@ -49,5 +51,6 @@ check_section() { # id header-pattern
 }
 ${checks}
 echo "haproxy_version=$version"
-`);
+`,
+    );
 }

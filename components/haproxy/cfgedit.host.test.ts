@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { haproxyAdmin, hostDown, hostExec, hostRun, hostUp, TestHost } from "../../tests/e2e/lab";
+import { haproxyAdmin, hostDown, hostExec, hostRun, hostUp, type TestHost } from "../../tests/e2e/lab";
 import { renderManagedSections, SYSTEM_CA_BUNDLE, USERS_PLACEHOLDER } from "./sections";
 
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -23,7 +23,7 @@ const MW_PID = "/run/cfgedit-mw-check.pid";
 /** The editor's results whose effect depends on run time, and what each one tests. */
 const CASES: Record<string, string> = {
     "debian12-haproxy": "the stock Debian 12 file",
-    "crlf": "CRLF line endings",
+    crlf: "CRLF line endings",
     "no-global": "no global section in the original",
     "socket-comment": "a trailing comment on the socket line",
     "socket-options": "expose-fd listeners, uid 0 and a gid that gave way to group haproxy",
@@ -100,11 +100,17 @@ describe("HAProxy on the editor's results", () => {
     it("the API backend for a user's own certificate loads with Debian's ca-base (which would turn @system-ca into a missing file)", () => {
         const stock = readFileSync(path.join(FIXTURES, "debian12-haproxy.cfg"), "utf8");
         assert.match(stock, /^\s*ca-base \/etc\/ssl\/certs$/m, "the stock file sets ca-base");
-        const backend = renderManagedSections({ userlist: "controller", apiPort: 5555, tls: { systemCa: true } })
-            .replace(`    ${USERS_PLACEHOLDER}\n`, "    user probe insecure-password probe-password\n");
+        const backend = renderManagedSections({ userlist: "controller", apiPort: 5555, tls: { systemCa: true } }).replace(
+            `    ${USERS_PLACEHOLDER}\n`,
+            "    user probe insecure-password probe-password\n",
+        );
         install(`${stock}\n${backend}`);
         assert.equal(hostRun(name, "systemctl is-active haproxy.service").trim(), "active");
-        const old = hostExec(name, "cat > /tmp/ca-base.cfg && chmod 644 /tmp/ca-base.cfg && runuser -u haproxy -- haproxy -c -f /tmp/ca-base.cfg", `${stock}\n${backend.replace(SYSTEM_CA_BUNDLE, "@system-ca")}`);
+        const old = hostExec(
+            name,
+            "cat > /tmp/ca-base.cfg && chmod 644 /tmp/ca-base.cfg && runuser -u haproxy -- haproxy -c -f /tmp/ca-base.cfg",
+            `${stock}\n${backend.replace(SYSTEM_CA_BUNDLE, "@system-ca")}`,
+        );
         assert.notEqual(old.code, 0, "@system-ca fails under ca-base: the check can fail");
         assert.match(old.stdout + old.stderr, /\/etc\/ssl\/certs\/@system-ca/);
     });

@@ -20,8 +20,7 @@ const OWNED = managedSectionIds("controller").join("|");
 const dir = mkdtempSync(path.join(tmpdir(), "cfgedit-"));
 
 function managed(hash = "$6$salt$hash", user = "dpadmin"): string {
-    return renderManagedSections({ userlist: "controller", apiPort: 5555 })
-        .replace(`    ${USERS_PLACEHOLDER}\n`, renderUserLine(user, hash));
+    return renderManagedSections({ userlist: "controller", apiPort: 5555 }).replace(`    ${USERS_PLACEHOLDER}\n`, renderUserLine(user, hash));
 }
 
 function awk(mode: "apply" | "revert", reference: string, current: string, remove = ""): string {
@@ -29,7 +28,10 @@ function awk(mode: "apply" | "revert", reference: string, current: string, remov
     const cur = path.join(dir, `cur-${Math.random()}`);
     writeFileSync(ref, reference);
     writeFileSync(cur, current);
-    return execFileSync("awk", ["-v", `mode=${mode}`, "-v", `socket=${SOCKET}`, "-v", `remove=${remove}`, "-f", EDITOR, ref, cur], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync("awk", ["-v", `mode=${mode}`, "-v", `socket=${SOCKET}`, "-v", `remove=${remove}`, "-f", EDITOR, ref, cur], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+    });
 }
 const apply = (cfg: string, m = managed(), previouslyOwned = "") => awk("apply", m, cfg, previouslyOwned);
 const revert = (snapshot: string, cfg: string) => awk("revert", snapshot, cfg, OWNED);
@@ -40,8 +42,10 @@ describe("haproxy.cfg edit", () => {
 
     it("keeps its sections as the Data Plane API rewrote them: a second apply changes nothing", () => {
         // The API's spelling of the edited file: 2-space indentation, `from` on the headers.
-        const apiStyle = once.split("\n").map((l) => l.replace(/^ {4}/, "  ")
-            .replace(/^(backend haproxy-dataplane-api)$/, "$1 from unnamed_defaults_1")).join("\n");
+        const apiStyle = once
+            .split("\n")
+            .map((l) => l.replace(/^ {4}/, "  ").replace(/^(backend haproxy-dataplane-api)$/, "$1 from unnamed_defaults_1"))
+            .join("\n");
         assert.equal(apply(apiStyle), apiStyle);
         const rotated = apply(apiStyle, managed("$6$salt$newhash"));
         assert.notEqual(rotated, apiStyle, "a changed section is still replaced");
@@ -122,9 +126,7 @@ describe("haproxy.cfg edit", () => {
         assert.ok(!out.includes("userlist controller") && out.includes("userlist ops"));
         assert.equal(out.match(/^backend haproxy-dataplane-api$/gm)?.length, 1);
     });
-
 });
-
 
 describe("haproxy.cfg as the Data Plane API stand-in rewrote it after a deployment", () => {
     // /etc/haproxy/haproxy.cfg of a sandbox host after `scripts/sandbox.sh` and one
@@ -132,14 +134,20 @@ describe("haproxy.cfg as the Data Plane API stand-in rewrote it after a deployme
     // format; only the password hash was replaced by a dummy one.
     const REAL = readFileSync(path.join(__dirname, "fixtures", "standin-rewritten.cfg"), "utf8");
     const hash = /user dpadmin password (\S+)/.exec(REAL)![1];
-    const sections = (h: string) => renderManagedSections({
-        userlist: "controller", apiPort: 5555, tls: { caFile: "/etc/haproxy-dataplane/tls/ca.crt", serverName: "sandbox" },
-    }).replace(`    ${USERS_PLACEHOLDER}\n`, renderUserLine("dpadmin", h));
+    const sections = (h: string) =>
+        renderManagedSections({
+            userlist: "controller",
+            apiPort: 5555,
+            tls: { caFile: "/etc/haproxy-dataplane/tls/ca.crt", serverName: "sandbox" },
+        }).replace(`    ${USERS_PLACEHOLDER}\n`, renderUserLine("dpadmin", h));
     const global = (cfg: string) => {
         const all = cfg.split("\n");
         const start = all.findIndex((l) => l.trim() === "global");
         const end = all.findIndex((l, i) => i > start && /^\S/.test(l));
-        return all.slice(start + 1, end).map((l) => l.trim().replace(/\s+/g, " ")).filter((l) => l && !l.startsWith("#"));
+        return all
+            .slice(start + 1, end)
+            .map((l) => l.trim().replace(/\s+/g, " "))
+            .filter((l) => l && !l.startsWith("#"));
     };
 
     it("applying the same edit again changes nothing", () => {
@@ -171,7 +179,7 @@ const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), "utf8"
 /** The cases whose result is a file, with what each one is about. */
 const EDITED_CASES: Record<string, string> = {
     "debian12-haproxy": "the stock Debian 12 file",
-    "crlf": "CRLF line endings: edited as lines, written back with CRLF",
+    crlf: "CRLF line endings: edited as lines, written back with CRLF",
     "no-global": "no global section: one is added at the top",
     "socket-comment": "a trailing comment on the socket line stays after the options",
     "socket-options": "extra options stay; gid gives way to group haproxy; operator becomes admin",
@@ -184,8 +192,10 @@ const EDITED_CASES: Record<string, string> = {
 function applyFixture(name: string, previouslyOwned = ""): { status: number | null; stdout: string; stderr: string } {
     const ref = path.join(dir, `ref-${Math.random()}`);
     writeFileSync(ref, managed());
-    const r = spawnSync("awk", ["-v", "mode=apply", "-v", `socket=${SOCKET}`, "-v", `remove=${previouslyOwned}`, "-f", EDITOR, ref, name],
-        { cwd: FIXTURES, encoding: "utf8" });
+    const r = spawnSync("awk", ["-v", "mode=apply", "-v", `socket=${SOCKET}`, "-v", `remove=${previouslyOwned}`, "-f", EDITOR, ref, name], {
+        cwd: FIXTURES,
+        encoding: "utf8",
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -207,10 +217,17 @@ describe("haproxy.cfg edit: the fixtures, with the expected result", () => {
     it("crlf: every line of the result ends in CRLF, the ones it adds too", () => {
         const out = fixture("crlf.expected.cfg");
         assert.ok(out.endsWith("\r\n"));
-        assert.deepEqual(out.split("\r\n").filter((l) => l.includes("\n") || l.includes("\r")), []);
+        assert.deepEqual(
+            out.split("\r\n").filter((l) => l.includes("\n") || l.includes("\r")),
+            [],
+        );
         assert.equal(out.match(/^\s*master-worker\r$/gm)?.length, 1);
         assert.equal(out.match(/^userlist controller\r$/gm)?.length, 1);
-        assert.equal(apply(out, managed("$6$salt$newhash"), OWNED).match(/^userlist controller\r$/gm)?.length, 1, "the CRLF header is recognised as the managed section");
+        assert.equal(
+            apply(out, managed("$6$salt$newhash"), OWNED).match(/^userlist controller\r$/gm)?.length,
+            1,
+            "the CRLF header is recognised as the managed section",
+        );
     });
 
     it("socket lines: one line for the socket, in its own spelling, with mode 660, level admin and group haproxy", () => {
@@ -227,16 +244,23 @@ describe("haproxy.cfg edit: the fixtures, with the expected result", () => {
     });
 
     it("a comment glued to an option, and options only in the comment, are not taken for options", () => {
-        assert.equal(apply("global\n  stats socket /run/haproxy/admin.sock level operator#was level admin\n", managed()).split("\n")[2],
-            "  stats socket /run/haproxy/admin.sock level admin mode 660 group haproxy #was level admin");
-        assert.equal(apply("global\n  stats socket /run/haproxy/admin.sock # mode 600 group adm\n", managed()).split("\n")[2],
-            "  stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy # mode 600 group adm");
+        assert.equal(
+            apply("global\n  stats socket /run/haproxy/admin.sock level operator#was level admin\n", managed()).split("\n")[2],
+            "  stats socket /run/haproxy/admin.sock level admin mode 660 group haproxy #was level admin",
+        );
+        assert.equal(
+            apply("global\n  stats socket /run/haproxy/admin.sock # mode 600 group adm\n", managed()).split("\n")[2],
+            "  stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy # mode 600 group adm",
+        );
     });
 
     it("other spellings of the same path: doubled slashes, /./, unix@/var/run", () => {
         for (const p of ["/run//haproxy/admin.sock", "/run/./haproxy/admin.sock", "unix@/var/run/haproxy/admin.sock"]) {
             const out = apply(`global\n  stats socket ${p} level user\n`);
-            assert.deepEqual(lines(out).filter((l) => l.includes("stats socket")), [`  stats socket ${p} level admin mode 660 group haproxy`]);
+            assert.deepEqual(
+                lines(out).filter((l) => l.includes("stats socket")),
+                [`  stats socket ${p} level admin mode 660 group haproxy`],
+            );
         }
         const other = apply("global\n  stats socket /run/haproxy/other.sock level user\n  stats socket abns@admin.sock\n");
         assert.ok(other.includes("  stats socket /run/haproxy/other.sock level user\n  stats socket abns@admin.sock\n"), "other sockets stay as they are");
@@ -244,9 +268,13 @@ describe("haproxy.cfg edit: the fixtures, with the expected result", () => {
     });
 
     it("the global section at the top of a file that has only comments, or nothing", () => {
-        assert.ok(apply("").startsWith("global\n    master-worker\n    stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy\n\nuserlist controller\n"));
+        assert.ok(
+            apply("").startsWith(
+                "global\n    master-worker\n    stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy\n\nuserlist controller\n",
+            ),
+        );
         assert.ok(apply("# nothing yet\n").startsWith("# nothing yet\nglobal\n    master-worker\n"));
-        assert.equal(revert("# nothing yet\n", apply("# nothing yet\n"), ), "# nothing yet\n");
+        assert.equal(revert("# nothing yet\n", apply("# nothing yet\n")), "# nothing yet\n");
     });
 });
 
@@ -260,8 +288,10 @@ describe("haproxy.cfg edit: what it refuses, with a message naming the line", ()
     }
 
     const refuse = (cfg: string, message: RegExp, mode: "apply" | "revert" = "apply") => {
-        assert.throws(() => (mode === "apply" ? apply(cfg, managed(), OWNED) : revert(STOCK, cfg)),
-            (e: { status: number; stderr: string }) => e.status === 1 && message.test(e.stderr));
+        assert.throws(
+            () => (mode === "apply" ? apply(cfg, managed(), OWNED) : revert(STOCK, cfg)),
+            (e: { status: number; stderr: string }) => e.status === 1 && message.test(e.stderr),
+        );
     };
 
     it("lines that end partly in CRLF and partly in LF, or a carriage return inside a line", () => {
@@ -270,7 +300,10 @@ describe("haproxy.cfg edit: what it refuses, with a message naming the line", ()
     });
 
     it("a managed section with a conditional block inside it, or one that begins in it and ends in the next", () => {
-        refuse("global\n  daemon\n\nuserlist controller\n.if defined(X)\n  user a password b\n.endif\n", /:5: this line of the section `userlist controller` \(line 4\) is or is inside an HAProxy conditional block/);
+        refuse(
+            "global\n  daemon\n\nuserlist controller\n.if defined(X)\n  user a password b\n.endif\n",
+            /:5: this line of the section `userlist controller` \(line 4\) is or is inside an HAProxy conditional block/,
+        );
         refuse("backend haproxy-dataplane-api\n  server a 127.0.0.1:1\n.if defined(X)\nbackend b\n.endif\n", /:3: .*`backend haproxy-dataplane-api`/);
         refuse(`${fixture("conditional-managed.cfg")}`, /conditional block/, "revert");
     });
@@ -282,7 +315,8 @@ describe("haproxy.cfg edit: what it refuses, with a message naming the line", ()
     });
 
     it("a conditional block elsewhere in global, or around a section it does not own, is fine", () => {
-        const cfg = "global\n  stats socket /run/haproxy/admin.sock\n.if feature(LUA)\n  lua-load /x.lua\n.endif\n\n.if defined(X)\nbackend b\n  server s 127.0.0.1:1\n.endif\n";
+        const cfg =
+            "global\n  stats socket /run/haproxy/admin.sock\n.if feature(LUA)\n  lua-load /x.lua\n.endif\n\n.if defined(X)\nbackend b\n  server s 127.0.0.1:1\n.endif\n";
         const out = apply(cfg);
         assert.ok(out.includes(".if feature(LUA)\n  lua-load /x.lua\n.endif\n\n.if defined(X)\nbackend b\n  server s 127.0.0.1:1\n.endif\n"));
         assert.equal(revert(cfg, out), cfg);

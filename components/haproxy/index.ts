@@ -1,14 +1,14 @@
-import * as command from "@pulumi/command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { API_DIRECTORIES } from "../apiConfig/yaml";
 import { sha256Hex } from "../shared/digest";
 import { PATHS } from "../shared/paths";
-import { HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
+import { type HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
 import { renderReloadHelper } from "./reloadHelper";
 import { haproxyEditScript, haproxyRevertScript } from "./scripts";
-import { managedSectionIds, ManagedSectionsModel, renderManagedSections, renderUserLine, USERS_PLACEHOLDER } from "./sections";
+import { managedSectionIds, type ManagedSectionsModel, renderManagedSections, renderUserLine, USERS_PLACEHOLDER } from "./sections";
 
 /** The awk program that edits haproxy.cfg on the host; the unit tests run this same file. */
 export const CFG_EDITOR_SOURCE = readFileSync(path.join(__dirname, "haproxy-cfg-edit.awk"), "utf8");
@@ -46,18 +46,31 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
         super(`${TOKEN_PREFIX}:HaproxyIntegration`, name, {}, opts);
         const child = { parent: this, dependsOn: args.dependsOn };
 
-        const editor = remoteFile(`${name}-editor`, args.host,
-            { path: PATHS.cfgEditor, owner: "root", group: "root", mode: "0644", removeEmptyDir: true }, CFG_EDITOR_SOURCE, child);
-        const reloadHelper = remoteFile(`${name}-reload-helper`, args.host,
+        const editor = remoteFile(
+            `${name}-editor`,
+            args.host,
+            { path: PATHS.cfgEditor, owner: "root", group: "root", mode: "0644", removeEmptyDir: true },
+            CFG_EDITOR_SOURCE,
+            child,
+        );
+        const reloadHelper = remoteFile(
+            `${name}-reload-helper`,
+            args.host,
             { path: PATHS.reloadHelper, owner: "root", group: "root", mode: "0755", removeEmptyDir: true },
-            renderReloadHelper(args.masterSocket), child);
+            renderReloadHelper(args.masterSocket),
+            child,
+        );
 
         // The hashed user line lives in a root-only file, so that the edit
         // below carries no secret and its preview stays readable.
-        const userLine = pulumi.secret(pulumi.all([args.username, args.passwordHash])
-            .apply(([u, h]) => renderUserLine(u, h)));
-        const credentials = remoteFile(`${name}-credentials`, args.host,
-            { path: `${PATHS.stateDir}/userlist-users`, owner: "root", group: "root", mode: "0600" }, userLine, child);
+        const userLine = pulumi.secret(pulumi.all([args.username, args.passwordHash]).apply(([u, h]) => renderUserLine(u, h)));
+        const credentials = remoteFile(
+            `${name}-credentials`,
+            args.host,
+            { path: `${PATHS.stateDir}/userlist-users`, owner: "root", group: "root", mode: "0600" },
+            userLine,
+            child,
+        );
 
         const spec = {
             configFile: args.configFile,
@@ -72,11 +85,16 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
         // after the new edit and undo it. The digest of a crypt hash reveals
         // nothing, so it stays readable in previews.
         const usersDigest = pulumi.unsecret(userLine.apply((l) => sha256Hex(l).slice(0, 16)));
-        this.edit = remoteScript(`${name}-cfg`, args.host, {
-            create: usersDigest.apply((digest) => haproxyEditScript({ ...spec, usersDigest: digest })),
-            delete: haproxyRevertScript(spec),
-            stdin: renderManagedSections(args.sections),
-        }, { parent: this, dependsOn: [editor, reloadHelper, credentials] });
+        this.edit = remoteScript(
+            `${name}-cfg`,
+            args.host,
+            {
+                create: usersDigest.apply((digest) => haproxyEditScript({ ...spec, usersDigest: digest })),
+                delete: haproxyRevertScript(spec),
+                stdin: renderManagedSections(args.sections),
+            },
+            { parent: this, dependsOn: [editor, reloadHelper, credentials] },
+        );
 
         this.registerOutputs({});
     }

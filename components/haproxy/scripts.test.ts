@@ -3,7 +3,13 @@ import { itPassesShellcheck } from "../testing/shellcheck";
 import { haproxyEditScript, haproxyRevertScript } from "./scripts";
 import { USERS_PLACEHOLDER } from "./sections";
 
-const edit = { configFile: "/etc/haproxy/haproxy.cfg", adminSocket: "/run/haproxy/admin.sock", ownedSections: ["userlist controller", "backend haproxy-dataplane-api"], placeholder: USERS_PLACEHOLDER, backupsDir: "/etc/haproxy/backups" };
+const edit = {
+    configFile: "/etc/haproxy/haproxy.cfg",
+    adminSocket: "/run/haproxy/admin.sock",
+    ownedSections: ["userlist controller", "backend haproxy-dataplane-api"],
+    placeholder: USERS_PLACEHOLDER,
+    backupsDir: "/etc/haproxy/backups",
+};
 
 describe("haproxy.cfg scripts", () => {
     itPassesShellcheck({

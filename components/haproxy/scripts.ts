@@ -64,7 +64,9 @@ fi
  * file the credentials step wrote, so this command carries no secret.
  */
 export function haproxyEditScript(e: HaproxyEditSpec): string {
-    return script(`edit ${e.configFile}: master-worker, the admin socket for group haproxy, ${e.ownedSections.join(", ")}; validate, reload`, `
+    return script(
+        `edit ${e.configFile}: master-worker, the admin socket for group haproxy, ${e.ownedSections.join(", ")}; validate, reload`,
+        `
 ${e.usersDigest ? `# API users: ${e.usersDigest} (a digest of the hashed user lines)\n` : ""}cfg=${shq(e.configFile)}
 state=${shq(PATHS.stateDir)}
 [ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
@@ -109,12 +111,15 @@ printf '%s\\n' "$owned" > "$state/owned-sections"
 # Only the main process: a reload helper or haproxy -c the API is running
 # at that moment must not get the signal.
 if systemctl is-active --quiet ${shq(PATHS.unitName)}; then systemctl kill --kill-who=main -s USR2 ${shq(PATHS.unitName)}; fi
-`);
+`,
+    );
 }
 
 /** Takes the program's edit back out: its sections go, the global lines return to their pre-deploy form. */
 export function haproxyRevertScript(e: HaproxyEditSpec): string {
-    return script(`take the edit back out of ${e.configFile}: ${e.ownedSections.join(", ")} go, global as it was; validate, reload`, `
+    return script(
+        `take the edit back out of ${e.configFile}: ${e.ownedSections.join(", ")} go, global as it was; validate, reload`,
+        `
 cfg=${shq(e.configFile)}
 state=${shq(PATHS.stateDir)}
 if [ ! -f "$state/haproxy.cfg.before" ] || [ ! -f "$cfg" ]; then
@@ -135,5 +140,6 @@ if ! awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
 fi
 ${swapAndReload()}
 rm -f "$state/haproxy.cfg.before" "$state/owned-sections"
-`);
+`,
+    );
 }

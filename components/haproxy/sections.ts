@@ -24,13 +24,7 @@ export function renderManagedSections(m: ManagedSectionsModel): string {
     // and HAProxy 2.6 then looks for /etc/ssl/certs/@system-ca. An absolute
     // path is never prefixed.
     else if (m.tls) server += ` ssl verify required ca-file ${SYSTEM_CA_BUNDLE}`;
-    return [
-        `userlist ${m.userlist}`,
-        `    ${USERS_PLACEHOLDER}`,
-        "",
-        `backend ${API_BACKEND}`,
-        server,
-    ].join("\n") + "\n";
+    return `${[`userlist ${m.userlist}`, `    ${USERS_PLACEHOLDER}`, "", `backend ${API_BACKEND}`, server].join("\n")}\n`;
 }
 
 /** The ids (keyword and name) of the managed sections, as haproxy-cfg-edit.awk takes them. */

@@ -1,8 +1,8 @@
-import * as command from "@pulumi/command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "../shared/digest";
 import { PATHS } from "../shared/paths";
-import { HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
+import { type HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
 import { disableServiceScript, enableServiceScript, startServiceScript, stopServiceScript } from "./scripts";
 
 export interface DataplaneServiceArgs {
@@ -42,16 +42,30 @@ export class DataplaneService extends pulumi.ComponentResource {
     constructor(name: string, args: DataplaneServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:DataplaneService`, name, {}, opts);
 
-        const unit = remoteFile(`${name}-unit`, args.host, {
-            path: PATHS.unit, owner: "root", group: "root", mode: "0644",
-            after: "systemctl daemon-reload",
-            afterDelete: "systemctl daemon-reload",
-        }, args.unitText, { parent: this, dependsOn: args.dependsOn });
+        const unit = remoteFile(
+            `${name}-unit`,
+            args.host,
+            {
+                path: PATHS.unit,
+                owner: "root",
+                group: "root",
+                mode: "0644",
+                after: "systemctl daemon-reload",
+                afterDelete: "systemctl daemon-reload",
+            },
+            args.unitText,
+            { parent: this, dependsOn: args.dependsOn },
+        );
 
-        const enable = remoteScript(`${name}-enable`, args.host, {
-            create: enableServiceScript(),
-            delete: disableServiceScript(),
-        }, { parent: this, dependsOn: [unit] });
+        const enable = remoteScript(
+            `${name}-enable`,
+            args.host,
+            {
+                create: enableServiceScript(),
+                delete: disableServiceScript(),
+            },
+            { parent: this, dependsOn: [unit] },
+        );
 
         const script = pulumi.all(args.restartOn).apply((restartOn) => {
             const reasons: Record<string, string> = { ...restartOn, unit: sha256Hex(args.unitText).slice(0, 16) };
@@ -65,11 +79,16 @@ export class DataplaneService extends pulumi.ComponentResource {
                 timeoutSeconds: args.probe.timeoutSeconds ?? 90,
             });
         });
-        this.ready = remoteScript(`${name}-start`, args.host, {
-            create: script,
-            delete: stopServiceScript(),
-            stdin: pulumi.secret(args.probe.credentials),
-        }, { parent: this, dependsOn: [enable, ...args.dependsOn] });
+        this.ready = remoteScript(
+            `${name}-start`,
+            args.host,
+            {
+                create: script,
+                delete: stopServiceScript(),
+                stdin: pulumi.secret(args.probe.credentials),
+            },
+            { parent: this, dependsOn: [enable, ...args.dependsOn] },
+        );
 
         this.registerOutputs({});
     }

@@ -4,8 +4,13 @@ import { itPassesShellcheck } from "../testing/shellcheck";
 import { disableServiceScript, enableServiceScript, startServiceScript, stopServiceScript } from "./scripts";
 
 const start = {
-    restartKey: "0123abcd", restartReasons: { binary: "dataplaneapi 3.2.1 (abc)", config: "def" },
-    probeUrl: "https://lb1:5555/v3/info", resolve: "lb1:5555:127.0.0.1", caFile: PATHS.tlsCa, tls: true, timeoutSeconds: 90,
+    restartKey: "0123abcd",
+    restartReasons: { binary: "dataplaneapi 3.2.1 (abc)", config: "def" },
+    probeUrl: "https://lb1:5555/v3/info",
+    resolve: "lb1:5555:127.0.0.1",
+    caFile: PATHS.tlsCa,
+    tls: true,
+    timeoutSeconds: 90,
 };
 
 describe("service scripts", () => {

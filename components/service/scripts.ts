@@ -2,17 +2,23 @@ import { PATHS } from "../shared/paths";
 import { script, shq } from "../shared/shell";
 
 export function enableServiceScript(): string {
-    return script(`enable ${PATHS.unitName}`, `
+    return script(
+        `enable ${PATHS.unitName}`,
+        `
 systemctl enable ${shq(PATHS.unitName)} 2>&1
 echo "enabled: $(systemctl is-enabled ${shq(PATHS.unitName)})"
-`);
+`,
+    );
 }
 
 export function disableServiceScript(): string {
-    return script(`stop and disable ${PATHS.unitName}`, `
+    return script(
+        `stop and disable ${PATHS.unitName}`,
+        `
 systemctl disable --now ${shq(PATHS.unitName)} 2>&1 || true
 echo ${shq(`stopped and disabled ${PATHS.unitName}`)}
-`);
+`,
+    );
 }
 
 export interface StartSpec {
@@ -36,10 +42,14 @@ export interface StartSpec {
  * prints the service's last journal lines, so `pulumi up` shows why.
  */
 export function startServiceScript(s: StartSpec): string {
-    const reasons = Object.entries(s.restartReasons).map(([k, v]) => `# ${k}: ${v}`).join("\n");
+    const reasons = Object.entries(s.restartReasons)
+        .map(([k, v]) => `# ${k}: ${v}`)
+        .join("\n");
     const curlTls = s.tls ? (s.caFile ? ` --cacert ${shq(s.caFile)}` : "") : "";
     const resolve = s.resolve ? ` --resolve ${shq(s.resolve)}` : "";
-    return script(`start ${PATHS.unitName} (restart it when its restart key changed), then wait for GET ${s.probeUrl}`, `
+    return script(
+        `start ${PATHS.unitName} (restart it when its restart key changed), then wait for GET ${s.probeUrl}`,
+        `
 # The service restarts exactly when this key changes. It is made of:
 ${reasons}
 key=${shq(s.restartKey)}
@@ -69,13 +79,17 @@ echo "the Data Plane API did not answer GET ${s.probeUrl} within ${s.timeoutSeco
 echo "last lines of its journal:" >&2
 journalctl -u "$unit" -n 30 --no-pager -o cat >&2 || true
 exit 1
-`);
+`,
+    );
 }
 
 export function stopServiceScript(): string {
-    return script(`stop ${PATHS.unitName}`, `
+    return script(
+        `stop ${PATHS.unitName}`,
+        `
 systemctl stop ${shq(PATHS.unitName)} 2>&1 || true
 rm -f ${shq(`${PATHS.stateDir}/restart-key`)}
 echo ${shq(`stopped ${PATHS.unitName}`)}
-`);
+`,
+    );
 }

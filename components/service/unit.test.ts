@@ -8,9 +8,19 @@ import { renderUnit } from "./unit";
 describe("systemd unit", () => {
     const unit = renderUnit({ writableDirectories: DEFAULT_DIRECTORIES });
     for (const directive of [
-        "Type=exec", "User=haproxy", "Group=haproxy", "Restart=always", "NoNewPrivileges=true", "ProtectSystem=strict",
-        "ProtectHome=true", "PrivateTmp=true", "ReadWritePaths=/etc/haproxy", "ReadWritePaths=/etc/haproxy-dataplane",
-        "ReadWritePaths=/var/lib/haproxy", "ReadWritePaths=-/run/haproxy", "WantedBy=multi-user.target",
+        "Type=exec",
+        "User=haproxy",
+        "Group=haproxy",
+        "Restart=always",
+        "NoNewPrivileges=true",
+        "ProtectSystem=strict",
+        "ProtectHome=true",
+        "PrivateTmp=true",
+        "ReadWritePaths=/etc/haproxy",
+        "ReadWritePaths=/etc/haproxy-dataplane",
+        "ReadWritePaths=/var/lib/haproxy",
+        "ReadWritePaths=-/run/haproxy",
+        "WantedBy=multi-user.target",
         "ExecStart=/usr/local/bin/dataplaneapi -f /etc/haproxy-dataplane/dataplaneapi.yaml",
     ]) {
         it(`carries ${directive}`, () => assert.ok(unit.split("\n").includes(directive), unit));
@@ -21,8 +31,10 @@ describe("systemd unit", () => {
     });
     it("renders exactly its golden file, whatever the order of the directories", () => {
         assertGolden(path.join(__dirname, "golden", "dataplaneapi.service"), unit);
-        assert.equal(renderUnit({ writableDirectories: permuted([...DEFAULT_DIRECTORIES, "/srv/dp"], true) }),
-            renderUnit({ writableDirectories: [...DEFAULT_DIRECTORIES, "/srv/dp"] }));
+        assert.equal(
+            renderUnit({ writableDirectories: permuted([...DEFAULT_DIRECTORIES, "/srv/dp"], true) }),
+            renderUnit({ writableDirectories: [...DEFAULT_DIRECTORIES, "/srv/dp"] }),
+        );
     });
     it("lists a writable directory outside the usual trees", () => {
         assert.ok(renderUnit({ writableDirectories: ["/srv/dp"] }).includes("ReadWritePaths=/srv/dp\n"));

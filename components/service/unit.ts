@@ -47,5 +47,5 @@ export function renderUnit(m: UnitModel): string {
         "[Install]",
         "WantedBy=multi-user.target",
     ];
-    return lines.join("\n") + "\n";
+    return `${lines.join("\n")}\n`;
 }

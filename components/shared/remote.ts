@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { asRoot, removeFileScript, WriteFileSpec, writeFileScript } from "./shell";
+import { asRoot, removeFileScript, type WriteFileSpec, writeFileScript } from "./shell";
 
 /** Every component type token starts with this, so it is spelled once. */
 export const TOKEN_PREFIX = "haproxy-dataplane:index";
@@ -32,31 +32,34 @@ export interface RemoteScriptArgs {
  * the create script): a replace would run the old delete after the new create,
  * and for a file that means deleting what was just written.
  */
-export function remoteScript(
-    name: string,
-    host: HostAccess,
-    args: RemoteScriptArgs,
-    opts: pulumi.CustomResourceOptions,
-): command.remote.Command {
+export function remoteScript(name: string, host: HostAccess, args: RemoteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
     const create = pulumi.output(args.create).apply((s) => asRoot(s, host.useSudo));
-    return new command.remote.Command(name, {
-        connection: host.connection,
-        create,
-        update: create,
-        delete: args.delete === undefined ? undefined : asRoot(args.delete, host.useSudo),
-        stdin: args.stdin,
-        triggers: args.triggers,
-        // PULUMI_COMMAND_STDOUT would travel as SSH setenv, which sshd refuses by default.
-        addPreviousOutputInEnv: false,
-        logging: args.logging ?? "stdoutAndStderr",
-    }, withGate(host, opts));
+    return new command.remote.Command(
+        name,
+        {
+            connection: host.connection,
+            create,
+            update: create,
+            delete: args.delete === undefined ? undefined : asRoot(args.delete, host.useSudo),
+            stdin: args.stdin,
+            triggers: args.triggers,
+            // PULUMI_COMMAND_STDOUT would travel as SSH setenv, which sshd refuses by default.
+            addPreviousOutputInEnv: false,
+            logging: args.logging ?? "stdoutAndStderr",
+        },
+        withGate(host, opts),
+    );
 }
 
 /** The options with the host's gate added to dependsOn. */
 export function withGate(host: HostAccess, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
     if (!host.gate?.length) return opts;
-    const own = opts.dependsOn === undefined ? []
-        : Array.isArray(opts.dependsOn) ? opts.dependsOn as pulumi.Input<pulumi.Resource>[] : [opts.dependsOn as pulumi.Input<pulumi.Resource>];
+    const own =
+        opts.dependsOn === undefined
+            ? []
+            : Array.isArray(opts.dependsOn)
+              ? (opts.dependsOn as pulumi.Input<pulumi.Resource>[])
+              : [opts.dependsOn as pulumi.Input<pulumi.Resource>];
     return { ...opts, dependsOn: [...own, ...host.gate] };
 }
 
@@ -68,9 +71,14 @@ export function remoteFile(
     content: pulumi.Input<string>,
     opts: pulumi.CustomResourceOptions,
 ): command.remote.Command {
-    return remoteScript(name, host, {
-        create: writeFileScript(spec),
-        delete: removeFileScript(spec),
-        stdin: content,
-    }, opts);
+    return remoteScript(
+        name,
+        host,
+        {
+            create: writeFileScript(spec),
+            delete: removeFileScript(spec),
+            stdin: content,
+        },
+        opts,
+    );
 }

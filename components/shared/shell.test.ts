@@ -5,7 +5,15 @@ import { itPassesShellcheck, shellcheck } from "../testing/shellcheck";
 import { PATHS } from "./paths";
 import { asRoot, removeFileScript, shq, writeFileScript } from "./shell";
 
-const file = { path: PATHS.tlsKey, owner: "haproxy", group: "haproxy", mode: "0600", removeEmptyDir: true, after: "systemctl daemon-reload", afterDelete: "systemctl daemon-reload" };
+const file = {
+    path: PATHS.tlsKey,
+    owner: "haproxy",
+    group: "haproxy",
+    mode: "0600",
+    removeEmptyDir: true,
+    after: "systemctl daemon-reload",
+    afterDelete: "systemctl daemon-reload",
+};
 
 describe("shared shell", () => {
     itPassesShellcheck({

@@ -54,7 +54,9 @@ export function dirname(path: string): string {
  */
 export function writeFileScript(f: WriteFileSpec): string {
     const dir = dirname(f.path);
-    return script(`write ${f.path} (${f.owner}:${f.group} ${f.mode}) from stdin`, `
+    return script(
+        `write ${f.path} (${f.owner}:${f.group} ${f.mode}) from stdin`,
+        `
 target=${shq(f.path)}
 [ -d ${shq(dir)} ] || install -d -m 0755 ${shq(dir)}
 tmp=$(mktemp ${shq(`${dir}/.dpdeploy.XXXXXX`)})
@@ -66,15 +68,23 @@ mv -f "$tmp" "$target"
 trap - EXIT
 ${f.after ?? ""}
 echo "wrote $target ($(stat -c '%U:%G %a' "$target"), sha256 $(sha256sum "$target" | cut -c1-12))"
-`);
+`,
+    );
 }
 
 export function removeFileScript(f: WriteFileSpec): string {
-    return script(`remove ${f.path}`, `
+    return script(
+        `remove ${f.path}`,
+        `
 rm -f ${shq(f.path)}
-${f.removeEmptyDir ? `# Sibling files are removed in parallel: the directory may already be gone.
-rmdir --ignore-fail-on-non-empty ${shq(dirname(f.path))} 2>/dev/null || [ ! -e ${shq(dirname(f.path))} ]` : ""}
+${
+    f.removeEmptyDir
+        ? `# Sibling files are removed in parallel: the directory may already be gone.
+rmdir --ignore-fail-on-non-empty ${shq(dirname(f.path))} 2>/dev/null || [ ! -e ${shq(dirname(f.path))} ]`
+        : ""
+}
 ${f.afterDelete ?? ""}
 echo ${shq(`removed ${f.path}`)}
-`);
+`,
+    );
 }

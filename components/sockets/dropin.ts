@@ -11,11 +11,11 @@ export function masterSocketArgument(masterSocket: string): string {
  * every reload (see scripts.ts socketPermissionsScript).
  */
 export function renderHaproxyDropIn(masterSocket: string): string {
-    return [
+    return `${[
         `# ${MANAGED_BY}`,
         "# Lets the Data Plane API (user haproxy) reload HAProxy through the master CLI;",
         "# `systemctl reload haproxy` is refused to that user.",
         "[Service]",
         `Environment="EXTRAOPTS=${masterSocketArgument(masterSocket)}"`,
-    ].join("\n") + "\n";
+    ].join("\n")}\n`;
 }

@@ -1,7 +1,7 @@
-import * as command from "@pulumi/command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { PATHS } from "../shared/paths";
-import { HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
+import { type HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
 import { renderHaproxyDropIn } from "./dropin";
 import { restoreSocketPermissionsScript, socketPermissionsScript } from "./scripts";
 
@@ -32,16 +32,30 @@ export class SocketPermissions extends pulumi.ComponentResource {
 
     constructor(name: string, args: SocketPermissionsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:SocketPermissions`, name, {}, opts);
-        const dropIn = remoteFile(`${name}-haproxy-dropin`, args.host, {
-            path: PATHS.haproxyDropIn, owner: "root", group: "root", mode: "0644",
-            after: "systemctl daemon-reload",
-            afterDelete: "systemctl daemon-reload",
-        }, renderHaproxyDropIn(args.masterSocket), { parent: this, dependsOn: args.dependsOn });
+        const dropIn = remoteFile(
+            `${name}-haproxy-dropin`,
+            args.host,
+            {
+                path: PATHS.haproxyDropIn,
+                owner: "root",
+                group: "root",
+                mode: "0644",
+                after: "systemctl daemon-reload",
+                afterDelete: "systemctl daemon-reload",
+            },
+            renderHaproxyDropIn(args.masterSocket),
+            { parent: this, dependsOn: args.dependsOn },
+        );
         const spec = { masterSocket: args.masterSocket, adminSocket: args.adminSocket, configFile: args.configFile };
-        this.live = remoteScript(`${name}-live`, args.host, {
-            create: socketPermissionsScript(spec),
-            delete: restoreSocketPermissionsScript(spec),
-        }, { parent: this, dependsOn: [dropIn] });
+        this.live = remoteScript(
+            `${name}-live`,
+            args.host,
+            {
+                create: socketPermissionsScript(spec),
+                delete: restoreSocketPermissionsScript(spec),
+            },
+            { parent: this, dependsOn: [dropIn] },
+        );
         this.registerOutputs({});
     }
 }

@@ -20,7 +20,9 @@ export interface SocketSpec {
  */
 export function socketPermissionsScript(s: SocketSpec): string {
     const adminDir = dirname(s.adminSocket);
-    return script(`restart HAProxy once if its master lacks ${masterSocketArgument(s.masterSocket)}; open ${dirname(s.adminSocket)} to group haproxy`, `
+    return script(
+        `restart HAProxy once if its master lacks ${masterSocketArgument(s.masterSocket)}; open ${dirname(s.adminSocket)} to group haproxy`,
+        `
 state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"
 want=${shq(masterSocketArgument(s.masterSocket))}
@@ -45,12 +47,15 @@ else
     echo "restarted HAProxy once, so that its master keeps the master socket open to group haproxy across reloads (it was started as: $running)"
 fi
 echo "master socket ${s.masterSocket}: $(stat -c '%U:%G %a' ${shq(s.masterSocket)} 2>/dev/null || echo missing)"
-`);
+`,
+    );
 }
 
 /** Gives the admin socket's directory its group and mode back. The master socket keeps its options until HAProxy's next start. */
 export function restoreSocketPermissionsScript(s: SocketSpec): string {
-    return script(`give ${dirname(s.adminSocket)} its group and mode back`, `
+    return script(
+        `give ${dirname(s.adminSocket)} its group and mode back`,
+        `
 state=${shq(PATHS.stateDir)}
 admin_dir=${shq(dirname(s.adminSocket))}
 if [ -f "$state/admin-dir.stat" ]; then
@@ -59,5 +64,6 @@ if [ -f "$state/admin-dir.stat" ]; then
     rm -f "$state/admin-dir.stat"
     echo "restored $admin_dir to group $gid, mode $mode"
 fi
-`);
+`,
+    );
 }

@@ -23,7 +23,11 @@ export function permuted<T>(value: T, reverseArrays = false): T {
         return (reverseArrays ? items.reverse() : items) as T;
     }
     if (value !== null && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, permuted(v, reverseArrays)])) as T;
+        return Object.fromEntries(
+            Object.entries(value)
+                .reverse()
+                .map(([k, v]) => [k, permuted(v, reverseArrays)]),
+        ) as T;
     }
     return value;
 }

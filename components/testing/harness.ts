@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { RawConfig } from "../config";
+import type { RawConfig } from "../config";
 
 export const PROJECT = "haproxy-dataplane";
 
@@ -44,38 +44,44 @@ export function installMocks(opts: { realTls?: boolean } = {}): void {
     if (installed) return;
     installed = true;
     const real = opts.realTls ? realTlsMaterial() : undefined;
-    pulumi.runtime.setMocks({
-        newResource: (args) => {
-            const state: Record<string, any> = { ...args.inputs };
-            if (args.type === "command:remote:Command") state.stdout = mockStdout(args.name, String(args.inputs.create ?? ""));
-            if (args.type.startsWith("tls:")) {
-                state.privateKeyPem = real?.key ?? `-----BEGIN PRIVATE KEY-----\nmock-${args.name}\n-----END PRIVATE KEY-----\n`;
-                state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`;
-                state.certPem = real?.cert ?? `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n`;
-                state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nmock-${args.name}\n-----END CERTIFICATE REQUEST-----\n`;
-            }
-            return { id: `${args.name}-id`, state };
+    pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const state: Record<string, any> = { ...args.inputs };
+                if (args.type === "command:remote:Command") state.stdout = mockStdout(args.name, String(args.inputs.create ?? ""));
+                if (args.type.startsWith("tls:")) {
+                    state.privateKeyPem = real?.key ?? `-----BEGIN PRIVATE KEY-----\nmock-${args.name}\n-----END PRIVATE KEY-----\n`;
+                    state.privateKeyOpenssh = `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${args.name}\n-----END OPENSSH PRIVATE KEY-----\n`;
+                    state.certPem = real?.cert ?? `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n`;
+                    state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nmock-${args.name}\n-----END CERTIFICATE REQUEST-----\n`;
+                }
+                return { id: `${args.name}-id`, state };
+            },
+            call: (args) => {
+                throw new Error(`unexpected invoke ${args.token}`);
+            },
         },
-        call: (args) => {
-            throw new Error(`unexpected invoke ${args.token}`);
-        },
-    }, PROJECT, "unit", false);
+        PROJECT,
+        "unit",
+        false,
+    );
     const settings = require("@pulumi/pulumi/runtime/settings");
     const monitor = settings.getMonitor();
     const original = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, cb: any) => original(req, (err: any, resp: any) => {
-        if (!err) {
-            registrations.push({
-                type: req.getType(),
-                name: req.getName(),
-                urn: resp.getUrn(),
-                parent: req.getParent(),
-                dependencies: req.getDependenciesList(),
-                inputs: req.getObject()?.toJavaScript() ?? {},
-            });
-        }
-        cb(err, resp);
-    });
+    monitor.registerResource = (req: any, cb: any) =>
+        original(req, (err: any, resp: any) => {
+            if (!err) {
+                registrations.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: resp.getUrn(),
+                    parent: req.getParent(),
+                    dependencies: req.getDependenciesList(),
+                    inputs: req.getObject()?.toJavaScript() ?? {},
+                });
+            }
+            cb(err, resp);
+        });
 }
 
 /**
@@ -84,8 +90,27 @@ export function installMocks(opts: { realTls?: boolean } = {}): void {
  */
 function realTlsMaterial(): { cert: string; key: string } {
     const dir = mkdtempSync(path.join(tmpdir(), "tls-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-        "-subj", "/CN=test CA", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=test CA",
+            "-keyout",
+            path.join(dir, "key.pem"),
+            "-out",
+            path.join(dir, "cert.pem"),
+        ],
+        { stdio: "ignore" },
+    );
     return { cert: readFileSync(path.join(dir, "cert.pem"), "utf8"), key: readFileSync(path.join(dir, "key.pem"), "utf8") };
 }
 
@@ -104,7 +129,12 @@ export function unwrapSecret<T>(v: T | { value: T }): T {
 
 /** Resolves an Output in a test (mocks resolve everything, secrets included). */
 export function resolve<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((r) => o.apply((v) => { r(v); return v; }));
+    return new Promise((r) =>
+        o.apply((v) => {
+            r(v);
+            return v;
+        }),
+    );
 }
 
 /** Lets pending registrations finish. */

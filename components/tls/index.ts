@@ -37,30 +37,42 @@ export class ApiTls extends pulumi.ComponentResource {
         }
 
         const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
-        const ca = new tls.SelfSignedCert(`${name}-ca`, {
-            privateKeyPem: caKey.privateKeyPem,
-            isCaCertificate: true,
-            validityPeriodHours: 10 * 8760,
-            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-            subject: { commonName: `${args.hostName} Data Plane API CA`, organization: "haproxy-dataplane-deploy" },
-        }, { parent: this });
+        const ca = new tls.SelfSignedCert(
+            `${name}-ca`,
+            {
+                privateKeyPem: caKey.privateKeyPem,
+                isCaCertificate: true,
+                validityPeriodHours: 10 * 8760,
+                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+                subject: { commonName: `${args.hostName} Data Plane API CA`, organization: "haproxy-dataplane-deploy" },
+            },
+            { parent: this },
+        );
 
         const serverKey = new tls.PrivateKey(`${name}-server-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
         const unique = [...new Set([args.hostName, ...args.addresses])];
-        const csr = new tls.CertRequest(`${name}-csr`, {
-            privateKeyPem: serverKey.privateKeyPem,
-            subject: { commonName: args.hostName },
-            dnsNames: unique.filter((a) => !IPV4.test(a)),
-            ipAddresses: unique.filter((a) => IPV4.test(a)),
-        }, { parent: this });
-        const cert = new tls.LocallySignedCert(`${name}-cert`, {
-            certRequestPem: csr.certRequestPem,
-            caPrivateKeyPem: caKey.privateKeyPem,
-            caCertPem: ca.certPem,
-            validityPeriodHours: args.validityHours ?? 8760,
-            earlyRenewalHours: 30 * 24,
-            allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
-        }, { parent: this });
+        const csr = new tls.CertRequest(
+            `${name}-csr`,
+            {
+                privateKeyPem: serverKey.privateKeyPem,
+                subject: { commonName: args.hostName },
+                dnsNames: unique.filter((a) => !IPV4.test(a)),
+                ipAddresses: unique.filter((a) => IPV4.test(a)),
+            },
+            { parent: this },
+        );
+        const cert = new tls.LocallySignedCert(
+            `${name}-cert`,
+            {
+                certRequestPem: csr.certRequestPem,
+                caPrivateKeyPem: caKey.privateKeyPem,
+                caCertPem: ca.certPem,
+                validityPeriodHours: args.validityHours ?? 8760,
+                earlyRenewalHours: 30 * 24,
+                allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+            },
+            { parent: this },
+        );
 
         this.certPem = cert.certPem;
         this.keyPem = pulumi.secret(serverKey.privateKeyPem);

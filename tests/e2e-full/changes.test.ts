@@ -4,7 +4,7 @@
  * resource), and what happens on the host. The README's table "What each
  * change does" is what this file checks.
  */
-import { Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -12,8 +12,23 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-    api, buildTools, ConfigValue, describeTools, eventually, haproxyMasterPid, hostDown, hostExec, hostRun, hostsConfig, hostUp, httpGet, Mirror,
-    newStack, setConfig, TestHost, Tools,
+    api,
+    buildTools,
+    type ConfigValue,
+    describeTools,
+    eventually,
+    haproxyMasterPid,
+    hostDown,
+    hostExec,
+    hostRun,
+    hostsConfig,
+    hostUp,
+    httpGet,
+    Mirror,
+    newStack,
+    setConfig,
+    type TestHost,
+    type Tools,
 } from "../e2e/lab";
 
 /** Resources per host; see scenario.test.ts. */
@@ -44,7 +59,10 @@ async function change(label: string, values: Record<string, ConfigValue>): Promi
         color: "never",
         onEvent: (e) => {
             const m = e.resOutputsEvent?.metadata;
-            if (m && m.op !== "same" && !m.urn.includes("pulumi:providers:")) (byOp[m.op] ??= []).push(m.urn.split("::").pop()!.replace(`${lb.name}-`, ""));
+            if (m && m.op !== "same" && !m.urn.includes("pulumi:providers:")) {
+                byOp[m.op] ??= [];
+                byOp[m.op].push(m.urn.split("::").pop()!.replace(`${lb.name}-`, ""));
+            }
         },
     });
     for (const names of Object.values(byOp)) names.sort();
@@ -139,7 +157,10 @@ describe("each change a user makes updates in place, as the README says", () => 
     it("a host added, then removed: only that host's steps, and the removed host is cleaned up and keeps serving", async () => {
         const second = hostUp(`chg2-${run}`, 15);
         try {
-            const hosts = [...(config.hosts.value as object[]), { name: second.name, address: second.address, port: second.port, user: second.user, hostKey: second.hostKey }];
+            const hosts = [
+                ...(config.hosts.value as object[]),
+                { name: second.name, address: second.address, port: second.port, user: second.user, hostKey: second.hostKey },
+            ];
             const firstKeys = config.sshPrivateKeys.value as Record<string, string>;
             const keys = { ...firstKeys, [second.name]: readFileSync(second.privateKeyFile, "utf8") };
             const added = await change("a host added", { hosts: { value: hosts }, sshPrivateKeys: { value: keys, secret: true } });
@@ -159,20 +180,29 @@ describe("each change a user makes updates in place, as the README says", () => 
     it("an uploaded archive: installed from the upload, and installed again after a connection change without a new upload", async () => {
         const archive = path.join(tools.dpapi.mirrorDir, "v3.2.1", "dataplaneapi_3.2.1_linux_x86_64.tar.gz");
         const uploaded = await change("dataplaneapiLocalArchive", {
-            dataplaneapiLocalArchive: { value: archive }, dataplaneapiArch: { value: "x86_64" },
+            dataplaneapiLocalArchive: { value: archive },
+            dataplaneapiArch: { value: "x86_64" },
         });
         assert.deepEqual(uploaded.byOp, { create: ["binary-upload"], update: ["binary-install"] });
         const requests = mirror.requests.length;
         const hosts = (config.hosts.value as Record<string, unknown>[]).map((h) => ({ ...h, hostKey: lb.hostKey }));
         const again = await change("hostKey pinned again, with the uploaded archive", { hosts: { value: hosts } });
         assert.ok(again.byOp.update?.includes("binary-install"), "the install step ran again");
-        assert.equal(hostExec(lb.name, "ls /tmp/dataplaneapi-upload-*").code, 2,
-            "the upload was not copied again (a connection change copies nothing), and the first one was taken in");
-        assert.match(hostRun(lb.name, "ls /var/lib/haproxy-dataplane-deploy/archives"), /dataplaneapi_3\.2\.1_linux_x86_64\.tar\.gz/,
-            "so the install ran from the copy it kept");
+        assert.equal(
+            hostExec(lb.name, "ls /tmp/dataplaneapi-upload-*").code,
+            2,
+            "the upload was not copied again (a connection change copies nothing), and the first one was taken in",
+        );
+        assert.match(
+            hostRun(lb.name, "ls /var/lib/haproxy-dataplane-deploy/archives"),
+            /dataplaneapi_3\.2\.1_linux_x86_64\.tar\.gz/,
+            "so the install ran from the copy it kept",
+        );
         assert.equal(mirror.requests.length, requests, "nothing was downloaded");
-        assert.equal(hostRun(lb.name, "/usr/local/bin/dataplaneapi --version 2>/dev/null | head -n 1").trim().split(" ").slice(0, 5).join(" "),
-            "HAProxy Data Plane API v3.2.1");
+        assert.equal(
+            hostRun(lb.name, "/usr/local/bin/dataplaneapi --version 2>/dev/null | head -n 1").trim().split(" ").slice(0, 5).join(" "),
+            "HAProxy Data Plane API v3.2.1",
+        );
     });
 
     it("destroy after all that: the extra directory is gone, HAProxy serves", async () => {

@@ -9,7 +9,7 @@
  * deletes), how many SSH sessions the host accepted, and what reached the
  * host. The table printed at the end gives each step's figures.
  */
-import { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,8 +18,25 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as tls from "node:tls";
 import {
-    api, buildTools, describeTools, eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostReboot, hostRun, hostsConfig, hostUp,
-    httpGet, Mirror, newStack, PROJECT, setConfig, TestHost, Tools,
+    api,
+    buildTools,
+    describeTools,
+    eventually,
+    haproxyAdmin,
+    haproxyMasterPid,
+    hostDown,
+    hostExec,
+    hostReboot,
+    hostRun,
+    hostsConfig,
+    hostUp,
+    httpGet,
+    Mirror,
+    newStack,
+    PROJECT,
+    setConfig,
+    type TestHost,
+    type Tools,
 } from "../e2e/lab";
 import { storedState } from "../plugins/workspace";
 
@@ -41,7 +58,9 @@ const password1 = `pw1-${randomBytes(12).toString("hex")}`;
 const password2 = `pw2-${randomBytes(12).toString("hex")}`;
 /** Everything the engine printed, to check that no secret is in it. */
 let engineOutput = "";
-const capture = (s: string) => { engineOutput += s; };
+const capture = (s: string) => {
+    engineOutput += s;
+};
 
 interface StepRecord {
     step: string;
@@ -56,7 +75,7 @@ let tools: Tools;
 
 /** The Debian release and HAProxy version of a host, for the step table. */
 function releaseOf(host: TestHost): string {
-    const codename = hostRun(host.name, ". /etc/os-release && echo \"$VERSION_CODENAME\"").trim();
+    const codename = hostRun(host.name, '. /etc/os-release && echo "$VERSION_CODENAME"').trim();
     const haproxy = /version (\S+)/.exec(hostRun(host.name, "haproxy -v | head -n 1"))?.[1] ?? "?";
     return `${codename}, HAProxy ${haproxy}`;
 }
@@ -75,14 +94,28 @@ function changes(ops: Record<string, number> | undefined): Record<string, number
  * Runs one engine operation as a scenario step: times it, counts the SSH
  * sessions the hosts accepted during it, and records the engine's counts.
  */
-async function step<T>(label: string, hosts: TestHost[], fn: () => Promise<T>, ops: (r: T) => Record<string, number> | undefined): Promise<{ result: T; ssh: number; ops: Record<string, number> }> {
+async function step<T>(
+    label: string,
+    hosts: TestHost[],
+    fn: () => Promise<T>,
+    ops: (r: T) => Record<string, number> | undefined,
+): Promise<{ result: T; ssh: number; ops: Record<string, number> }> {
     const before = hosts.map(sshLogins);
     const start = Date.now();
     const result = await fn();
     const seconds = (Date.now() - start) / 1000;
     const ssh = hosts.map(sshLogins).reduce((sum, n, i) => sum + n - before[i], 0);
     const counts = ops(result) ?? {};
-    records.push({ step: label, release: hosts.map(releaseOf).filter((r, i, a) => a.indexOf(r) === i).join(" + "), seconds, ops: counts, ssh });
+    records.push({
+        step: label,
+        release: hosts
+            .map(releaseOf)
+            .filter((r, i, a) => a.indexOf(r) === i)
+            .join(" + "),
+        seconds,
+        ops: counts,
+        ssh,
+    });
     console.log(`step "${label}": ${seconds.toFixed(1)} s, engine ${JSON.stringify(counts)}, ${ssh} SSH sessions`);
     return { result, ssh, ops: changes(counts) };
 }
@@ -98,15 +131,30 @@ async function timed(label: string, hosts: TestHost[], fn: () => Promise<void>):
 async function previewDiff(stack: Stack): Promise<{ diff: string; planned: string[]; summary: Record<string, number> }> {
     const events: EngineEvent[] = [];
     let diff = "";
-    const preview = await stack.preview({ diff: true, color: "never", onOutput: (s) => { diff += s; capture(s); }, onEvent: (e) => events.push(e) });
-    const planned = events.filter((e) => e.resourcePreEvent && e.resourcePreEvent.metadata.op !== ("same" as OpType))
-        .map((e) => `${e.resourcePreEvent!.metadata.op} ${e.resourcePreEvent!.metadata.urn.split("::").pop()}`).sort();
+    const preview = await stack.preview({
+        diff: true,
+        color: "never",
+        onOutput: (s) => {
+            diff += s;
+            capture(s);
+        },
+        onEvent: (e) => events.push(e),
+    });
+    const planned = events
+        .filter((e) => e.resourcePreEvent && e.resourcePreEvent.metadata.op !== ("same" as OpType))
+        .map((e) => `${e.resourcePreEvent!.metadata.op} ${e.resourcePreEvent!.metadata.urn.split("::").pop()}`)
+        .sort();
     return { diff, planned, summary: changes(preview.changeSummary as Record<string, number>) };
 }
 
 /** Whether a line is the header of `section`, e.g. "backend web", as the API writes it too ("backend web from unnamed_defaults_1"). */
 function isHeader(line: string, section: string): boolean {
-    return line.trim().replace(/\s+/g, " ").replace(/ from \S+$/, "") === section;
+    return (
+        line
+            .trim()
+            .replace(/\s+/g, " ")
+            .replace(/ from \S+$/, "") === section
+    );
 }
 
 /** The lines of one section, with whitespace collapsed, for comparing across the API's reformatting. */
@@ -136,14 +184,22 @@ function editSection(cfg: string, section: string, edit: (lines: string[]) => st
 
 /** The running HAProxy's view of backend web: server name to user weight. */
 function runningServers(host: TestHost): Map<string, string> {
-    const rows = haproxyAdmin(host.name, "show servers state web").split("\n").map((l) => l.split(" "));
+    const rows = haproxyAdmin(host.name, "show servers state web")
+        .split("\n")
+        .map((l) => l.split(" "));
     return new Map(rows.filter((r) => r.length > 7 && r[1] === "web").map((r) => [r[3], r[7]]));
 }
 
 /** A client of one host's API. */
 class ApiClient {
-    constructor(private readonly url: string, private readonly ca: string, private readonly auth: string) {}
-    get(p: string) { return api(`${this.url}${p}`, this.ca, { auth: this.auth }); }
+    constructor(
+        private readonly url: string,
+        private readonly ca: string,
+        private readonly auth: string,
+    ) {}
+    get(p: string) {
+        return api(`${this.url}${p}`, this.ca, { auth: this.auth });
+    }
 
     /**
      * One change to the HAProxy configuration through the API. With the
@@ -174,21 +230,32 @@ class ApiClient {
         return this.change(
             (cfg) => editSection(cfg, "backend web", (lines) => [...lines, `  server ${name} 127.0.0.1:${port} weight 100`]),
             async (base, id) => {
-                const r = await api(`${base}/configuration/backends/web/servers?transaction_id=${id}`, this.ca,
-                    { method: "POST", auth: this.auth, body: { name, address: "127.0.0.1", port, weight: 100 } });
+                const r = await api(`${base}/configuration/backends/web/servers?transaction_id=${id}`, this.ca, {
+                    method: "POST",
+                    auth: this.auth,
+                    body: { name, address: "127.0.0.1", port, weight: 100 },
+                });
                 assert.equal(r.status, 201, JSON.stringify(r.body));
-            });
+            },
+        );
     }
 
     /** Sets web1's weight. */
     setWeight(weight: number): Promise<void> {
         return this.change(
-            (cfg) => editSection(cfg, "backend web", (lines) => lines.map((l) => l.replace(/^(\s*server web1 \S+)(.*?)( weight \d+)?(.*)$/, `$1$2 weight ${weight}$4`))),
+            (cfg) =>
+                editSection(cfg, "backend web", (lines) =>
+                    lines.map((l) => l.replace(/^(\s*server web1 \S+)(.*?)( weight \d+)?(.*)$/, `$1$2 weight ${weight}$4`)),
+                ),
             async (base, id) => {
-                const r = await api(`${base}/configuration/backends/web/servers/web1?transaction_id=${id}`, this.ca,
-                    { method: "PUT", auth: this.auth, body: { name: "web1", address: "127.0.0.1", port: 8081, weight } });
+                const r = await api(`${base}/configuration/backends/web/servers/web1?transaction_id=${id}`, this.ca, {
+                    method: "PUT",
+                    auth: this.auth,
+                    body: { name: "web1", address: "127.0.0.1", port: 8081, weight },
+                });
                 assert.equal(r.status, 200, JSON.stringify(r.body));
-            });
+            },
+        );
     }
 }
 
@@ -199,7 +266,9 @@ before(() => {
 
 after(() => {
     rmSync(stateDir, { recursive: true, force: true });
-    const table = records.map((r) => `${r.seconds.toFixed(1).padStart(7)} s  ${String(r.ssh).padStart(3)} ssh  ${r.step} [${r.release}] ${JSON.stringify(r.ops)}`);
+    const table = records.map(
+        (r) => `${r.seconds.toFixed(1).padStart(7)} s  ${String(r.ssh).padStart(3)} ssh  ${r.step} [${r.release}] ${JSON.stringify(r.ops)}`,
+    );
     console.log(`scenario steps (duration, SSH sessions accepted, step [host release], engine operations):\n${table.join("\n")}`);
 });
 
@@ -227,20 +296,33 @@ describe("one host, from a fresh up to destroy", () => {
     });
 
     it("1. a preview of the first deployment shows every step and runs nothing on the host", async () => {
-        const { ssh, result } = await step("1a. preview", [lb], () => previewDiff(stack), (r) => r.summary);
+        const { ssh, result } = await step(
+            "1a. preview",
+            [lb],
+            () => previewDiff(stack),
+            (r) => r.summary,
+        );
         assert.equal(ssh, 0, "a preview opens no SSH session");
         assert.deepEqual(result.summary, { create: RESOURCES_PER_HOST + 1 });
         // A new command shows the first lines of its script: each script's first line says what it does.
         assert.match(result.diff, /# install dataplaneapi 3\.2\.1 from http:\/\/[\d.:]+\/v3\.2\.1\/, checked against its SHA-256 first/);
         assert.match(result.diff, /# write \/etc\/haproxy-dataplane\/dataplaneapi\.yaml \(haproxy:haproxy 0640\) from stdin/);
         assert.match(result.diff, /stdin +: "userlist controller\\n/, "the sections the edit adds to haproxy.cfg are readable in the preview");
-        assert.match(result.diff, /'# restart HAProxy once if its master lacks -S \/run\/haproxy-master\.sock,mode,660,group,haproxy/,
-            "the one-time HAProxy restart is announced in the preview");
+        assert.match(
+            result.diff,
+            /'# restart HAProxy once if its master lacks -S \/run\/haproxy-master\.sock,mode,660,group,haproxy/,
+            "the one-time HAProxy restart is announced in the preview",
+        );
         assert.match(result.diff, /\[secret\]/, "secrets are masked");
     });
 
     it("1. a fresh up installs a working, authenticated API and leaves the existing frontend serving", async () => {
-        const { result, ops } = await step("1. fresh up", [lb], () => stack.up({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
+        const { result, ops } = await step(
+            "1. fresh up",
+            [lb],
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
         assert.equal(result.summary.result, "succeeded");
         assert.deepEqual(ops, { create: RESOURCES_PER_HOST + 1 });
         assert.ok(mirror.requests.includes("/v3.2.1/dataplaneapi_3.2.1_linux_x86_64.tar.gz"), "the archive was downloaded from the mirror");
@@ -261,19 +343,30 @@ describe("one host, from a fresh up to destroy", () => {
         assert.deepEqual([health.status, health.body.haproxy], [200, "up"], "status_cmd tells the API HAProxy's state");
         assert.equal((await api(`${apiUrl}/info`, ca)).status, 401, "no credentials: 401");
         assert.equal((await api(`${apiUrl}/info`, ca, { auth: "dpadmin:wrong-password" })).status, 401, "wrong password: 401");
-        await assert.rejects(api(`${apiUrl}/info`, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"), "the certificate does not verify against another CA");
+        await assert.rejects(
+            api(`${apiUrl}/info`, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"),
+            "the certificate does not verify against another CA",
+        );
 
         assert.match(haproxyAdmin(lb.name, "show info"), /^Name: HAProxy$/m, "user haproxy can use the admin socket");
         hostRun(lb.name, "haproxy -c -q -f /etc/haproxy/haproxy.cfg");
-        assert.match(hostRun(lb.name, `tr '\\0' ' ' < /proc/${masterPid()}/cmdline`), /-S \/run\/haproxy-master\.sock,mode,660,group,haproxy/,
-            "HAProxy's master runs with the master socket open to group haproxy");
+        assert.match(
+            hostRun(lb.name, `tr '\\0' ' ' < /proc/${masterPid()}/cmdline`),
+            /-S \/run\/haproxy-master\.sock,mode,660,group,haproxy/,
+            "HAProxy's master runs with the master socket open to group haproxy",
+        );
         const web = await httpGet(`http://${lb.address}/`);
         assert.equal(web.status, 200);
         assert.match(web.body, /hello from web1/);
     });
 
     it("1. a refresh after the deploy changes nothing", async () => {
-        const { ops, ssh } = await step("1b. refresh", [lb], () => stack.refresh({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
+        const { ops, ssh } = await step(
+            "1b. refresh",
+            [lb],
+            () => stack.refresh({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
         assert.deepEqual(ops, {}, "refresh found nothing to change");
         assert.equal(ssh, 0, "refresh runs no remote command");
     });
@@ -293,19 +386,34 @@ describe("one host, from a fresh up to destroy", () => {
     });
 
     it("3. a second up with the same config changes nothing and opens no SSH session", async () => {
-        const { ops, ssh } = await step("3. second up, same config", [lb], () => stack.up({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
+        const { ops, ssh } = await step(
+            "3. second up, same config",
+            [lb],
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
         assert.deepEqual(ops, {});
         assert.equal(ssh, 0, "no SSH session was opened");
     });
 
     it("4. changing one setting previews only what it affects, readably, and up applies it without losing API changes", async () => {
         await setConfig(stack, { haproxyReloadDelay: { value: 3 } });
-        const { result: preview } = await step("4a. preview --diff", [lb], () => previewDiff(stack), (r) => r.summary);
+        const { result: preview } = await step(
+            "4a. preview --diff",
+            [lb],
+            () => previewDiff(stack),
+            (r) => r.summary,
+        );
         assert.deepEqual(preview.planned, [`update ${lb.name}-config-yaml`, `update ${lb.name}-service-start`], preview.diff);
         assert.match(preview.diff, /~ reload_delay\s*: 5 => 3/, "the changed line is shown, old and new");
         assert.deepEqual(preview.summary, { update: 2 });
 
-        const { ops } = await step("4. up with the changed setting", [lb], () => stack.up({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
+        const { ops } = await step(
+            "4. up with the changed setting",
+            [lb],
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
         assert.deepEqual(ops, { update: 2 });
         assert.match(hostRun(lb.name, "systemctl show -p ActiveState --value dataplaneapi.service"), /active/);
         const servers = runningServers(lb);
@@ -317,13 +425,27 @@ describe("one host, from a fresh up to destroy", () => {
 
     it("5. rotating the password: the old one gets 401, the new one works, neither is written anywhere", async () => {
         await setConfig(stack, { apiPassword: { value: password2, secret: true } });
-        const { result: preview } = await step("5a. preview --diff", [lb], () => previewDiff(stack), (r) => r.summary);
-        assert.deepEqual(preview.planned, [`update ${lb.name}-haproxy-cfg`, `update ${lb.name}-haproxy-credentials`, `update ${lb.name}-service-start`], preview.diff);
+        const { result: preview } = await step(
+            "5a. preview --diff",
+            [lb],
+            () => previewDiff(stack),
+            (r) => r.summary,
+        );
+        assert.deepEqual(
+            preview.planned,
+            [`update ${lb.name}-haproxy-cfg`, `update ${lb.name}-haproxy-credentials`, `update ${lb.name}-service-start`],
+            preview.diff,
+        );
         assert.match(preview.diff, /# API users: [0-9a-f]{16}/, "the edit shows that the users changed");
         assert.ok(!preview.diff.includes(password1) && !preview.diff.includes(password2), "no password in the preview");
         assert.match(preview.diff, /\[secret\]/);
 
-        const { ops } = await step("5. up with a rotated password", [lb], () => stack.up({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
+        const { ops } = await step(
+            "5. up with a rotated password",
+            [lb],
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
         assert.deepEqual(ops, { update: 3 });
         await eventually("the new password to work", async () => (await api(`${apiUrl}/info`, ca, { auth: `dpadmin:${password2}` })).status === 200, 30);
         assert.equal((await api(`${apiUrl}/info`, ca, { auth: `dpadmin:${password1}` })).status, 401);
@@ -337,8 +459,11 @@ describe("one host, from a fresh up to destroy", () => {
             const grep = hostExec(lb.name, `grep -rlF -- '${pw}' /etc /var /usr/local /tmp /run /root /home 2>/dev/null`);
             assert.equal(grep.stdout.trim(), "", `not in any file on the host: ${grep.stdout}`);
         }
-        assert.match(hostRun(lb.name, "grep -h 'user dpadmin password' /etc/haproxy/haproxy.cfg"), /password \$6\$[./0-9A-Za-z]{16}\$/,
-            "the host has only the SHA-512 crypt hash");
+        assert.match(
+            hostRun(lb.name, "grep -h 'user dpadmin password' /etc/haproxy/haproxy.cfg"),
+            /password \$6\$[./0-9A-Za-z]{16}\$/,
+            "the host has only the SHA-512 crypt hash",
+        );
         assert.ok(runningServers(lb).has("web3"), "the rotation kept the API's changes");
     });
 
@@ -352,19 +477,35 @@ describe("one host, from a fresh up to destroy", () => {
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200);
         await client.setWeight(120);
         await eventually("an API change after the reboot to reach HAProxy", () => runningServers(lb).get("web1") === "120", 60);
-        const { ops, ssh } = await step("6b. up after the reboot", [lb], () => stack.up({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
+        const { ops, ssh } = await step(
+            "6b. up after the reboot",
+            [lb],
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
         assert.deepEqual(ops, {}, "nothing to do after a reboot");
         assert.equal(ssh, 0);
     });
 
     it("7. destroy removes the service and its files, gives haproxy.cfg back apart from the API's changes, and HAProxy keeps serving", async () => {
-        const { result, ops } = await step("7. destroy", [lb], () => stack.destroy({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
+        const { result, ops } = await step(
+            "7. destroy",
+            [lb],
+            () => stack.destroy({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
         assert.equal(result.summary.result, "succeeded");
         assert.deepEqual(ops, { delete: RESOURCES_PER_HOST + 1 });
         assert.notEqual(hostExec(lb.name, "systemctl cat dataplaneapi.service").code, 0, "the unit is gone");
-        for (const f of ["/usr/local/bin/dataplaneapi", "/etc/systemd/system/dataplaneapi.service", "/etc/haproxy-dataplane/dataplaneapi.yaml",
-            "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf", "/usr/local/lib/haproxy-dataplane/reload-haproxy",
-            "/var/lib/haproxy-dataplane-deploy", "/etc/tmpfiles.d/haproxy-dataplaneapi.conf"]) {
+        for (const f of [
+            "/usr/local/bin/dataplaneapi",
+            "/etc/systemd/system/dataplaneapi.service",
+            "/etc/haproxy-dataplane/dataplaneapi.yaml",
+            "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf",
+            "/usr/local/lib/haproxy-dataplane/reload-haproxy",
+            "/var/lib/haproxy-dataplane-deploy",
+            "/etc/tmpfiles.d/haproxy-dataplaneapi.conf",
+        ]) {
             assert.notEqual(hostExec(lb.name, `test -e ${f}`).code, 0, `${f} is gone`);
         }
         const cfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
@@ -396,7 +537,12 @@ describe("two hosts in one stack", () => {
         mirror = new Mirror(tools.dpapi.mirrorDir);
         const baseUrl = await mirror.listen(hosts[0].outerAddress);
         stack = await newStack(`e2e2-${run}`, tools, path.join(stateDir, "two"), hostsConfig(hosts, baseUrl, tools, password1));
-        const { result, ops } = await step("8. up on two hosts", hosts, () => stack.up({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
+        const { result, ops } = await step(
+            "8. up on two hosts",
+            hosts,
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
         assert.equal(result.summary.result, "succeeded");
         assert.deepEqual(ops, { create: 2 * RESOURCES_PER_HOST + 1 });
         const fingerprints = new Set<string>();
@@ -410,11 +556,21 @@ describe("two hosts in one stack", () => {
         }
         assert.equal(fingerprints.size, 2, "each host has its own certificate");
 
-        const again = await step("8b. second up on two hosts", hosts, () => stack.up({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
+        const again = await step(
+            "8b. second up on two hosts",
+            hosts,
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
         assert.deepEqual(again.ops, {});
         assert.equal(again.ssh, 0);
 
-        const destroyed = await step("8c. destroy two hosts", hosts, () => stack.destroy({ onOutput: capture, color: "never" }), (r) => r.summary.resourceChanges);
+        const destroyed = await step(
+            "8c. destroy two hosts",
+            hosts,
+            () => stack.destroy({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
         assert.deepEqual(destroyed.ops, { delete: 2 * RESOURCES_PER_HOST + 1 });
         for (const h of hosts) assert.equal((await httpGet(`http://${h.address}/`)).status, 200, `${h.name} still serves`);
     });

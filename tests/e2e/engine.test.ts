@@ -5,7 +5,7 @@
  * refused before any resource is registered. The full deployment through the
  * engine is tests/e2e-full/scenario.test.ts.
  */
-import { Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { storedState } from "../plugins/workspace";
-import { buildTools, describeTools, newStack, PROJECT, setConfig, Timings, Tools } from "./lab";
+import { buildTools, describeTools, newStack, PROJECT, setConfig, Timings, type Tools } from "./lab";
 
 const timings = new Timings();
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-engine-"));
@@ -50,8 +50,7 @@ describe("the real engine runs the program", () => {
 
     it("stops on invalid configuration with every problem listed, and registers nothing", async () => {
         let output = "";
-        const message = await failure(() => timings.time("preview with bad config", () =>
-            stack.preview({ color: "never", onOutput: (s) => (output += s) })));
+        const message = await failure(() => timings.time("preview with bad config", () => stack.preview({ color: "never", onOutput: (s) => (output += s) })));
         const all = `${message}\n${output}`;
         assert.match(all, /Invalid stack configuration \(\d+ problems\); nothing was deployed/);
         assert.match(all, /hosts\[0\]\.name: "LB_1" must be a lower-case DNS label/);

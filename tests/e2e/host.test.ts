@@ -17,8 +17,8 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_DIRECTORIES, parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
-import { installMocks, rawConfig, Registration, registrations, resolve, unwrapSecret } from "../../components/testing/harness";
-import { eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostReboot, hostRun, hostUp, httpGet, Mirror, TestHost, Timings } from "./lab";
+import { installMocks, rawConfig, type Registration, registrations, resolve, unwrapSecret } from "../../components/testing/harness";
+import { eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostReboot, hostRun, hostUp, httpGet, Mirror, type TestHost, Timings } from "./lab";
 
 const timings = new Timings();
 const run = randomBytes(3).toString("hex");
@@ -29,11 +29,22 @@ let commands: Map<string, Registration>;
 let originalCfg: string;
 let mirror: Mirror | undefined;
 
-
 /** ssh arguments that run `command` on the host as the SSH user, checking its pinned host key. */
 function sshArgs(command: string): string[] {
-    return ["-i", host.privateKeyFile, "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes",
-        "-o", "BatchMode=yes", "-p", String(host.port), `${host.user}@${host.address}`, command];
+    return [
+        "-i",
+        host.privateKeyFile,
+        "-o",
+        `UserKnownHostsFile=${knownHosts}`,
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        "-p",
+        String(host.port),
+        `${host.user}@${host.address}`,
+        command,
+    ];
 }
 
 /** Runs one registered command's create (or delete) over SSH as the provider does. */
@@ -43,7 +54,9 @@ function runCommand(name: string, which: "create" | "delete" = "create"): { code
     const cmd = r.inputs[which] as string;
     assert.ok(cmd, `${name} has a ${which} command`);
     const res = spawnSync("ssh", sshArgs(cmd), {
-        input: which === "create" ? unwrapSecret<string | undefined>(r.inputs.stdin) ?? "" : "", encoding: "utf8", timeout: 120_000,
+        input: which === "create" ? (unwrapSecret<string | undefined>(r.inputs.stdin) ?? "") : "",
+        encoding: "utf8",
+        timeout: 120_000,
     });
     return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
 }
@@ -66,16 +79,25 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         originalCfg = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
         installMocks({ realTls: true });
         const start = registrations.length;
-        const outputs = deployStack(parseConfig(rawConfig({
-            hosts: [{ name: host.name, address: host.address, user: host.user, hostKey: host.hostKey }],
-            sshPrivateKey: readFileSync(host.privateKeyFile, "utf8"),
-            apiPassword: password,
-            // One directory the host already has: destroy must give it back as it was.
-            directories: [...DEFAULT_DIRECTORIES, "/srv/existing"],
-        })));
+        const outputs = deployStack(
+            parseConfig(
+                rawConfig({
+                    hosts: [{ name: host.name, address: host.address, user: host.user, hostKey: host.hostKey }],
+                    sshPrivateKey: readFileSync(host.privateKeyFile, "utf8"),
+                    apiPassword: password,
+                    // One directory the host already has: destroy must give it back as it was.
+                    directories: [...DEFAULT_DIRECTORIES, "/srv/existing"],
+                }),
+            ),
+        );
         await resolve(outputs[host.name].version);
         await new Promise((r) => setTimeout(r, 200));
-        commands = new Map(registrations.slice(start).filter((r) => r.type === "command:remote:Command").map((r) => [r.name, r]));
+        commands = new Map(
+            registrations
+                .slice(start)
+                .filter((r) => r.type === "command:remote:Command")
+                .map((r) => [r.name, r]),
+        );
     });
 
     after(() => {
@@ -85,7 +107,10 @@ describe("the program's remote commands on a real Debian 12 host", () => {
     });
 
     it("the preflight refuses a section the user already has under a managed name, before anything changes", () => {
-        hostRun(host.name, "cp -p /etc/haproxy/haproxy.cfg /root/keep.cfg && printf '\\nuserlist controller\\n    user ops insecure-password x\\n' >> /etc/haproxy/haproxy.cfg");
+        hostRun(
+            host.name,
+            "cp -p /etc/haproxy/haproxy.cfg /root/keep.cfg && printf '\\nuserlist controller\\n    user ops insecure-password x\\n' >> /etc/haproxy/haproxy.cfg",
+        );
         const refused = runCommand("facts-haproxy");
         assert.notEqual(refused.code, 0);
         assert.match(refused.stderr, /already has a section 'userlist controller', which this program would replace; nothing was changed/);
@@ -101,8 +126,10 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         writeFileSync(path.join(dir, "v3.2.1", "dataplaneapi_3.2.1_linux_x86_64.tar.gz"), "not the release archive");
         mirror = new Mirror(dir);
         const baseUrl = await mirror.listen(host.outerAddress);
-        const cmd = (commands.get(`${host.name}-binary-install`)!.inputs.create as string)
-            .replaceAll("https://github.com/haproxytech/dataplaneapi/releases/download", baseUrl);
+        const cmd = (commands.get(`${host.name}-binary-install`)!.inputs.create as string).replaceAll(
+            "https://github.com/haproxytech/dataplaneapi/releases/download",
+            baseUrl,
+        );
         // Asynchronous: the mirror answering the host lives in this process.
         const res = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
             const p = spawn("ssh", sshArgs(cmd), { stdio: ["ignore", "ignore", "pipe"] });
@@ -151,8 +178,11 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         assert.notEqual(workerPids(), workers, "the worker was replaced");
         assert.equal(hostExec(host.name, `grep -rlF -- '${password}' /etc /var /usr/local /tmp /run /root /home`).stdout, "", "the password is in no file");
         assert.match(adminSocket("show info"), /^Name: HAProxy$/m, "user haproxy can use the admin socket");
-        assert.equal(hostRun(host.name, "cat /etc/haproxy/backups/haproxy.cfg.lkg"), cfg,
-            "the API's last known good copy is the edited file, so a failed API reload cannot bring back the old one");
+        assert.equal(
+            hostRun(host.name, "cat /etc/haproxy/backups/haproxy.cfg.lkg"),
+            cfg,
+            "the API's last known good copy is the edited file, so a failed API reload cannot bring back the old one",
+        );
         assert.equal(statOf("/etc/haproxy/backups/haproxy.cfg.lkg"), "haproxy:haproxy 644");
     });
 
@@ -167,7 +197,10 @@ describe("the program's remote commands on a real Debian 12 host", () => {
     it("a candidate that haproxy -c rejects never goes live", () => {
         const r = commands.get(`${host.name}-haproxy-cfg`)!;
         const before = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
-        const res = spawnSync("ssh", sshArgs(r.inputs.create), { input: unwrapSecret<string>(r.inputs.stdin).replace("check", "check bogus-keyword"), encoding: "utf8" });
+        const res = spawnSync("ssh", sshArgs(r.inputs.create), {
+            input: unwrapSecret<string>(r.inputs.stdin).replace("check", "check bogus-keyword"),
+            encoding: "utf8",
+        });
         assert.notEqual(res.status, 0);
         assert.match(res.stderr, /rejected by haproxy -c run as user haproxy, as the Data Plane API validates every change/);
         assert.match(res.stderr, /the live file is unchanged/);
@@ -176,23 +209,32 @@ describe("the program's remote commands on a real Debian 12 host", () => {
 
     it("a configuration the API could not commit (a file only root can read) fails, naming the file", () => {
         const r = commands.get(`${host.name}-haproxy-cfg`)!;
-        hostRun(host.name, [
-            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=probe -days 1"
-            + " -keyout /root/probe.key -out /root/probe.crt 2>/dev/null",
-            "cat /root/probe.crt /root/probe.key > /etc/ssl/private/dp-probe.pem && chmod 600 /etc/ssl/private/dp-probe.pem",
-            "cp -p /etc/haproxy/haproxy.cfg /root/haproxy.cfg.keep",
-            "printf '\\nfrontend tls_probe\\n    bind 127.0.0.1:8443 ssl crt /etc/ssl/private/dp-probe.pem\\n' >> /etc/haproxy/haproxy.cfg",
-            "haproxy -c -q -f /etc/haproxy/haproxy.cfg",
-        ].join(" && "));
+        hostRun(
+            host.name,
+            [
+                "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=probe -days 1" +
+                    " -keyout /root/probe.key -out /root/probe.crt 2>/dev/null",
+                "cat /root/probe.crt /root/probe.key > /etc/ssl/private/dp-probe.pem && chmod 600 /etc/ssl/private/dp-probe.pem",
+                "cp -p /etc/haproxy/haproxy.cfg /root/haproxy.cfg.keep",
+                "printf '\\nfrontend tls_probe\\n    bind 127.0.0.1:8443 ssl crt /etc/ssl/private/dp-probe.pem\\n' >> /etc/haproxy/haproxy.cfg",
+                "haproxy -c -q -f /etc/haproxy/haproxy.cfg",
+            ].join(" && "),
+        );
         try {
             const before = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
-            const res = spawnSync("ssh", sshArgs(r.inputs.create), { input: unwrapSecret<string>(r.inputs.stdin).replace(" check", " check inter 3s"), encoding: "utf8" });
+            const res = spawnSync("ssh", sshArgs(r.inputs.create), {
+                input: unwrapSecret<string>(r.inputs.stdin).replace(" check", " check inter 3s"),
+                encoding: "utf8",
+            });
             assert.notEqual(res.status, 0, "root can load it, but user haproxy cannot");
             assert.match(res.stderr, /rejected by haproxy -c run as user haproxy/);
             assert.match(res.stderr, /\/etc\/ssl\/private\/dp-probe\.pem/, "haproxy's message names the unreadable file");
             assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), before, "the live file is unchanged");
         } finally {
-            hostRun(host.name, "cp -p /root/haproxy.cfg.keep /etc/haproxy/haproxy.cfg && rm -f /etc/ssl/private/dp-probe.pem /root/probe.* /root/haproxy.cfg.keep");
+            hostRun(
+                host.name,
+                "cp -p /root/haproxy.cfg.keep /etc/haproxy/haproxy.cfg && rm -f /etc/ssl/private/dp-probe.pem /root/probe.* /root/haproxy.cfg.keep",
+            );
         }
     });
 
@@ -228,7 +270,10 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         // (no 226/NAMESPACE), let user haproxy write where the API writes, and reload HAProxy.
         const unit = hostRun(host.name, "cat /etc/systemd/system/dataplaneapi.service");
         const service = unit.slice(unit.indexOf("[Service]"));
-        const props = service.slice(0, service.indexOf("\n[")).split("\n").slice(1)
+        const props = service
+            .slice(0, service.indexOf("\n["))
+            .split("\n")
+            .slice(1)
             .filter((l) => /^[A-Z]\w+=/.test(l) && !/^(ExecStart|Type|Restart|RestartSec)=/.test(l))
             .flatMap((l) => ["-p", l]);
         assert.ok(props.includes("BindPaths=/tmp/spoe-haproxy") && props.includes("ProtectSystem=strict"));
@@ -261,17 +306,36 @@ describe("the program's remote commands on a real Debian 12 host", () => {
 
     it("the deletes, in reverse order, give the host back as it was and HAProxy keeps serving", async () => {
         const master = masterPid();
-        for (const name of ["service-unit", "sockets-live", "sockets-haproxy-dropin", "haproxy-cfg", "haproxy-credentials",
-            "haproxy-reload-helper", "haproxy-editor", "config-ca", "config-key", "config-cert", "config-yaml", "dirs-create"]) {
+        for (const name of [
+            "service-unit",
+            "sockets-live",
+            "sockets-haproxy-dropin",
+            "haproxy-cfg",
+            "haproxy-credentials",
+            "haproxy-reload-helper",
+            "haproxy-editor",
+            "config-ca",
+            "config-key",
+            "config-cert",
+            "config-yaml",
+            "dirs-create",
+        ]) {
             mustRun(name, "delete");
         }
         assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), originalCfg, "haproxy.cfg is byte for byte the original");
         assert.equal(statOf("/etc/haproxy"), "root:root 755");
         assert.equal(statOf("/srv/existing"), "root:root 750", "a directory the host had gets its owner and mode back, and stays");
         assert.equal(hostRun(host.name, "ls /srv/existing").trim(), "data");
-        for (const f of ["/etc/systemd/system/dataplaneapi.service", "/etc/haproxy-dataplane", "/etc/tmpfiles.d/haproxy-dataplaneapi.conf",
-            "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf", "/usr/local/lib/haproxy-dataplane",
-            "/var/lib/haproxy-dataplane-deploy", "/tmp/spoe-haproxy", "/etc/haproxy/maps"]) {
+        for (const f of [
+            "/etc/systemd/system/dataplaneapi.service",
+            "/etc/haproxy-dataplane",
+            "/etc/tmpfiles.d/haproxy-dataplaneapi.conf",
+            "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf",
+            "/usr/local/lib/haproxy-dataplane",
+            "/var/lib/haproxy-dataplane-deploy",
+            "/tmp/spoe-haproxy",
+            "/etc/haproxy/maps",
+        ]) {
             assert.notEqual(hostExec(host.name, `test -e ${f}`).code, 0, `${f} is gone`);
         }
         assert.equal(masterPid(), master, "HAProxy was reloaded, not restarted");

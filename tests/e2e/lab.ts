@@ -4,15 +4,15 @@
  * real Pulumi engine (scripts/build-tools.sh) driven by the Automation API.
  * Used by the e2e tests and by the sandbox.
  */
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { spawnSync } from "node:child_process";
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
-import { AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { choosePlugins, describeRun, PluginChoice } from "../plugins/select";
+import { choosePlugins, describeRun, type PluginChoice } from "../plugins/select";
 import { openStack } from "../plugins/workspace";
 
 export const REPO = path.resolve(__dirname, "..", "..");
@@ -37,10 +37,15 @@ export interface Tools {
 }
 
 function keyValues(out: string): Record<string, string> {
-    return Object.fromEntries(out.split("\n").filter((l) => /^[A-Z_0-9]+=/.test(l)).map((l) => {
-        const i = l.indexOf("=");
-        return [l.slice(0, i), l.slice(i + 1)];
-    }));
+    return Object.fromEntries(
+        out
+            .split("\n")
+            .filter((l) => /^[A-Z_0-9]+=/.test(l))
+            .map((l) => {
+                const i = l.indexOf("=");
+                return [l.slice(0, i), l.slice(i + 1)];
+            }),
+    );
 }
 
 function runBuild(script: string): Record<string, string> {
@@ -74,11 +79,13 @@ export function buildTools(): Tools {
 
 /** What is real and what is a stand-in in this run, for its output. */
 export function describeTools(tools: Tools): string {
-    return describeRun(tools.plugins, [{
-        name: "dataplaneapi 3.2.1",
-        source: tools.dpapi.source,
-        where: tools.dpapi.source === "stand-in" ? "tests/standins/dataplaneapi" : undefined,
-    }]);
+    return describeRun(tools.plugins, [
+        {
+            name: "dataplaneapi 3.2.1",
+            source: tools.dpapi.source,
+            where: tools.dpapi.source === "stand-in" ? "tests/standins/dataplaneapi" : undefined,
+        },
+    ]);
 }
 
 export interface TestHost {
@@ -98,7 +105,10 @@ export interface TestHost {
 
 function testhost(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
     const r = spawnSync("bash", [path.join(REPO, "scripts", "testhost.sh"), ...args], {
-        encoding: "utf8", input, maxBuffer: 64 << 20, timeout: 300_000,
+        encoding: "utf8",
+        input,
+        maxBuffer: 64 << 20,
+        timeout: 300_000,
     });
     return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
@@ -203,9 +213,10 @@ export async function setConfig(stack: Stack, config: Record<string, ConfigValue
     const env = { ...process.env, ...ws.envVars };
     const pulumi = ws.pulumiCommand.command;
     for (const [key, v] of Object.entries(config).filter(([, v]) => v.secret)) {
-        const leaves: [string, string][] = typeof v.value === "string"
-            ? [[`${PROJECT}:${key}`, v.value]]
-            : Object.entries(v.value as Record<string, string>).map(([k, leaf]) => [`${PROJECT}:${key}["${k}"]`, leaf]);
+        const leaves: [string, string][] =
+            typeof v.value === "string"
+                ? [[`${PROJECT}:${key}`, v.value]]
+                : Object.entries(v.value as Record<string, string>).map(([k, leaf]) => [`${PROJECT}:${key}["${k}"]`, leaf]);
         for (const [target, value] of leaves) {
             const args = ["config", "set", "--secret", "--stack", stack.name, "--non-interactive", ...(typeof v.value === "string" ? [] : ["--path"]), target];
             const r = spawnSync(pulumi, args, { cwd: ws.workDir, env, input: value, encoding: "utf8" });
@@ -257,25 +268,36 @@ export function api(url: string, ca: string, opts: { method?: string; auth?: str
         const u = new URL(url);
         const data = opts.text ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
         const type = opts.text !== undefined ? "text/plain" : "application/json";
-        const req = https.request({
-            host: u.hostname, port: u.port, path: u.pathname + u.search, method: opts.method ?? "GET", ca,
-            headers: {
-                ...(opts.auth ? { authorization: `Basic ${Buffer.from(opts.auth).toString("base64")}` } : {}),
-                ...(data !== undefined ? { "content-type": type, "content-length": Buffer.byteLength(data) } : {}),
+        const req = https.request(
+            {
+                host: u.hostname,
+                port: u.port,
+                path: u.pathname + u.search,
+                method: opts.method ?? "GET",
+                ca,
+                headers: {
+                    ...(opts.auth ? { authorization: `Basic ${Buffer.from(opts.auth).toString("base64")}` } : {}),
+                    ...(data !== undefined ? { "content-type": type, "content-length": Buffer.byteLength(data) } : {}),
+                },
+                timeout: 15_000,
             },
-            timeout: 15_000,
-        }, (res) => {
-            let text = "";
-            res.setEncoding("utf8");
-            res.on("data", (c) => (text += c));
-            res.on("end", () => {
-                let body: any = text;
-                if (/json/.test(res.headers["content-type"] ?? "")) {
-                    try { body = JSON.parse(text); } catch { /* not JSON after all */ }
-                }
-                resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
-            });
-        });
+            (res) => {
+                let text = "";
+                res.setEncoding("utf8");
+                res.on("data", (c) => (text += c));
+                res.on("end", () => {
+                    let body: any = text;
+                    if (/json/.test(res.headers["content-type"] ?? "")) {
+                        try {
+                            body = JSON.parse(text);
+                        } catch {
+                            /* not JSON after all */
+                        }
+                    }
+                    resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
+                });
+            },
+        );
         req.on("timeout", () => req.destroy(new Error(`timeout: ${url}`)));
         req.on("error", reject);
         if (data) req.write(data);

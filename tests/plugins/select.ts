@@ -55,12 +55,12 @@ export function choosePlugins(toolsBinDir?: string, mode = process.env.LB_PLUGIN
         const version = PLUGIN_VERSIONS[name];
         const real = mode === "stand-in" ? undefined : findReal(name, toolsBinDir);
         if (mode === "real" && !real) {
-            throw new Error(`LB_PLUGINS=real, but no real pulumi-resource-${name} v${version} was found `
-                + `(looked in ${toolsBinDir ?? "(no tools dir)"} and the plugin cache)`);
+            throw new Error(
+                `LB_PLUGINS=real, but no real pulumi-resource-${name} v${version} was found ` +
+                    `(looked in ${toolsBinDir ?? "(no tools dir)"} and the plugin cache)`,
+            );
         }
-        return real
-            ? { name, version, source: "real", dir: real }
-            : { name, version, source: "stand-in", dir: path.join(PLUGINS_DIR, name, "bin") };
+        return real ? { name, version, source: "real", dir: real } : { name, version, source: "stand-in", dir: path.join(PLUGINS_DIR, name, "bin") };
     });
 }
 
@@ -72,13 +72,17 @@ export function pluginsSettings(choices: PluginChoice[]): { providers: { name: s
 /** One line for a run's output: what is real and what is a stand-in. */
 export function describeRun(choices: PluginChoice[], extra: { name: string; source: "real" | "stand-in"; where?: string }[] = []): string {
     const all = [
-        ...choices.map((c) => ({ name: `${c.name} plugin ${c.version}`, source: c.source, where: c.source === "stand-in" ? path.relative(REPO, path.dirname(c.dir)) : c.dir })),
+        ...choices.map((c) => ({
+            name: `${c.name} plugin ${c.version}`,
+            source: c.source,
+            where: c.source === "stand-in" ? path.relative(REPO, path.dirname(c.dir)) : c.dir,
+        })),
         ...extra,
     ];
     const standIns = all.filter((a) => a.source === "stand-in");
     const real = all.filter((a) => a.source === "real");
     return [
         `stand-ins in this run: ${standIns.length ? standIns.map((a) => `${a.name} (${a.where})`).join(", ") : "none"}`,
-        `real in this run: ${real.length ? real.map((a) => a.name).join(", ") + ", " : ""}the Pulumi engine, sshd, systemd and HAProxy on the test hosts`,
+        `real in this run: ${real.length ? `${real.map((a) => a.name).join(", ")}, ` : ""}the Pulumi engine, sshd, systemd and HAProxy on the test hosts`,
     ].join("\n");
 }

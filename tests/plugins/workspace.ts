@@ -7,12 +7,12 @@
  * block, and whose `main` points back at the program. Stack settings files,
  * the file backend and PULUMI_HOME all live under the run's state directory.
  */
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { PluginChoice, pluginsSettings } from "./select";
+import { type PluginChoice, pluginsSettings } from "./select";
 
 const REPO = path.resolve(__dirname, "..", "..");
 
@@ -70,12 +70,15 @@ export async function openStack(spec: WorkspaceStackSpec): Promise<Stack> {
     const workDir = writeWorkspace(spec);
     const env = engineEnv(spec.engineBinDir, spec.stateDir);
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(spec.engineBinDir), skipVersionCheck: false });
-    return LocalWorkspace.createOrSelectStack({ stackName: spec.stackName, workDir }, {
-        envVars: { ...env, PULUMI_CONFIG_PASSPHRASE: passphrase },
-        pulumiCommand,
-        pulumiHome: env.PULUMI_HOME,
-        secretsProvider: "passphrase",
-    });
+    return LocalWorkspace.createOrSelectStack(
+        { stackName: spec.stackName, workDir },
+        {
+            envVars: { ...env, PULUMI_CONFIG_PASSPHRASE: passphrase },
+            pulumiCommand,
+            pulumiHome: env.PULUMI_HOME,
+            secretsProvider: "passphrase",
+        },
+    );
 }
 
 /**

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CACHE, hostDown, hostUp } from "../../e2e/lab";
 import { choosePlugins, describeRun } from "../select";
-import { blackhole, diags, Lab, Listener, opOf, resourceState, ResourceSpec, shq } from "./harness";
+import { blackhole, diags, Lab, Listener, opOf, resourceState, type ResourceSpec, shq } from "./harness";
 
 const ENGINE_BIN = process.env.LB_ENGINE_BIN_DIR ?? path.join(CACHE, "bin");
 const HOST = "cmd-contract";
@@ -47,11 +47,17 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         hostDown(HOST);
         const host = hostUp(HOST, INDEX);
         sshKeygen(path.join(stateDir, "alt"));
-        lab = new Lab(host, {
-            privateKey: readFileSync(host.privateKeyFile, "utf8"),
-            altKey: readFileSync(path.join(stateDir, "alt"), "utf8"),
-            password: `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`,
-        }, plugins, ENGINE_BIN, stateDir);
+        lab = new Lab(
+            host,
+            {
+                privateKey: readFileSync(host.privateKeyFile, "utf8"),
+                altKey: readFileSync(path.join(stateDir, "alt"), "utf8"),
+                password: `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`,
+            },
+            plugins,
+            ENGINE_BIN,
+            stateDir,
+        );
         lab.run("install -d -m 0777 /tmp/ct");
         // Variables named CT_* are accepted by sshd; every other one is refused (Debian's default is LANG LC_*).
         lab.sshdDropIn("05-ct-env", "AcceptEnv CT_*");
@@ -65,21 +71,38 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
 
     it("diff: a change to any input but triggers is an in-place update", async () => {
         const { stack, log, app } = await fresh("diff-update");
-        const base = (name: string): ResourceSpec => ({ name, create: app(`create ${name}`), stdin: "x", environment: { CT_A: "1" }, logging: "stdout", addPreviousOutputInEnv: true, delete: app(`delete ${name}`), update: app(`update ${name}`) });
+        const base = (name: string): ResourceSpec => ({
+            name,
+            create: app(`create ${name}`),
+            stdin: "x",
+            environment: { CT_A: "1" },
+            logging: "stdout",
+            addPreviousOutputInEnv: true,
+            delete: app(`delete ${name}`),
+            update: app(`update ${name}`),
+        });
         const names = ["create", "update", "delete", "stdin", "environment", "logging", "addPreviousOutputInEnv", "connection"];
         const first = await lab.up(stack, names.map(base));
         assert.ok(first.ok, first.error);
         const changed: ResourceSpec[] = names.map((k) => {
             const r = base(k);
             switch (k) {
-                case "create": return { ...r, create: app("create create v2") };
-                case "update": return { ...r, update: app("update update v2") };
-                case "delete": return { ...r, delete: app("delete delete v2") };
-                case "stdin": return { ...r, stdin: "y" };
-                case "environment": return { ...r, environment: { CT_A: "2" } };
-                case "logging": return { ...r, logging: "none" };
-                case "addPreviousOutputInEnv": return { ...r, addPreviousOutputInEnv: false };
-                default: return { ...r, conn: { perDialTimeout: 14 } };
+                case "create":
+                    return { ...r, create: app("create create v2") };
+                case "update":
+                    return { ...r, update: app("update update v2") };
+                case "delete":
+                    return { ...r, delete: app("delete delete v2") };
+                case "stdin":
+                    return { ...r, stdin: "y" };
+                case "environment":
+                    return { ...r, environment: { CT_A: "2" } };
+                case "logging":
+                    return { ...r, logging: "none" };
+                case "addPreviousOutputInEnv":
+                    return { ...r, addPreviousOutputInEnv: false };
+                default:
+                    return { ...r, conn: { perDialTimeout: 14 } };
             }
         });
         const second = await lab.up(stack, changed);
@@ -94,7 +117,13 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
 
     it("diff: a trigger change replaces, create-before-delete, the old delete with the old inputs", async () => {
         const { stack, log, app } = await fresh("trigger-replace");
-        const gen = (g: number): ResourceSpec => ({ name: "r", triggers: [g], create: app(`create ${g}`), delete: `cat >> ${log}; ${app(`delete ${g}`)}`, stdin: `stdin ${g}\n` });
+        const gen = (g: number): ResourceSpec => ({
+            name: "r",
+            triggers: [g],
+            create: app(`create ${g}`),
+            delete: `cat >> ${log}; ${app(`delete ${g}`)}`,
+            stdin: `stdin ${g}\n`,
+        });
         assert.ok((await lab.up(stack, [gen(1)])).ok);
         const r = await lab.up(stack, [gen(2)]);
         assert.ok(r.ok, r.error);
@@ -129,7 +158,14 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
     it("preview runs no command", async () => {
         const { stack, log, app } = await fresh("preview");
         assert.ok((await lab.up(stack, [{ name: "a", create: app("create a"), delete: app("delete a") }])).ok);
-        const r = await lab.up(stack, [{ name: "a", create: app("create a2"), delete: app("delete a") }, { name: "b", create: app("create b") }], "preview");
+        const r = await lab.up(
+            stack,
+            [
+                { name: "a", create: app("create a2"), delete: app("delete a") },
+                { name: "b", create: app("create b") },
+            ],
+            "preview",
+        );
         assert.ok(r.ok, r.error);
         assert.equal(r.changes.update, 1);
         assert.equal(r.changes.create, 1);
@@ -174,12 +210,17 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
     it("a failing delete keeps the resource; after a replace it stays pending-delete and is retried first", async () => {
         const { stack, log, app } = await fresh("delete-fails");
         const gate = `${log}.ok`;
-        const spec = (g: number): ResourceSpec => ({ name: "r", triggers: [g], create: app(`create ${g}`), delete: `test -f ${gate} && ${app(`delete ${g}`)}` });
+        const spec = (g: number): ResourceSpec => ({
+            name: "r",
+            triggers: [g],
+            create: app(`create ${g}`),
+            delete: `test -f ${gate} && ${app(`delete ${g}`)}`,
+        });
         assert.ok((await lab.up(stack, [spec(1)])).ok);
         const r = await lab.up(stack, [spec(2)]);
         assert.ok(!r.ok, "the old delete fails");
         assert.match(r.error, /Process exited with status 1: running "test -f/);
-        const pending = (await (await stack.exportStack()).deployment.resources ?? []).filter((x: any) => String(x.urn).endsWith("::r"));
+        const pending = ((await (await stack.exportStack()).deployment.resources) ?? []).filter((x: any) => String(x.urn).endsWith("::r"));
         assert.equal(pending.filter((x: any) => x.delete === true).length, 1, "the old resource is pending-delete");
         assert.equal(pending.filter((x: any) => !x.delete).length, 1, "the new one is in state");
         lab.run(`touch ${gate}`);
@@ -198,7 +239,14 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
     it("refresh runs nothing and connects nowhere", async () => {
         const { stack, log, app } = await fresh("refresh");
         const probe = await new Listener().listen();
-        assert.ok((await lab.up(stack, [{ name: "a", create: `${app("create")}; echo out` }, { name: "p", conn: { host: "127.0.0.1", port: probe.port, dialErrorLimit: 0 } }])).ok);
+        assert.ok(
+            (
+                await lab.up(stack, [
+                    { name: "a", create: `${app("create")}; echo out` },
+                    { name: "p", conn: { host: "127.0.0.1", port: probe.port, dialErrorLimit: 0 } },
+                ])
+            ).ok,
+        );
         const before = await resourceState(stack, "a");
         const r = await lab.up(stack, [], "refresh");
         assert.ok(r.ok, r.error);
@@ -211,8 +259,22 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
     it("each run opens a new SSH connection", async () => {
         const { stack, log } = await fresh("connections");
         const rec = `echo "$SSH_CONNECTION" >> ${log}`;
-        assert.ok((await lab.up(stack, [{ name: "a", create: rec }, { name: "b", create: rec }])).ok);
-        assert.ok((await lab.up(stack, [{ name: "a", create: `${rec} # 2` }, { name: "b", create: rec }])).ok);
+        assert.ok(
+            (
+                await lab.up(stack, [
+                    { name: "a", create: rec },
+                    { name: "b", create: rec },
+                ])
+            ).ok,
+        );
+        assert.ok(
+            (
+                await lab.up(stack, [
+                    { name: "a", create: `${rec} # 2` },
+                    { name: "b", create: rec },
+                ])
+            ).ok,
+        );
         const ports = lab.lines(log).map((l) => l.split(" ")[1]);
         assert.equal(ports.length, 3);
         assert.equal(new Set(ports).size, 3, "three runs, three client ports");
@@ -220,7 +282,9 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
 
     it("no PTY; the command goes as an exec request to the login shell", async () => {
         const { stack } = await fresh("exec");
-        const r = await lab.up(stack, [{ name: "e", create: `[ -t 0 ] || echo no-tty-in; [ -t 1 ] || echo no-tty-out; echo "tty=\${SSH_TTY:-none}"; ps -o args= -p $$; true` }]);
+        const r = await lab.up(stack, [
+            { name: "e", create: `[ -t 0 ] || echo no-tty-in; [ -t 1 ] || echo no-tty-out; echo "tty=\${SSH_TTY:-none}"; ps -o args= -p $$; true` },
+        ]);
         assert.ok(r.ok, r.error);
         const out = String((await resourceState(stack, "e")).outputs.stdout).split("\n");
         assert.deepEqual(out.slice(0, 3), ["no-tty-in", "no-tty-out", "tty=none"]);
@@ -240,7 +304,10 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         const { stack, log, app } = await fresh("environment");
         const ok = await lab.up(stack, [{ name: "ok", create: `echo "$CT_A" >> ${log}`, environment: { CT_A: "accepted" } }]);
         assert.ok(ok.ok, ok.error);
-        const r = await lab.up(stack, [{ name: "ok", create: `echo "$CT_A" >> ${log}`, environment: { CT_A: "accepted" } }, { name: "refused", create: app("ran"), environment: { NOT_ACCEPTED: "x" } }]);
+        const r = await lab.up(stack, [
+            { name: "ok", create: `echo "$CT_A" >> ${log}`, environment: { CT_A: "accepted" } },
+            { name: "refused", create: app("ran"), environment: { NOT_ACCEPTED: "x" } },
+        ]);
         assert.ok(!r.ok);
         assert.ok(r.error.includes(`could not set environment variable "NOT_ACCEPTED": ssh: setenv failed`), r.error);
         assert.deepEqual(lab.lines(log), ["accepted"]);
@@ -264,15 +331,25 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         }
         const r = await lab.up(stack, spec(4, true));
         assert.ok(r.ok, `a refused PULUMI_COMMAND_* does not fail the run: ${r.error}`);
-        assert.ok(diags(r, { severity: "warning", urnSuffix: "p" }).some((m) => m.includes("Unable to set 'PULUMI_COMMAND_STDOUT'")), "a warning");
+        assert.ok(
+            diags(r, { severity: "warning", urnSuffix: "p" }).some((m) => m.includes("Unable to set 'PULUMI_COMMAND_STDOUT'")),
+            "a warning",
+        );
         const lines = lab.lines(log);
-        assert.deepEqual(lines.filter((l) => l.startsWith("p ")), [
-            "p out=unset err=unset", // create: nothing before
-            "p out=out1 err=err1", // update: the previous output
-            "p out=unset err=unset", // addPreviousOutputInEnv: false
-            "p out=unset err=unset", // refused by sshd, the run goes on
-        ]);
-        assert.deepEqual(lines.filter((l) => l.startsWith("q ")), Array(4).fill("q out=unset err=unset"), "empty output is never sent");
+        assert.deepEqual(
+            lines.filter((l) => l.startsWith("p ")),
+            [
+                "p out=unset err=unset", // create: nothing before
+                "p out=out1 err=err1", // update: the previous output
+                "p out=unset err=unset", // addPreviousOutputInEnv: false
+                "p out=unset err=unset", // refused by sshd, the run goes on
+            ],
+        );
+        assert.deepEqual(
+            lines.filter((l) => l.startsWith("q ")),
+            Array(4).fill("q out=unset err=unset"),
+            "empty output is never sent",
+        );
     });
 
     // -------------------------------------------------------------- results
@@ -303,7 +380,10 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         assert.ok((await lab.up(stack, [{ name: "f", create: "echo good" }])).ok);
         const u = await lab.up(stack, [{ name: "f", create: "echo bad; exit 4" }]);
         assert.ok(!u.ok);
-        assert.ok(diags(u, { severity: "error", urnSuffix: "f" }).join("\n").includes(`Process exited with status 4: running "echo bad; exit 4":\nbad`), "the update's error");
+        assert.ok(
+            diags(u, { severity: "error", urnSuffix: "f" }).join("\n").includes(`Process exited with status 4: running "echo bad; exit 4":\nbad`),
+            "the update's error",
+        );
         const st = await resourceState(stack, "f");
         assert.equal(st.outputs.stdout, "good");
         assert.equal(st.inputs.create, "echo good", "the old inputs stay");
@@ -320,7 +400,10 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         assert.equal(st.outputs.connection["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
         const root = await lab.up(stack, [{ name: "root", conn: { user: "", dialErrorLimit: 0 }, create: app("as root") }]);
         assert.ok(!root.ok, "root may not log in on the test host");
-        assert.ok(lab.sshdLog(cursor).some((l) => /user root|for root|ROOT LOGIN/i.test(l)), "sshd saw user root");
+        assert.ok(
+            lab.sshdLog(cursor).some((l) => /user root|for root|ROOT LOGIN/i.test(l)),
+            "sshd saw user root",
+        );
         assert.deepEqual(lab.lines(log), ["port 22"]);
     });
 
@@ -331,12 +414,18 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         assert.ok(!r.ok);
         assert.equal(l.attempts.length, 11);
         const status = diags(r, { ephemeral: true, urnSuffix: "d" }).filter((m) => m.startsWith("Dial "));
-        assert.deepEqual(status, Array.from({ length: 10 }, (_, i) => `Dial ${i + 1}/10 failed: retrying`));
+        assert.deepEqual(
+            status,
+            Array.from({ length: 10 }, (_, i) => `Dial ${i + 1}/10 failed: retrying`),
+        );
         assert.match(r.error, /after 10 failed attempts: ssh: handshake failed/);
         const gaps = l.gaps();
         let expected = 100;
         for (const g of gaps) {
-            assert.ok(g >= expected - 5 && g < expected + 400, `gap ${g.toFixed(0)} ms, expected about ${expected.toFixed(0)} ms (gaps: ${gaps.map((x) => x.toFixed(0)).join(", ")})`);
+            assert.ok(
+                g >= expected - 5 && g < expected + 400,
+                `gap ${g.toFixed(0)} ms, expected about ${expected.toFixed(0)} ms (gaps: ${gaps.map((x) => x.toFixed(0)).join(", ")})`,
+            );
             expected *= 1.5;
         }
         await l.close();
@@ -355,7 +444,12 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         const u = await lab.up(stack, [{ name: "inf", conn: { host: "127.0.0.1", port: fwd.port, dialErrorLimit: -1 }, create: app("through") }]);
         assert.ok(u.ok, u.error);
         assert.equal(fwd.attempts.length, 14);
-        assert.deepEqual(diags(u, { ephemeral: true, urnSuffix: "inf" }).filter((m) => m.startsWith("Dial ")).slice(0, 2), ["Dial 1/inf failed: retrying", "Dial 2/inf failed: retrying"]);
+        assert.deepEqual(
+            diags(u, { ephemeral: true, urnSuffix: "inf" })
+                .filter((m) => m.startsWith("Dial "))
+                .slice(0, 2),
+            ["Dial 1/inf failed: retrying", "Dial 2/inf failed: retrying"],
+        );
         const gaps = fwd.gaps();
         for (const g of gaps.slice(10)) assert.ok(g >= 4990 && g < 5600, `capped gap ${g.toFixed(0)} ms`);
         assert.deepEqual(lab.lines(log), ["through"]);
@@ -403,7 +497,10 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
             lab.sshdDropIn("05-ct-auth", "");
             lab.run("usermod --password '*' deploy");
         }
-        const accepted = lab.sshdLog(cursor).filter((l) => l.startsWith("Accepted ")).map((l) => l.split(" ")[1]);
+        const accepted = lab
+            .sshdLog(cursor)
+            .filter((l) => l.startsWith("Accepted "))
+            .map((l) => l.split(" ")[1]);
         assert.deepEqual(accepted, ["publickey", "password", "keyboard-interactive/pam"]);
         assert.deepEqual(lab.lines(log), ["key", "pw", "kbd"]);
     });
@@ -433,7 +530,10 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         const r = await lab.up(stack, [{ name: "wrong", conn: { hostKey: wrong, dialErrorLimit: 0 }, create: app("wrong") }]);
         assert.ok(!r.ok);
         assert.match(r.error, /ssh: handshake failed: ssh: host key mismatch/);
-        const ok = await lab.up(stack, [{ name: "pinned", create: app("pinned") }, { name: "unpinned", conn: { hostKey: null }, create: app("unpinned") }]);
+        const ok = await lab.up(stack, [
+            { name: "pinned", create: app("pinned") },
+            { name: "unpinned", conn: { hostKey: null }, create: app("unpinned") },
+        ]);
         assert.ok(ok.ok, ok.error);
         assert.deepEqual(lab.lines(log).sort(), ["pinned", "unpinned"]);
     });
@@ -477,9 +577,15 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
     it("logging only chooses what is streamed to the display", async () => {
         const { stack } = await fresh("logging");
         const cmd = (n: string) => `echo ${n}-out-1; echo ${n}-err-1 >&2; echo ${n}-out-2`;
-        const r = await lab.up(stack, ["default", "stdout", "stderr", "stdoutAndStderr", "none"].map((n) => ({ name: n, create: cmd(n), ...(n === "default" ? {} : { logging: n }) })));
+        const r = await lab.up(
+            stack,
+            ["default", "stdout", "stderr", "stdoutAndStderr", "none"].map((n) => ({ name: n, create: cmd(n), ...(n === "default" ? {} : { logging: n }) })),
+        );
         assert.ok(r.ok, r.error);
-        const streamed = (n: string) => diags(r, { ephemeral: true, urnSuffix: n }).filter((m) => m.startsWith(`${n}-`)).sort();
+        const streamed = (n: string) =>
+            diags(r, { ephemeral: true, urnSuffix: n })
+                .filter((m) => m.startsWith(`${n}-`))
+                .sort();
         const all = (n: string) => [`${n}-err-1`, `${n}-out-1`, `${n}-out-2`];
         assert.deepEqual(streamed("default"), all("default"));
         assert.deepEqual(streamed("stdoutAndStderr"), all("stdoutAndStderr"));
@@ -517,7 +623,14 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         const { stack } = await fresh("copy-update");
         const f = "/tmp/ct/copy-update/f.txt";
         const spec = (o: { text?: string; path?: string; conn?: ResourceSpec["conn"]; triggers?: unknown[] } = {}): ResourceSpec[] => [
-            { kind: "copy", name: "c", source: { text: o.text ?? "v1\n" }, remotePath: o.path ?? f, ...(o.conn ? { conn: o.conn } : {}), ...(o.triggers ? { triggers: o.triggers } : {}) },
+            {
+                kind: "copy",
+                name: "c",
+                source: { text: o.text ?? "v1\n" },
+                remotePath: o.path ?? f,
+                ...(o.conn ? { conn: o.conn } : {}),
+                ...(o.triggers ? { triggers: o.triggers } : {}),
+            },
         ];
         assert.ok((await lab.up(stack, spec())).ok);
         lab.run(`echo changed-on-host > ${f}`);

@@ -5,18 +5,21 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { SFTPWrapper, Stats } from "ssh2";
-import { ResourceLogger } from "./engineLog";
-import { Connection, dial, sftpOf } from "./ssh";
+import type { SFTPWrapper, Stats } from "ssh2";
+import type { ResourceLogger } from "./engineLog";
+import { type Connection, dial, sftpOf } from "./ssh";
 
 export type CopySource = { kind: "text"; text: string } | { kind: "path"; path: string };
 
 function stat(s: SFTPWrapper, p: string): Promise<Stats | undefined> {
-    return new Promise((resolve, reject) => s.stat(p, (err, st) => {
-        if (!err) resolve(st);
-        else if ((err as Error & { code?: number }).code === 2) resolve(undefined); // SSH_FX_NO_SUCH_FILE
-        else reject(new Error(`failed to stat remote path ${p}: ${err.message}`));
-    }));
+    return new Promise((resolve, reject) =>
+        s.stat(p, (err, st) => {
+            if (!err) resolve(st);
+            else if ((err as Error & { code?: number }).code === 2)
+                resolve(undefined); // SSH_FX_NO_SUCH_FILE
+            else reject(new Error(`failed to stat remote path ${p}: ${err.message}`));
+        }),
+    );
 }
 
 function mkdir(s: SFTPWrapper, p: string): Promise<void> {
@@ -72,7 +75,10 @@ function writeFile(s: SFTPWrapper, p: string, data: Buffer): Promise<void> {
 
 async function copyDir(s: SFTPWrapper, src: string, dst: string): Promise<void> {
     const st = await stat(s, dst);
-    if (!st) await mkdir(s, dst).catch((e: Error) => { throw new Error(`failed to create remote directory ${dst}: ${e.message}`); });
+    if (!st)
+        await mkdir(s, dst).catch((e: Error) => {
+            throw new Error(`failed to create remote directory ${dst}: ${e.message}`);
+        });
     else if (!st.isDirectory()) throw new Error(`remote path ${dst} exists but is not a directory`);
     for (const entry of readdirSync(src, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
         const from = path.join(src, entry.name);

@@ -43,19 +43,22 @@ export class EngineLog {
     /** Sends one message; resolves once the engine has it (never rejects). */
     log(severity: Severity, urn: string, message: string, ephemeral: boolean): Promise<void> {
         const client = this.client;
-        this.last = this.last.then(() => new Promise<void>((resolve) => {
-            if (!client) {
-                process.stderr.write(`${severity}: ${message}\n`);
-                resolve();
-                return;
-            }
-            const req = new LogRequest();
-            req.setSeverity(SEVERITY[severity]);
-            req.setMessage(message);
-            req.setUrn(urn);
-            req.setEphemeral(ephemeral);
-            client.log(req, () => resolve());
-        }));
+        this.last = this.last.then(
+            () =>
+                new Promise<void>((resolve) => {
+                    if (!client) {
+                        process.stderr.write(`${severity}: ${message}\n`);
+                        resolve();
+                        return;
+                    }
+                    const req = new LogRequest();
+                    req.setSeverity(SEVERITY[severity]);
+                    req.setMessage(message);
+                    req.setUrn(urn);
+                    req.setEphemeral(ephemeral);
+                    client.log(req, () => resolve());
+                }),
+        );
         return this.last;
     }
 
@@ -67,10 +70,23 @@ export class EngineLog {
 
 /** The logger of one resource operation. */
 export class ResourceLogger {
-    constructor(private readonly engine: EngineLog, private readonly urn: string) {}
-    infoStatus(msg: string): void { void this.engine.log("info", this.urn, msg, true); }
-    debug(msg: string): void { void this.engine.log("debug", this.urn, msg, false); }
-    warning(msg: string): void { void this.engine.log("warning", this.urn, msg, false); }
-    error(msg: string): void { void this.engine.log("error", this.urn, msg, false); }
-    flush(): Promise<void> { return this.engine.flush(); }
+    constructor(
+        private readonly engine: EngineLog,
+        private readonly urn: string,
+    ) {}
+    infoStatus(msg: string): void {
+        void this.engine.log("info", this.urn, msg, true);
+    }
+    debug(msg: string): void {
+        void this.engine.log("debug", this.urn, msg, false);
+    }
+    warning(msg: string): void {
+        void this.engine.log("warning", this.urn, msg, false);
+    }
+    error(msg: string): void {
+        void this.engine.log("error", this.urn, msg, false);
+    }
+    flush(): Promise<void> {
+        return this.engine.flush();
+    }
 }

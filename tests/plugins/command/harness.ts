@@ -3,12 +3,12 @@
  * runs that record engine events and never throw, local TCP listeners that
  * count and time connection attempts, and the test host's sshd log.
  */
-import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
-import { hostExec, hostRun, TestHost } from "../../e2e/lab";
-import { PluginChoice } from "../select";
+import { hostExec, hostRun, type TestHost } from "../../e2e/lab";
+import type { PluginChoice } from "../select";
 import { openStack } from "../workspace";
 
 export const PROGRAM_DIR = path.join(__dirname, "program");
@@ -76,8 +76,11 @@ export class Lab {
     /** A fresh stack of the test program, connected to the test host. */
     async stack(name: string): Promise<Stack> {
         const stack = await openStack({
-            programDir: PROGRAM_DIR, stackName: name, stateDir: this.stateDir,
-            engineBinDir: this.engineBinDir, plugins: this.plugins,
+            programDir: PROGRAM_DIR,
+            stackName: name,
+            stateDir: this.stateDir,
+            engineBinDir: this.engineBinDir,
+            plugins: this.plugins,
         });
         await stack.setAllConfig({
             [`${PROJECT}:host`]: { value: this.host.address },
@@ -94,8 +97,17 @@ export class Lab {
 
     /** Asserts that no secret value appears in a text that the tests may print. */
     assertNoSecret(text: string, what: string): void {
-        const keyBody = (k: string) => k.split("\n").filter((l) => l && !l.startsWith("-----")).slice(0, 2).join("");
-        for (const [name, v] of Object.entries({ privateKey: keyBody(this.secrets.privateKey), altKey: keyBody(this.secrets.altKey), password: this.secrets.password })) {
+        const keyBody = (k: string) =>
+            k
+                .split("\n")
+                .filter((l) => l && !l.startsWith("-----"))
+                .slice(0, 2)
+                .join("");
+        for (const [name, v] of Object.entries({
+            privateKey: keyBody(this.secrets.privateKey),
+            altKey: keyBody(this.secrets.altKey),
+            password: this.secrets.password,
+        })) {
             if (v && text.includes(v)) throw new Error(`${what} contains the secret ${name} (value not shown)`);
         }
     }
@@ -135,7 +147,9 @@ export class Lab {
 
     /** Lines of a log file on the host (empty when it does not exist). */
     lines(file: string): string[] {
-        return this.run(`cat ${file} 2>/dev/null || true`).split("\n").filter((l) => l !== "");
+        return this.run(`cat ${file} 2>/dev/null || true`)
+            .split("\n")
+            .filter((l) => l !== "");
     }
 
     /** A mark in sshd's journal, to read only what comes after it. */
@@ -164,7 +178,8 @@ export function shq(s: string): string {
 // ------------------------------------------------------------------ events
 
 export function diags(r: RunResult, filter: { ephemeral?: boolean; urnSuffix?: string; severity?: string } = {}): string[] {
-    return r.events.flatMap((e) => (e.diagnosticEvent ? [e.diagnosticEvent] : []))
+    return r.events
+        .flatMap((e) => (e.diagnosticEvent ? [e.diagnosticEvent] : []))
         .filter((d) => filter.ephemeral === undefined || !!d.ephemeral === filter.ephemeral)
         .filter((d) => filter.urnSuffix === undefined || (d.urn ?? "").endsWith(`::${filter.urnSuffix}`))
         .filter((d) => filter.severity === undefined || d.severity === filter.severity)
@@ -173,14 +188,17 @@ export function diags(r: RunResult, filter: { ephemeral?: boolean; urnSuffix?: s
 
 /** The engine's step operations, in order, as [op, resource name]. */
 export function steps(r: RunResult): [string, string][] {
-    return r.events.flatMap((e) => (e.resOutputsEvent ? [e.resOutputsEvent.metadata] : []))
+    return r.events
+        .flatMap((e) => (e.resOutputsEvent ? [e.resOutputsEvent.metadata] : []))
         .filter((m) => m.type.startsWith("command:"))
         .map((m) => [m.op, m.urn.split("::").pop()!] as [string, string]);
 }
 
 /** The operation the engine applied to the named resource (from the ResourceOutputs events), or undefined. */
 export function opOf(r: RunResult, name: string): string[] {
-    return steps(r).filter(([, n]) => n === name).map(([op]) => op);
+    return steps(r)
+        .filter(([, n]) => n === name)
+        .map(([op]) => op);
 }
 
 export async function resources(stack: Stack): Promise<any[]> {
@@ -194,7 +212,9 @@ export async function resourceState(stack: Stack, name: string): Promise<any | u
 
 // ------------------------------------------------------------------ listeners
 
-export interface Attempt { at: number }
+export interface Attempt {
+    at: number;
+}
 
 /**
  * A local TCP listener on 127.0.0.1 that records each connection and closes

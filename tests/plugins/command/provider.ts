@@ -8,11 +8,11 @@
  */
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
-import { CheckFailure, CheckResult, CreateResult, DiffResult, main, Provider, UpdateResult } from "@pulumi/pulumi/provider";
-import { copyToRemote, CopySource } from "./copy";
+import { type CheckFailure, type CheckResult, type CreateResult, type DiffResult, main, type Provider, type UpdateResult } from "@pulumi/pulumi/provider";
+import { copyToRemote, type CopySource } from "./copy";
 import { EngineLog, engineAddressFromArgs, ResourceLogger } from "./engineLog";
 import { parseConnection, runCommand } from "./ssh";
-import { assetOf, deepEqual, isSecret, Json, Props, reveal, secret } from "./values";
+import { assetOf, deepEqual, isSecret, type Json, type Props, reveal, secret } from "./values";
 
 export const VERSION = "1.2.1";
 const COMMAND = "command:remote:Command";
@@ -66,15 +66,20 @@ async function runFor(urn: string, props: Props, cmd: string, previous: { stdout
     const log = new ResourceLogger(engine, urn);
     const logging = str(r.logging);
     try {
-        return await runCommand(parseConnection(r.connection), cmd, {
-            environment: (r.environment ?? undefined) as Record<string, string> | undefined,
-            previousStdout: previous.stdout,
-            previousStderr: previous.stderr,
-            addPreviousOutputInEnv: r.addPreviousOutputInEnv === false ? false : true,
-            stdin: str(r.stdin),
-            logStdout: logging === undefined || logging === "stdout" || logging === "stdoutAndStderr",
-            logStderr: logging === undefined || logging === "stderr" || logging === "stdoutAndStderr",
-        }, log);
+        return await runCommand(
+            parseConnection(r.connection),
+            cmd,
+            {
+                environment: (r.environment ?? undefined) as Record<string, string> | undefined,
+                previousStdout: previous.stdout,
+                previousStderr: previous.stderr,
+                addPreviousOutputInEnv: r.addPreviousOutputInEnv !== false,
+                stdin: str(r.stdin),
+                logStdout: logging === undefined || logging === "stdout" || logging === "stdoutAndStderr",
+                logStderr: logging === undefined || logging === "stderr" || logging === "stdoutAndStderr",
+            },
+            log,
+        );
     } finally {
         await log.flush();
     }
@@ -124,7 +129,7 @@ function copySource(source: Json | undefined): CopySource {
     if (a.kind === "asset" && a.text !== undefined && a.path === undefined) return { kind: "text", text: a.text };
     if (a.path === undefined) throw new Error("source: must be a path-based file asset, a text asset or a path archive");
     // Relative paths are relative to the plugin's working directory (the program's), as for the real plugin.
-    return { kind: "path", path: a.path.endsWith("/") ? path.resolve(a.path) + "/" : path.resolve(a.path) };
+    return { kind: "path", path: a.path.endsWith("/") ? `${path.resolve(a.path)}/` : path.resolve(a.path) };
 }
 
 const copy = {
@@ -181,9 +186,12 @@ const provider: Provider = {
 
     async check(urn: string, _olds: Props, news: Props): Promise<CheckResult> {
         switch (typeOf(urn)) {
-            case COMMAND: return command.check(news);
-            case COPY: return copy.check(news);
-            default: throw unknownType(urn);
+            case COMMAND:
+                return command.check(news);
+            case COPY:
+                return copy.check(news);
+            default:
+                throw unknownType(urn);
         }
     },
 
@@ -206,25 +214,34 @@ const provider: Provider = {
 
     async create(urn: string, inputs: Props): Promise<CreateResult> {
         switch (typeOf(urn)) {
-            case COMMAND: return command.create(urn, inputs);
-            case COPY: return copy.create(urn, inputs);
-            default: throw unknownType(urn);
+            case COMMAND:
+                return command.create(urn, inputs);
+            case COPY:
+                return copy.create(urn, inputs);
+            default:
+                throw unknownType(urn);
         }
     },
 
     async update(_id: string, urn: string, olds: Props, news: Props): Promise<UpdateResult> {
         switch (typeOf(urn)) {
-            case COMMAND: return command.update(urn, olds, news);
-            case COPY: return copy.update(urn, olds, news);
-            default: throw unknownType(urn);
+            case COMMAND:
+                return command.update(urn, olds, news);
+            case COPY:
+                return copy.update(urn, olds, news);
+            default:
+                throw unknownType(urn);
         }
     },
 
     async delete(_id: string, urn: string, props: Props): Promise<void> {
         switch (typeOf(urn)) {
-            case COMMAND: return command.delete(urn, props);
-            case COPY: return; // CopyToRemote has no delete: the remote file stays.
-            default: throw unknownType(urn);
+            case COMMAND:
+                return command.delete(urn, props);
+            case COPY:
+                return; // CopyToRemote has no delete: the remote file stays.
+            default:
+                throw unknownType(urn);
         }
     },
 

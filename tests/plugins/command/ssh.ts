@@ -7,8 +7,8 @@
  * that the messages the engine shows read the same.
  */
 import * as net from "node:net";
-import { AnyAuthMethod, Client, ClientChannel, ParsedKey, SFTPWrapper, utils } from "ssh2";
-import { ResourceLogger } from "./engineLog";
+import { type AnyAuthMethod, Client, type ClientChannel, type ParsedKey, type SFTPWrapper, utils } from "ssh2";
+import type { ResourceLogger } from "./engineLog";
 import { goQuote } from "./values";
 
 // Internals of ssh2 1.17 used to open a session whose requests want replies
@@ -152,9 +152,9 @@ function sshConfig(c: Connection): { methods: Method[]; hostKey?: { type: string
         methods.push({
             name: "keyboard-interactive",
             make: (username) => ({
-                type: "keyboard-interactive", username,
-                prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) =>
-                    finish(prompts.map(() => password)),
+                type: "keyboard-interactive",
+                username,
+                prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) => finish(prompts.map(() => password)),
             }),
         });
     }
@@ -173,9 +173,7 @@ function handshake(sock: net.Socket | NodeJS.ReadWriteStream, c: Connection, cfg
         let current: string | undefined;
         let settled = false;
         let hostKeyMismatch = false;
-        const serverHostKey = cfg.hostKey
-            ? (cfg.hostKey.type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [cfg.hostKey.type])
-            : undefined;
+        const serverHostKey = cfg.hostKey ? (cfg.hostKey.type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [cfg.hostKey.type]) : undefined;
         client.on("error", (e: Error & { level?: string }) => {
             if (settled) return;
             settled = true;
@@ -251,16 +249,27 @@ export async function dial(c: Connection, log: ResourceLogger): Promise<Client> 
             throw new Error(`proxy: ${(e as Error).message}`);
         }
     };
-    const proxyClient = await wrap(() => dialWithRetry(log, "Dial proxy", p.dialErrorLimit, async () => {
-        const sock = await tcpDial(p.host, p.port, p.perDialTimeout);
-        return handshake(sock, p, proxyCfg);
-    }));
+    const proxyClient = await wrap(() =>
+        dialWithRetry(log, "Dial proxy", p.dialErrorLimit, async () => {
+            const sock = await tcpDial(p.host, p.port, p.perDialTimeout);
+            return handshake(sock, p, proxyCfg);
+        }),
+    );
     try {
-        const stream = await wrap(() => dialWithRetry(log, "Dial from proxy", c.dialErrorLimit, () =>
-            new Promise<ClientChannel>((resolve, reject) => proxyClient.forwardOut("127.0.0.1", 0, c.host, c.port, (err, ch) => {
-                if (err) reject(new Error(`ssh: rejected: connect failed (${err.message})`));
-                else resolve(ch);
-            }))));
+        const stream = await wrap(() =>
+            dialWithRetry(
+                log,
+                "Dial from proxy",
+                c.dialErrorLimit,
+                () =>
+                    new Promise<ClientChannel>((resolve, reject) =>
+                        proxyClient.forwardOut("127.0.0.1", 0, c.host, c.port, (err, ch) => {
+                            if (err) reject(new Error(`ssh: rejected: connect failed (${err.message})`));
+                            else resolve(ch);
+                        }),
+                    ),
+            ),
+        );
         const client = await wrap(() => dialWithRetry(log, "Dial", c.dialErrorLimit, () => handshake(stream as unknown as net.Socket, c, cfg)));
         client.on("close", () => proxyClient.end());
         return client;
@@ -326,7 +335,19 @@ export interface RunOptions {
 }
 
 const SIGNALS: Record<string, number> = {
-    ABRT: 6, ALRM: 14, FPE: 8, HUP: 1, ILL: 4, INT: 2, KILL: 9, PIPE: 13, QUIT: 3, SEGV: 11, TERM: 15, USR1: 10, USR2: 12,
+    ABRT: 6,
+    ALRM: 14,
+    FPE: 8,
+    HUP: 1,
+    ILL: 4,
+    INT: 2,
+    KILL: 9,
+    PIPE: 13,
+    QUIT: 3,
+    SEGV: 11,
+    TERM: 15,
+    USR1: 10,
+    USR2: 12,
 };
 
 /**
@@ -353,7 +374,10 @@ export async function runCommand(conn: Connection, cmd: string, opts: RunOptions
             }
         }
         if (opts.addPreviousOutputInEnv !== false) {
-            for (const [k, v] of [["PULUMI_COMMAND_STDOUT", opts.previousStdout], ["PULUMI_COMMAND_STDERR", opts.previousStderr]] as const) {
+            for (const [k, v] of [
+                ["PULUMI_COMMAND_STDOUT", opts.previousStdout],
+                ["PULUMI_COMMAND_STDERR", opts.previousStderr],
+            ] as const) {
                 if (!v) continue;
                 try {
                     await setenv(client, ch, k, v);
@@ -369,8 +393,7 @@ export async function runCommand(conn: Connection, cmd: string, opts: RunOptions
         let pending = "";
         const emit = (chunk: string, final: boolean) => {
             pending += chunk;
-            let i: number;
-            while ((i = pending.indexOf("\n")) >= 0) {
+            for (let i = pending.indexOf("\n"); i >= 0; i = pending.indexOf("\n")) {
                 log.infoStatus(pending.slice(0, i).replace(/\r$/, ""));
                 pending = pending.slice(i + 1);
             }

@@ -92,20 +92,38 @@ export function goQuote(s: string): string {
     for (const ch of s) {
         const c = ch.codePointAt(0)!;
         switch (ch) {
-            case "\x07": out += "\\a"; continue;
-            case "\b": out += "\\b"; continue;
-            case "\f": out += "\\f"; continue;
-            case "\n": out += "\\n"; continue;
-            case "\r": out += "\\r"; continue;
-            case "\t": out += "\\t"; continue;
-            case "\v": out += "\\v"; continue;
-            case "\\": out += "\\\\"; continue;
-            case '"': out += '\\"'; continue;
+            case "\x07":
+                out += "\\a";
+                continue;
+            case "\b":
+                out += "\\b";
+                continue;
+            case "\f":
+                out += "\\f";
+                continue;
+            case "\n":
+                out += "\\n";
+                continue;
+            case "\r":
+                out += "\\r";
+                continue;
+            case "\t":
+                out += "\\t";
+                continue;
+            case "\v":
+                out += "\\v";
+                continue;
+            case "\\":
+                out += "\\\\";
+                continue;
+            case '"':
+                out += '\\"';
+                continue;
         }
         if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
         else if (c >= 0x80 && c < 0xa0) out += `\\u${c.toString(16).padStart(4, "0")}`;
         else if (c === 0xfffd && ch !== "\ufffd") out += "\\ufffd";
         else out += ch;
     }
-    return out + '"';
+    return `${out}"`;
 }

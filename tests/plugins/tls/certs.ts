@@ -7,10 +7,10 @@
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { createHash, createPublicKey, KeyObject, randomBytes, sign } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, randomBytes, sign } from "node:crypto";
 import { isIPv4, isIPv6 } from "node:net";
 import * as der from "./der";
-import { ecCurve, ParsedKey, pem, publicKeyBits, spkiDer } from "./keys";
+import { ecCurve, type ParsedKey, pem, publicKeyBits, spkiDer } from "./keys";
 
 // ---- names
 
@@ -43,13 +43,28 @@ interface GoName {
 }
 
 const OID = {
-    C: "2.5.4.6", ST: "2.5.4.8", L: "2.5.4.7", STREET: "2.5.4.9", POSTAL: "2.5.4.17",
-    O: "2.5.4.10", OU: "2.5.4.11", CN: "2.5.4.3", SERIAL: "2.5.4.5", EMAIL: "1.2.840.113549.1.9.1",
-    keyUsage: "2.5.29.15", extKeyUsage: "2.5.29.37", basicConstraints: "2.5.29.19",
-    subjectKeyId: "2.5.29.14", authorityKeyId: "2.5.29.35", subjectAltName: "2.5.29.17",
+    C: "2.5.4.6",
+    ST: "2.5.4.8",
+    L: "2.5.4.7",
+    STREET: "2.5.4.9",
+    POSTAL: "2.5.4.17",
+    O: "2.5.4.10",
+    OU: "2.5.4.11",
+    CN: "2.5.4.3",
+    SERIAL: "2.5.4.5",
+    EMAIL: "1.2.840.113549.1.9.1",
+    keyUsage: "2.5.29.15",
+    extKeyUsage: "2.5.29.37",
+    basicConstraints: "2.5.29.19",
+    subjectKeyId: "2.5.29.14",
+    authorityKeyId: "2.5.29.35",
+    subjectAltName: "2.5.29.17",
     extensionRequest: "1.2.840.113549.1.9.14",
-    sha256WithRSA: "1.2.840.113549.1.1.11", ecdsaSha256: "1.2.840.10045.4.3.2",
-    ecdsaSha384: "1.2.840.10045.4.3.3", ecdsaSha512: "1.2.840.10045.4.3.4", ed25519: "1.3.101.112",
+    sha256WithRSA: "1.2.840.113549.1.1.11",
+    ecdsaSha256: "1.2.840.10045.4.3.2",
+    ecdsaSha384: "1.2.840.10045.4.3.3",
+    ecdsaSha512: "1.2.840.10045.4.3.4",
+    ed25519: "1.3.101.112",
 };
 
 /** TF's createSubjectDistinguishedNames. */
@@ -97,9 +112,14 @@ function encodeName(n: GoName): Buffer {
 
 function decodeString(node: der.Node): string | undefined {
     switch (node.tag) {
-        case 0x0c: case 0x13: case 0x16: case 0x12: case 0x14:
+        case 0x0c:
+        case 0x13:
+        case 0x16:
+        case 0x12:
+        case 0x14:
             return node.content.toString(node.tag === 0x0c ? "utf8" : "latin1");
-        case 0x1e: { // BMPString
+        case 0x1e: {
+            // BMPString
             const b = Buffer.from(node.content);
             return b.swap16().toString("utf16le");
         }
@@ -117,15 +137,33 @@ function nameFromDer(name: der.Node): GoName {
             const v = decodeString(value);
             if (v === undefined) continue;
             switch (der.oidToString(type.content)) {
-                case OID.CN: n.cn = v; break;
-                case OID.SERIAL: n.serial = v; break;
-                case OID.C: n.country.push(v); break;
-                case OID.L: n.locality.push(v); break;
-                case OID.ST: n.province.push(v); break;
-                case OID.STREET: n.street.push(v); break;
-                case OID.O: n.org.push(v); break;
-                case OID.OU: n.ou.push(v); break;
-                case OID.POSTAL: n.postal.push(v); break;
+                case OID.CN:
+                    n.cn = v;
+                    break;
+                case OID.SERIAL:
+                    n.serial = v;
+                    break;
+                case OID.C:
+                    n.country.push(v);
+                    break;
+                case OID.L:
+                    n.locality.push(v);
+                    break;
+                case OID.ST:
+                    n.province.push(v);
+                    break;
+                case OID.STREET:
+                    n.street.push(v);
+                    break;
+                case OID.O:
+                    n.org.push(v);
+                    break;
+                case OID.OU:
+                    n.ou.push(v);
+                    break;
+                case OID.POSTAL:
+                    n.postal.push(v);
+                    break;
             }
         }
     }
@@ -146,7 +184,7 @@ function parseIp(s: string): Buffer {
     if (v4) {
         const b = v4[1].split(".").map(Number);
         tail = [(b[0] << 8) | b[1], (b[2] << 8) | b[3]];
-        text = text.slice(0, -v4[1].length) + "0:0";
+        text = `${text.slice(0, -v4[1].length)}0:0`;
     }
     const [head, rest] = text.split("::");
     const h = head ? head.split(":") : [];
@@ -155,7 +193,7 @@ function parseIp(s: string): Buffer {
     const words = groups.map((g) => parseInt(g, 16));
     if (tail.length) words.splice(6, 2, ...tail);
     const out = Buffer.alloc(16);
-    words.forEach((w, i) => out.writeUInt16BE(w, i * 2));
+    for (const [i, w] of words.entries()) out.writeUInt16BE(w, i * 2);
     // Go: net.IP.To4() turns an IPv4-mapped address into 4 bytes.
     return out.subarray(0, 12).equals(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff])) ? out.subarray(12) : out;
 }
@@ -168,6 +206,7 @@ interface Sans {
 
 /** Go's marshalSANs: DNS names, (emails), IP addresses, URIs, in that order. */
 function encodeSans(s: Sans): Buffer {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range is what IA5String allows
     for (const d of s.dns) if (!/^[\x00-\x7f]*$/.test(d)) throw new Error(`x509: "${d}" cannot be encoded as an IA5String`);
     return der.seq(
         ...s.dns.map((d) => der.implicitPrimitive(2, Buffer.from(d, "ascii"))),
@@ -195,8 +234,15 @@ function extension(oidStr: string, critical: boolean, value: Buffer): Buffer {
 
 /** Bit positions of Go's x509.KeyUsage, by TF name. */
 const KEY_USAGES: Record<string, number> = {
-    digital_signature: 0, content_commitment: 1, key_encipherment: 2, data_encipherment: 3,
-    key_agreement: 4, cert_signing: 5, crl_signing: 6, encipher_only: 7, decipher_only: 8,
+    digital_signature: 0,
+    content_commitment: 1,
+    key_encipherment: 2,
+    data_encipherment: 3,
+    key_agreement: 4,
+    cert_signing: 5,
+    crl_signing: 6,
+    encipher_only: 7,
+    decipher_only: 8,
 };
 const EXT_KEY_USAGES: Record<string, string> = {
     any_extended: "2.5.29.37.0",
@@ -299,7 +345,7 @@ export function rfc3339(d: Date): string {
 function createCertificate(t: Template, subjectSpki: Buffer, subjectKeyType: string | undefined, signer: Signer): IssuedCertificate {
     const notBefore = new Date();
     const notAfter = new Date(notBefore.getTime() + t.validityHours * 3600_000);
-    const serial = BigInt("0x" + randomBytes(16).toString("hex")); // uniform in [0, 2^128)
+    const serial = BigInt(`0x${randomBytes(16).toString("hex")}`); // uniform in [0, 2^128)
 
     let ku = 0;
     const eku: string[] = [];
@@ -328,10 +374,7 @@ function createCertificate(t: Template, subjectSpki: Buffer, subjectKeyType: str
     if (ku) exts.push(extension(OID.keyUsage, true, keyUsageValue(ku)));
     if (eku.length) exts.push(extension(OID.extKeyUsage, false, der.seq(...eku.map(der.oid))));
     // BasicConstraintsValid is always true in TF's templates; Go marks it critical.
-    exts.push(extension(OID.basicConstraints, true, der.seq(
-        ...(t.isCa ? [der.boolean(true)] : []),
-        ...(maxPathLen > 0 ? [der.integer(maxPathLen)] : []),
-    )));
+    exts.push(extension(OID.basicConstraints, true, der.seq(...(t.isCa ? [der.boolean(true)] : []), ...(maxPathLen > 0 ? [der.integer(maxPathLen)] : []))));
     if (ski) exts.push(extension(OID.subjectKeyId, false, der.octetString(ski)));
     if (aki) exts.push(extension(OID.authorityKeyId, false, der.seq(der.implicitPrimitive(0, aki))));
     if (hasSans(t.sans)) exts.push(extension(OID.subjectAltName, isEmptyName(t.subject), encodeSans(t.sans)));
@@ -366,22 +409,26 @@ export interface CertOptions {
 
 export function selfSignedCert(key: ParsedKey, subject: SubjectInput | undefined, sans: Sans, o: CertOptions): IssuedCertificate {
     const name = encodeName(nameFromInput(subject));
-    return createCertificate({
-        subject: name, sans, allowedUses: o.allowedUses, isCa: o.isCaCertificate, maxPathLength: o.maxPathLength,
-        setSubjectKeyId: o.setSubjectKeyId, setAuthorityKeyId: !!o.setAuthorityKeyId, validityHours: o.validityPeriodHours,
-    }, spkiDer(key.key), key.key.asymmetricKeyType, { key: key.key, issuer: name, selfSigned: true });
+    return createCertificate(
+        {
+            subject: name,
+            sans,
+            allowedUses: o.allowedUses,
+            isCa: o.isCaCertificate,
+            maxPathLength: o.maxPathLength,
+            setSubjectKeyId: o.setSubjectKeyId,
+            setAuthorityKeyId: !!o.setAuthorityKeyId,
+            validityHours: o.validityPeriodHours,
+        },
+        spkiDer(key.key),
+        key.key.asymmetricKeyType,
+        { key: key.key, issuer: name, selfSigned: true },
+    );
 }
 
 export function certRequest(key: ParsedKey, subject: SubjectInput | undefined, sans: Sans): { pem: string; der: Buffer } {
-    const attrs = hasSans(sans)
-        ? [der.seq(der.oid(OID.extensionRequest), der.setOf(der.seq(extension(OID.subjectAltName, false, encodeSans(sans)))))]
-        : [];
-    const info = der.seq(
-        der.integer(0),
-        encodeName(nameFromInput(subject)),
-        spkiDer(key.key),
-        der.tlv(0xa0, Buffer.concat(attrs)),
-    );
+    const attrs = hasSans(sans) ? [der.seq(der.oid(OID.extensionRequest), der.setOf(der.seq(extension(OID.subjectAltName, false, encodeSans(sans)))))] : [];
+    const info = der.seq(der.integer(0), encodeName(nameFromInput(subject)), spkiDer(key.key), der.tlv(0xa0, Buffer.concat(attrs)));
     const csr = signed(info, key.key);
     return { pem: pem("CERTIFICATE REQUEST", csr), der: csr };
 }
@@ -421,15 +468,27 @@ export function locallySignedCert(csrPem: string, caKey: ParsedKey, caCertPem: s
     }
     const warnings: string[] = [];
     if (!ca.getExtension<x509.BasicConstraintsExtension>("2.5.29.19")?.ca) {
-        warnings.push("Potentially Invalid Certificate Authority: Certificate provided as Authority does not appear to be a valid Certificate Authority. The resulting certificate might fail certificate validation.");
+        warnings.push(
+            "Potentially Invalid Certificate Authority: Certificate provided as Authority does not appear to be a valid Certificate Authority. The resulting certificate might fail certificate validation.",
+        );
     }
     const skiExt = ca.getExtension<x509.SubjectKeyIdentifierExtension>("2.5.29.14");
     const parentSki = skiExt ? Buffer.from(skiExt.keyId, "hex") : undefined;
 
-    const cert = createCertificate({
-        subject: encodeName(nameFromDer(csrSubject)), sans, allowedUses: o.allowedUses, isCa: o.isCaCertificate,
-        maxPathLength: o.maxPathLength, setSubjectKeyId: o.setSubjectKeyId, setAuthorityKeyId: false,
-        validityHours: o.validityPeriodHours,
-    }, csrSpki.raw, subjectKey.asymmetricKeyType, { key: caKey.key, issuer: caSubject, parentSubjectKeyId: parentSki, selfSigned: false });
+    const cert = createCertificate(
+        {
+            subject: encodeName(nameFromDer(csrSubject)),
+            sans,
+            allowedUses: o.allowedUses,
+            isCa: o.isCaCertificate,
+            maxPathLength: o.maxPathLength,
+            setSubjectKeyId: o.setSubjectKeyId,
+            setAuthorityKeyId: false,
+            validityHours: o.validityPeriodHours,
+        },
+        csrSpki.raw,
+        subjectKey.asymmetricKeyType,
+        { key: caKey.key, issuer: caSubject, parentSubjectKeyId: parentSki, selfSigned: false },
+    );
     return { ...cert, warnings };
 }

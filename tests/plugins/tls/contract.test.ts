@@ -11,7 +11,7 @@
  *
  * The tests share one stack and run in order: the later ones change its config.
  */
-import { EngineEvent, OutputMap, Stack, UpResult } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OutputMap, Stack, UpResult } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -19,8 +19,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CACHE, hostDown, hostExec, hostRun, hostUp, TestHost } from "../../e2e/lab";
-import { choosePlugins, describeRun, PluginChoice } from "../select";
+import { CACHE, hostDown, hostExec, hostRun, hostUp, type TestHost } from "../../e2e/lab";
+import { choosePlugins, describeRun, type PluginChoice } from "../select";
 import { openStack } from "../workspace";
 
 const ENGINE_BIN = path.join(CACHE, "bin");
@@ -64,16 +64,21 @@ async function up(label: string, config: Record<string, string | string[] | numb
 
 /** Step events (resourcePreEvent), in order: op, resource name, the keys the provider reported. */
 function steps(events: EngineEvent[]): { op: string; name: string; type: string; keys: string[] }[] {
-    return events.filter((e) => e.resourcePreEvent).map((e) => {
-        const m = e.resourcePreEvent!.metadata;
-        return { op: m.op, name: m.urn.split("::").pop()!, type: m.type, keys: m.keys ?? [] };
-    });
+    return events
+        .filter((e) => e.resourcePreEvent)
+        .map((e) => {
+            const m = e.resourcePreEvent!.metadata;
+            return { op: m.op, name: m.urn.split("::").pop()!, type: m.type, keys: m.keys ?? [] };
+        });
 }
 
 /** Resource name → the operations the engine ran on it (same, create, update, replace, ...). */
 function opsByName(events: EngineEvent[]): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const s of steps(events)) (out[s.name] ??= []).push(s.op);
+    for (const s of steps(events)) {
+        out[s.name] ??= [];
+        out[s.name].push(s.op);
+    }
     return out;
 }
 
@@ -85,9 +90,9 @@ function storedState(): any {
 
 /** The stored tls resources, by name. */
 function stateResources(): Record<string, any> {
-    return Object.fromEntries((storedState().checkpoint.latest?.resources ?? [])
-        .filter((r: any) => r.type.startsWith("tls:"))
-        .map((r: any) => [r.urn.split("::").pop(), r]));
+    return Object.fromEntries(
+        (storedState().checkpoint.latest?.resources ?? []).filter((r: any) => r.type.startsWith("tls:")).map((r: any) => [r.urn.split("::").pop(), r]),
+    );
 }
 
 const out = (name: string): any => outputs[name]?.value;
@@ -138,7 +143,9 @@ function trimSpace(b: Buffer): Buffer {
 
 function goRun(args: string[]): { code: number; output: string } {
     const r = spawnSync("go", ["run", path.join(__dirname, "gotls", "main.go"), ...args], {
-        encoding: "utf8", timeout: 300_000, env: { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "" },
+        encoding: "utf8",
+        timeout: 300_000,
+        env: { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "" },
     });
     return { code: r.status ?? -1, output: `${r.stdout}${r.stderr}`.trim() };
 }
@@ -235,7 +242,11 @@ describe("tls plugin contract (real engine, real test host)", () => {
             assert.ok(privateKey(n, "privateKeyPemPkcs8").startsWith("-----BEGIN PRIVATE KEY-----\n"), `${n}: privateKeyPemPkcs8 is PKCS#8`);
             // The host's openssl parses each with the decoder of that exact format.
             const inform = { "RSA PRIVATE KEY": "rsa", "EC PRIVATE KEY": "ec", "PRIVATE KEY": "pkey" }[type]!;
-            assert.match(sh(`openssl ${inform} -in ${n}.pem -noout -text 2>&1 | grep -E "Private-Key|ASN1 OID"`), text, `${n}: openssl ${inform} reads privateKeyPem`);
+            assert.match(
+                sh(`openssl ${inform} -in ${n}.pem -noout -text 2>&1 | grep -E "Private-Key|ASN1 OID"`),
+                text,
+                `${n}: openssl ${inform} reads privateKeyPem`,
+            );
             if (type !== "PRIVATE KEY") assert.match(sh(`openssl ${inform} -in ${n}.pem -check -noout 2>&1`), /(RSA key ok|EC Key valid)/i);
             const fromPem = sh(`openssl pkey -in ${n}.pem -pubout`);
             assert.equal(sh(`openssl pkey -in ${n}.p8 -pubout`), fromPem, `${n}: both private forms hold the same key`);
@@ -251,14 +262,17 @@ describe("tls plugin contract (real engine, real test host)", () => {
 
     it("PrivateKey: privateKeyOpenssh is an unencrypted OPENSSH PRIVATE KEY that ssh-keygen reads", () => {
         for (const n of ["rsa", "p384", "ed", "serverKey"]) {
-            assert.ok(/^-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]+-----END OPENSSH PRIVATE KEY-----\n$/.test(privateKey(n, "privateKeyOpenssh")), `${n}: an OPENSSH PRIVATE KEY block`);
+            assert.ok(
+                /^-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]+-----END OPENSSH PRIVATE KEY-----\n$/.test(privateKey(n, "privateKeyOpenssh")),
+                `${n}: an OPENSSH PRIVATE KEY block`,
+            );
             // An empty passphrase opens it: it is not encrypted.
             const derived = sh(`ssh-keygen -y -P '' -f ${n}.ssh`).trim();
             assert.equal(derived, publicKey(n).publicKeyOpenssh.trim(), `${n}: ssh-keygen derives publicKeyOpenssh from it`);
         }
     });
 
-    it("PrivateKey: publicKeyOpenssh is \"<type> <base64>\\n\" and the fingerprints are ssh-keygen's MD5 and SHA256", () => {
+    it('PrivateKey: publicKeyOpenssh is "<type> <base64>\\n" and the fingerprints are ssh-keygen\'s MD5 and SHA256', () => {
         const types: Record<string, string> = { rsa: "ssh-rsa", p384: "ecdsa-sha2-nistp384", ed: "ssh-ed25519", serverKey: "ecdsa-sha2-nistp256" };
         for (const [n, type] of Object.entries(types)) {
             const pub = publicKey(n);
@@ -287,7 +301,8 @@ describe("tls plugin contract (real engine, real test host)", () => {
         for (const n of ["cert", "rsa-leaf", "p384-leaf"]) {
             assert.ok(isSecretInState(res[n].inputs.caPrivateKeyPem), `${n}: input caPrivateKeyPem is encrypted`);
             assert.ok(isSecretInState(res[n].outputs.caPrivateKeyPem), `${n}: output caPrivateKeyPem is encrypted`);
-            for (const k of ["certPem", "caCertPem", "certRequestPem"]) assert.match(res[n].outputs[k], /^-----BEGIN CERTIFICATE( REQUEST)?-----/, `${n}.${k} is plain`);
+            for (const k of ["certPem", "caCertPem", "certRequestPem"])
+                assert.match(res[n].outputs[k], /^-----BEGIN CERTIFICATE( REQUEST)?-----/, `${n}.${k} is plain`);
         }
         assert.match(res.ca.outputs.certPem, /^-----BEGIN CERTIFICATE-----/);
         assert.match(res.csr.outputs.certRequestPem, /^-----BEGIN CERTIFICATE REQUEST-----/);
@@ -315,8 +330,10 @@ describe("tls plugin contract (real engine, real test host)", () => {
         const dates = sh("openssl x509 -in cert.crt -noout -startdate -enddate -dateopt iso_8601");
         const notBefore = Date.parse(/notBefore=(.*)/.exec(dates)![1].replace(" ", "T"));
         const notAfter = Date.parse(/notAfter=(.*)/.exec(dates)![1].replace(" ", "T"));
-        assert.ok(notBefore >= Math.floor(first.start / 1000) * 1000 && notBefore <= first.end,
-            `NotBefore ${new Date(notBefore).toISOString()} lies inside the first up (${new Date(first.start).toISOString()} .. ${new Date(first.end).toISOString()})`);
+        assert.ok(
+            notBefore >= Math.floor(first.start / 1000) * 1000 && notBefore <= first.end,
+            `NotBefore ${new Date(notBefore).toISOString()} lies inside the first up (${new Date(first.start).toISOString()} .. ${new Date(first.end).toISOString()})`,
+        );
         assert.equal(notAfter - notBefore, 8760 * 3600_000);
         const start = out("certValidityStartTime");
         const end = out("certValidityEndTime");
@@ -339,7 +356,13 @@ describe("tls plugin contract (real engine, real test host)", () => {
     });
 
     it("certificates: BasicConstraints is always present and critical", () => {
-        for (const [f, ca] of [["ca.crt", "TRUE"], ["cert.crt", "FALSE"], ["rsa-ca.crt", "TRUE"], ["rsa-leaf.crt", "FALSE"], ["p384-leaf.crt", "FALSE"]]) {
+        for (const [f, ca] of [
+            ["ca.crt", "TRUE"],
+            ["cert.crt", "FALSE"],
+            ["rsa-ca.crt", "TRUE"],
+            ["rsa-leaf.crt", "FALSE"],
+            ["p384-leaf.crt", "FALSE"],
+        ]) {
             const bc = extension(x509Text(f), "X509v3 Basic Constraints");
             assert.deepEqual(bc, { critical: true, value: `CA:${ca}` }, f);
         }
@@ -399,15 +422,30 @@ describe("tls plugin contract (real engine, real test host)", () => {
 
     it("TLS: HAProxy serves the P-256 certificate and key; curl, openssl and Go's crypto/tls verify them by name and by IP", () => {
         put("server-bundle.pem", `${out("certPem")}${privateKey("serverKey", "privateKeyPem")}`);
-        put("haproxy.cfg", [
-            "global", "    maxconn 64", "defaults", "    mode http", "    timeout connect 5s", "    timeout client 5s", "    timeout server 5s",
-            "frontend tls_contract", `    bind :8443 ssl crt ${HOST_DIR}/server-bundle.pem`,
-            "    http-request return status 200 content-type text/plain string tls-contract-ok", "",
-        ].join("\n"));
+        put(
+            "haproxy.cfg",
+            [
+                "global",
+                "    maxconn 64",
+                "defaults",
+                "    mode http",
+                "    timeout connect 5s",
+                "    timeout client 5s",
+                "    timeout server 5s",
+                "frontend tls_contract",
+                `    bind :8443 ssl crt ${HOST_DIR}/server-bundle.pem`,
+                "    http-request return status 200 content-type text/plain string tls-contract-ok",
+                "",
+            ].join("\n"),
+        );
         sh("haproxy -c -f haproxy.cfg >/dev/null && haproxy -D -f haproxy.cfg -p haproxy.pid");
         assert.equal(sh(`curl -sS --cacert ca.crt --resolve ${SERVER_NAME}:8443:127.0.0.1 https://${SERVER_NAME}:8443/`), "tls-contract-ok");
-        assert.match(sh(`openssl s_client -connect 127.0.0.1:8443 -servername ${SERVER_NAME} -verify_hostname ${SERVER_NAME} -CAfile ca.crt -verify_return_error </dev/null 2>&1`),
-            /Verify return code: 0 \(ok\)/);
+        assert.match(
+            sh(
+                `openssl s_client -connect 127.0.0.1:8443 -servername ${SERVER_NAME} -verify_hostname ${SERVER_NAME} -CAfile ca.crt -verify_return_error </dev/null 2>&1`,
+            ),
+            /Verify return code: 0 \(ok\)/,
+        );
         // Go, as the Data Plane API is: a client from this machine, verifying by DNS name and by IP SAN.
         const caFile = path.join(stateDir, "ca.crt");
         writeFileSync(caFile, out("caCertPem"));
@@ -472,7 +510,11 @@ describe("tls plugin contract (real engine, real test host)", () => {
             earlyRenewalHours: 24, // (an update; keeps the new certificate clear of its renewal window)
         });
         const ops = opsByName(run.events);
-        const keys = Object.fromEntries(steps(run.events).filter((s) => s.op === "create-replacement").map((s) => [s.name, [...s.keys].sort()]));
+        const keys = Object.fromEntries(
+            steps(run.events)
+                .filter((s) => s.op === "create-replacement")
+                .map((s) => [s.name, [...s.keys].sort()]),
+        );
         assert.deepEqual(keys, {
             rsa: ["rsaBits"],
             "rsa-ca": ["privateKeyPem"], // the new key's PEM
@@ -497,7 +539,11 @@ describe("tls plugin contract (real engine, real test host)", () => {
             caCurve: "P384",
             allowedUses: ["server_auth", "client_auth", "digital_signature"],
         });
-        const keys2 = Object.fromEntries(steps(run2.events).filter((s) => s.op === "create-replacement").map((s) => [s.name, [...s.keys].sort()]));
+        const keys2 = Object.fromEntries(
+            steps(run2.events)
+                .filter((s) => s.op === "create-replacement")
+                .map((s) => [s.name, [...s.keys].sort()]),
+        );
         assert.deepEqual(keys2, {
             "ca-key": ["ecdsaCurve"],
             ca: ["privateKeyPem"],
@@ -518,7 +564,10 @@ describe("tls plugin contract (real engine, real test host)", () => {
         assert.deepEqual([...deleted].sort(), ["ca", "cert"], "no deleteBeforeReplace: the old ones are deleted as 'delete-replaced'");
         const lastCreate = Math.max(...created.map((n) => s.indexOf(`create-replacement ${n}`)));
         const firstDelete = Math.min(...deleted.map((n) => s.indexOf(`delete-replaced ${n}`)));
-        assert.ok(lastCreate < firstDelete, `every replacement is created before any old one is deleted:\n${s.filter((x) => !x.startsWith("same")).join("\n")}`);
+        assert.ok(
+            lastCreate < firstDelete,
+            `every replacement is created before any old one is deleted:\n${s.filter((x) => !x.startsWith("same")).join("\n")}`,
+        );
     });
 
     it("renewal: with earlyRenewalHours ≥ validity, every up replaces the certificate (readyForRenewal), no refresh needed", async () => {
@@ -547,7 +596,10 @@ describe("tls plugin contract (real engine, real test host)", () => {
         const result = await stack.destroy({ color: "never", onEvent: (e) => events.push(e) });
         assert.equal(result.summary.result, "succeeded");
         assert.equal(result.summary.resourceChanges?.delete, 14);
-        const deleted = steps(events).filter((s) => s.op === "delete" && s.type.startsWith("tls:")).map((s) => s.name).sort();
+        const deleted = steps(events)
+            .filter((s) => s.op === "delete" && s.type.startsWith("tls:"))
+            .map((s) => s.name)
+            .sort();
         assert.deepEqual(deleted, ["ca", "ca-key", "cert", "csr", "ed", "p224", "p384", "p384-ca", "p384-leaf", "rsa", "rsa-ca", "rsa-leaf", "server-key"]);
         assert.deepEqual(Object.keys(stateResources()), [], "no tls resource left in state");
     });

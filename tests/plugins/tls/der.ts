@@ -40,10 +40,10 @@ export const seq = (...items: Buffer[]): Buffer => tlv(TAG.SEQUENCE, Buffer.conc
 export const setOf = (...items: Buffer[]): Buffer => tlv(TAG.SET, Buffer.concat([...items].sort(Buffer.compare)));
 
 export function integer(value: bigint | number): Buffer {
-    let v = BigInt(value);
+    const v = BigInt(value);
     if (v < 0n) throw new Error("negative integers are not needed here");
     let hex = v.toString(16);
-    if (hex.length % 2) hex = "0" + hex;
+    if (hex.length % 2) hex = `0${hex}`;
     let bytes = Buffer.from(hex, "hex");
     if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
     return tlv(TAG.INTEGER, bytes);

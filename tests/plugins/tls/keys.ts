@@ -4,7 +4,7 @@
  * OpenSSH authorized-key line and openssh-key-v1 private key, fingerprints),
  * laid out as Go's crypto/x509 and x/crypto/ssh lay them out.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import * as der from "./der";
 
 export type Algorithm = "RSA" | "ECDSA" | "ED25519";
@@ -48,7 +48,10 @@ export function decodePem(text: string): { type: string; bytes: Buffer } | undef
     const m = /-----BEGIN ([^\n-]+)-----\r?\n([\s\S]*?)\r?\n?-----END \1-----/.exec(text);
     if (!m) return undefined;
     // Skip RFC 1421 headers ("Key: value" lines) if any.
-    const body = m[2].split(/\r?\n/).filter((l) => !l.includes(":")).join("");
+    const body = m[2]
+        .split(/\r?\n/)
+        .filter((l) => !l.includes(":"))
+        .join("");
     return { type: m[1], bytes: Buffer.from(body, "base64") };
 }
 
@@ -206,8 +209,12 @@ export function sshForms(key: KeyObject): SshForms {
     block = Buffer.concat([block, Buffer.from(pad)]);
     const body = Buffer.concat([
         Buffer.from("openssh-key-v1\0", "binary"),
-        sshString("none"), sshString("none"), sshString(""), u32(1),
-        sshString(k.publicWire), sshString(block),
+        sshString("none"),
+        sshString("none"),
+        sshString(""),
+        u32(1),
+        sshString(k.publicWire),
+        sshString(block),
     ]);
     const md5 = createHash("md5").update(k.publicWire).digest("hex").match(/../g)!.join(":");
     const sha256 = createHash("sha256").update(k.publicWire).digest("base64").replace(/=+$/, "");

@@ -10,9 +10,31 @@
  * values arrive raw, secrets in the envelope form, and secret outputs are
  * returned in that form.
  */
-import { CheckFailure, CheckResult, CreateResult, DiffResult, main, Provider, ReadResult, UpdateResult } from "@pulumi/pulumi/provider";
-import { ALLOWED_USES, certRequest, CertOptions, locallySignedCert, sansFromInput, selfSignedCert, SubjectInput } from "./certs";
-import { ALGORITHMS, Algorithm, Curve, CURVES, generateKey, hashForState, parsePrivateKeyPem, privateKeyPem, privateKeyPemPkcs8, publicKeyPem, spkiDer, sshForms } from "./keys";
+import {
+    type CheckFailure,
+    type CheckResult,
+    type CreateResult,
+    type DiffResult,
+    main,
+    type Provider,
+    type ReadResult,
+    type UpdateResult,
+} from "@pulumi/pulumi/provider";
+import { ALLOWED_USES, certRequest, type CertOptions, locallySignedCert, sansFromInput, selfSignedCert, type SubjectInput } from "./certs";
+import {
+    ALGORITHMS,
+    type Algorithm,
+    type Curve,
+    CURVES,
+    generateKey,
+    hashForState,
+    parsePrivateKeyPem,
+    privateKeyPem,
+    privateKeyPemPkcs8,
+    publicKeyPem,
+    spkiDer,
+    sshForms,
+} from "./keys";
 
 export const VERSION = "5.6.1";
 
@@ -31,7 +53,11 @@ function plain(v: any): any {
     if (v && typeof v === "object") {
         if (v[SIG] === SECRET_SIG) return plain(v.value);
         if (v[SIG] === OUTPUT_SIG) return "value" in v ? plain(v.value) : UNKNOWN;
-        return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined && x !== null).map(([k, x]) => [k, plain(x)]));
+        return Object.fromEntries(
+            Object.entries(v)
+                .filter(([, x]) => x !== undefined && x !== null)
+                .map(([k, x]) => [k, plain(x)]),
+        );
     }
     return v;
 }
@@ -48,7 +74,12 @@ function unknown(v: any): boolean {
 function canonical(v: any): string {
     if (v === undefined || v === null) return "null";
     if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-    if (typeof v === "object") return `{${Object.keys(v).sort().filter((k) => v[k] !== undefined && v[k] !== null).map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`;
+    if (typeof v === "object")
+        return `{${Object.keys(v)
+            .sort()
+            .filter((k) => v[k] !== undefined && v[k] !== null)
+            .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+            .join(",")}}`;
     return JSON.stringify(v);
 }
 
@@ -84,16 +115,22 @@ function failuresFor(news: Props, rules: Record<string, (v: any) => string | und
     return out;
 }
 
-const required = (name: string) => (v: any) => (v === undefined ? `Missing required argument: The argument "${name}" is required, but no definition was found.` : undefined);
-const atLeast = (min: number) => (v: any) => (v !== undefined && !(Number.isInteger(v) && v >= min) ? `value must be an integer at least ${min}, got: ${v}` : undefined);
-const oneOf = (values: readonly string[]) => (v: any) => (v !== undefined && !values.includes(v) ? `value must be one of: ${JSON.stringify(values)}, got: ${JSON.stringify(v)}` : undefined);
+const required = (name: string) => (v: any) =>
+    v === undefined ? `Missing required argument: The argument "${name}" is required, but no definition was found.` : undefined;
+const atLeast = (min: number) => (v: any) =>
+    v !== undefined && !(Number.isInteger(v) && v >= min) ? `value must be an integer at least ${min}, got: ${v}` : undefined;
+const oneOf = (values: readonly string[]) => (v: any) =>
+    v !== undefined && !values.includes(v) ? `value must be one of: ${JSON.stringify(values)}, got: ${JSON.stringify(v)}` : undefined;
 const eachOneOf = (values: readonly string[]) => (v: any) => {
     if (v === undefined) return undefined;
     const bad = (v as any[]).filter((x) => !unknown(x) && !values.includes(x));
     return bad.length ? `values must be one of: ${JSON.stringify(values)}, got: ${JSON.stringify(bad)}` : undefined;
 };
 const nonEmptyStrings = (v: any) => (v !== undefined && (v as any[]).some((x) => x === "") ? "values must be at least 1 character long" : undefined);
-const all = (...rules: ((v: any) => string | undefined)[]) => (v: any) => rules.map((r) => r(v)).find(Boolean);
+const all =
+    (...rules: ((v: any) => string | undefined)[]) =>
+    (v: any) =>
+        rules.map((r) => r(v)).find(Boolean);
 
 function keyInput(p: Props, name: string): string {
     if (p[name] === undefined && p[`${name}Wo`] !== undefined) {
@@ -141,11 +178,12 @@ const KINDS: Record<string, Kind> = {
         defaults: { ecdsaCurve: "P224", rsaBits: 2048 },
         secrets: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
         certificate: false,
-        validate: (n) => failuresFor(n, {
-            algorithm: all(required("algorithm"), oneOf(ALGORITHMS)),
-            ecdsaCurve: oneOf(CURVES),
-            rsaBits: atLeast(0),
-        }),
+        validate: (n) =>
+            failuresFor(n, {
+                algorithm: all(required("algorithm"), oneOf(ALGORITHMS)),
+                ecdsaCurve: oneOf(CURVES),
+                rsaBits: atLeast(0),
+            }),
         create(p) {
             const key = generateKey(p.algorithm as Algorithm, p.ecdsaCurve as Curve, p.rsaBits);
             const ssh = sshForms(key);
@@ -169,20 +207,58 @@ const KINDS: Record<string, Kind> = {
         },
     },
     "tls:index/selfSignedCert:SelfSignedCert": {
-        inputs: ["privateKeyPem", "validityPeriodHours", "allowedUses", "dnsNames", "ipAddresses", "uris", "subject",
-            "earlyRenewalHours", "isCaCertificate", "maxPathLength", "setSubjectKeyId", "setAuthorityKeyId"],
-        replace: ["privateKeyPem", "validityPeriodHours", "allowedUses", "dnsNames", "ipAddresses", "uris", "subject",
-            "isCaCertificate", "maxPathLength", "setSubjectKeyId", "setAuthorityKeyId"],
+        inputs: [
+            "privateKeyPem",
+            "validityPeriodHours",
+            "allowedUses",
+            "dnsNames",
+            "ipAddresses",
+            "uris",
+            "subject",
+            "earlyRenewalHours",
+            "isCaCertificate",
+            "maxPathLength",
+            "setSubjectKeyId",
+            "setAuthorityKeyId",
+        ],
+        replace: [
+            "privateKeyPem",
+            "validityPeriodHours",
+            "allowedUses",
+            "dnsNames",
+            "ipAddresses",
+            "uris",
+            "subject",
+            "isCaCertificate",
+            "maxPathLength",
+            "setSubjectKeyId",
+            "setAuthorityKeyId",
+        ],
         pemInputs: ["privateKeyPem"],
         keepState: ["maxPathLength"],
         defaults: { earlyRenewalHours: 0, isCaCertificate: false, setSubjectKeyId: false, setAuthorityKeyId: false },
         secrets: ["privateKeyPem"],
         certificate: true,
-        validate: (n) => failuresFor(n, { ...CERT_RULES, privateKeyPem: (v) => (v === undefined && n.privateKeyPemWo === undefined ? "one of privateKeyPem or privateKeyPemWo must be set" : undefined) }),
+        validate: (n) =>
+            failuresFor(n, {
+                ...CERT_RULES,
+                privateKeyPem: (v) => (v === undefined && n.privateKeyPemWo === undefined ? "one of privateKeyPem or privateKeyPemWo must be set" : undefined),
+            }),
         create(p) {
             const key = parsePrivateKeyPem(keyInput(p, "privateKeyPem"));
             const c = selfSignedCert(key, p.subject as SubjectInput, sansFromInput(p.dnsNames, p.ipAddresses, p.uris), certOptions(p));
-            return { id: c.id, outs: { ...p, id: c.id, keyAlgorithm: key.algorithm, certPem: c.certPem, validityStartTime: c.validityStartTime, validityEndTime: c.validityEndTime, readyForRenewal: readyAtCreation(p) } };
+            return {
+                id: c.id,
+                outs: {
+                    ...p,
+                    id: c.id,
+                    keyAlgorithm: key.algorithm,
+                    certPem: c.certPem,
+                    validityStartTime: c.validityStartTime,
+                    validityEndTime: c.validityEndTime,
+                    readyForRenewal: readyAtCreation(p),
+                },
+            };
         },
     },
     "tls:index/certRequest:CertRequest": {
@@ -193,11 +269,12 @@ const KINDS: Record<string, Kind> = {
         defaults: {},
         secrets: ["privateKeyPem"],
         certificate: false,
-        validate: (n) => failuresFor(n, {
-            privateKeyPem: (v) => (v === undefined && n.privateKeyPemWo === undefined ? "one of privateKeyPem or privateKeyPemWo must be set" : undefined),
-            ipAddresses: nonEmptyStrings,
-            uris: nonEmptyStrings,
-        }),
+        validate: (n) =>
+            failuresFor(n, {
+                privateKeyPem: (v) => (v === undefined && n.privateKeyPemWo === undefined ? "one of privateKeyPem or privateKeyPemWo must be set" : undefined),
+                ipAddresses: nonEmptyStrings,
+                uris: nonEmptyStrings,
+            }),
         create(p) {
             const key = parsePrivateKeyPem(keyInput(p, "privateKeyPem"));
             const csr = certRequest(key, p.subject as SubjectInput, sansFromInput(p.dnsNames, p.ipAddresses, p.uris));
@@ -206,26 +283,56 @@ const KINDS: Record<string, Kind> = {
         },
     },
     "tls:index/locallySignedCert:LocallySignedCert": {
-        inputs: ["certRequestPem", "caPrivateKeyPem", "caCertPem", "validityPeriodHours", "allowedUses",
-            "earlyRenewalHours", "isCaCertificate", "maxPathLength", "setSubjectKeyId"],
-        replace: ["certRequestPem", "caPrivateKeyPem", "caCertPem", "validityPeriodHours", "allowedUses",
-            "isCaCertificate", "maxPathLength", "setSubjectKeyId"],
+        inputs: [
+            "certRequestPem",
+            "caPrivateKeyPem",
+            "caCertPem",
+            "validityPeriodHours",
+            "allowedUses",
+            "earlyRenewalHours",
+            "isCaCertificate",
+            "maxPathLength",
+            "setSubjectKeyId",
+        ],
+        replace: [
+            "certRequestPem",
+            "caPrivateKeyPem",
+            "caCertPem",
+            "validityPeriodHours",
+            "allowedUses",
+            "isCaCertificate",
+            "maxPathLength",
+            "setSubjectKeyId",
+        ],
         pemInputs: ["certRequestPem", "caPrivateKeyPem", "caCertPem"],
         keepState: ["maxPathLength"],
         defaults: { earlyRenewalHours: 0, isCaCertificate: false, setSubjectKeyId: false },
         secrets: ["caPrivateKeyPem"],
         certificate: true,
-        validate: (n) => failuresFor(n, {
-            ...CERT_RULES,
-            certRequestPem: required("cert_request_pem"),
-            caCertPem: required("ca_cert_pem"),
-            caPrivateKeyPem: (v) => (v === undefined && n.caPrivateKeyPemWo === undefined ? "one of caPrivateKeyPem or caPrivateKeyPemWo must be set" : undefined),
-        }),
+        validate: (n) =>
+            failuresFor(n, {
+                ...CERT_RULES,
+                certRequestPem: required("cert_request_pem"),
+                caCertPem: required("ca_cert_pem"),
+                caPrivateKeyPem: (v) =>
+                    v === undefined && n.caPrivateKeyPemWo === undefined ? "one of caPrivateKeyPem or caPrivateKeyPemWo must be set" : undefined,
+            }),
         create(p) {
             const caKey = parsePrivateKeyPem(keyInput(p, "caPrivateKeyPem"));
             const c = locallySignedCert(p.certRequestPem, caKey, p.caCertPem, certOptions(p));
             for (const w of c.warnings) process.stderr.write(`warning: ${w}\n`);
-            return { id: c.id, outs: { ...p, id: c.id, caKeyAlgorithm: caKey.algorithm, certPem: c.certPem, validityStartTime: c.validityStartTime, validityEndTime: c.validityEndTime, readyForRenewal: readyAtCreation(p) } };
+            return {
+                id: c.id,
+                outs: {
+                    ...p,
+                    id: c.id,
+                    caKeyAlgorithm: caKey.algorithm,
+                    certPem: c.certPem,
+                    validityStartTime: c.validityStartTime,
+                    validityEndTime: c.validityEndTime,
+                    readyForRenewal: readyAtCreation(p),
+                },
+            };
         },
     },
 };

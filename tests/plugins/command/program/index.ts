@@ -89,30 +89,41 @@ for (const s of specs) {
         ...(s.replaceOnChanges ? { replaceOnChanges: s.replaceOnChanges } : {}),
     };
     if ((s.kind ?? "command") === "command") {
-        const c = new command.remote.Command(s.name, {
-            connection: connection(s.conn),
-            create: maybeSecret(s, "create", s.create),
-            update: maybeSecret(s, "update", s.update),
-            delete: maybeSecret(s, "delete", s.delete),
-            stdin: maybeSecret(s, "stdin", s.stdin),
-            environment: maybeSecret(s, "environment", s.environment),
-            logging: s.logging as command.types.enums.remote.Logging | undefined,
-            addPreviousOutputInEnv: s.addPreviousOutputInEnv,
-            triggers: maybeSecret(s, "triggers", s.triggers),
-        }, opts);
+        const c = new command.remote.Command(
+            s.name,
+            {
+                connection: connection(s.conn),
+                create: maybeSecret(s, "create", s.create),
+                update: maybeSecret(s, "update", s.update),
+                delete: maybeSecret(s, "delete", s.delete),
+                stdin: maybeSecret(s, "stdin", s.stdin),
+                environment: maybeSecret(s, "environment", s.environment),
+                logging: s.logging as command.types.enums.remote.Logging | undefined,
+                addPreviousOutputInEnv: s.addPreviousOutputInEnv,
+                triggers: maybeSecret(s, "triggers", s.triggers),
+            },
+            opts,
+        );
         made.set(s.name, c);
         outputs[s.name] = pulumi.all([c.stdout, c.stderr]).apply(([stdout, stderr]) => ({ stdout, stderr }));
     } else {
         const src = s.source ?? {};
-        const source = src.text !== undefined ? new pulumi.asset.StringAsset(src.text)
-            : src.file !== undefined ? new pulumi.asset.FileAsset(src.file)
-                : new pulumi.asset.FileArchive(src.archive ?? ".");
-        const c = new command.remote.CopyToRemote(s.name, {
-            connection: connection(s.conn),
-            source,
-            remotePath: s.remotePath ?? "",
-            triggers: maybeSecret(s, "triggers", s.triggers),
-        }, opts);
+        const source =
+            src.text !== undefined
+                ? new pulumi.asset.StringAsset(src.text)
+                : src.file !== undefined
+                  ? new pulumi.asset.FileAsset(src.file)
+                  : new pulumi.asset.FileArchive(src.archive ?? ".");
+        const c = new command.remote.CopyToRemote(
+            s.name,
+            {
+                connection: connection(s.conn),
+                source,
+                remotePath: s.remotePath ?? "",
+                triggers: maybeSecret(s, "triggers", s.triggers),
+            },
+            opts,
+        );
         made.set(s.name, c);
     }
 }
