@@ -188,6 +188,7 @@ const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
         /dataplaneapiBaseUrl: .* must not contain \[ \] \{ \} \(curl would expand them as a glob\)/,
     ],
     // Names that are JavaScript object keys.
+    ["a host called __proto__", { hosts: [{ name: "__proto__", address: "198.18.1.2" }] }, [], /hosts\[0\]\.name: "__proto__" must be a lower-case DNS label/],
     [
         "a key for __proto__",
         { sshPrivateKeys: JSON.parse(`{"__proto__": ${JSON.stringify(TEST_SSH_KEY)}}`) },
