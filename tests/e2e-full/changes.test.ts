@@ -125,7 +125,8 @@ describe("each change a user makes updates in place, as the README says", () => 
     it("the userlist's name: the YAML, the haproxy.cfg sections (the old userlist goes) and a restart; the user still works", async () => {
         const since = hostRun(lb.name, "date +%s").trim();
         const { byOp } = await change("haproxyUserlist", { haproxyUserlist: { value: "dpapi_users" } });
-        assert.deepEqual(byOp, { update: ["config-yaml", "haproxy-cfg", "service-start"] });
+        // The preflight runs again: the new name must not be a userlist the user already has.
+        assert.deepEqual(byOp, { update: ["config-yaml", "facts-haproxy", "haproxy-cfg", "service-start"] });
         const cfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
         assert.match(cfg, /^userlist dpapi_users$/m);
         assert.ok(!/^userlist controller/m.test(cfg), "the old userlist is gone");
