@@ -14,6 +14,17 @@ export interface HaproxyEditSpec {
 }
 
 /**
+ * A work directory removed on exit, and the exclusive flock the Data Plane API
+ * takes on haproxy.cfg itself for its writes, held from reading the file until
+ * the new one is in place.
+ */
+const LOCKED_WORK_DIR = `work=$(mktemp -d)
+trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
+exec 9< "$cfg"
+flock -w 60 9 || { echo "waited 60 s for the lock the Data Plane API holds on $cfg; try again" >&2; exit 1; }
+`;
+
+/**
  * Validates the candidate as the Data Plane API will (as user haproxy, so a
  * file it cannot read fails here, not at the API's first commit), swaps it in
  * and reloads; on any failure puts the previous file back. `afterSwap` runs
@@ -72,13 +83,7 @@ state=${shq(PATHS.stateDir)}
 [ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
 install -d -m 0700 "$state"
 [ -e "$state/haproxy.cfg.before" ] || cp -p "$cfg" "$state/haproxy.cfg.before"
-work=$(mktemp -d)
-trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
-# The Data Plane API writes haproxy.cfg under an exclusive flock on the file
-# itself: hold the same lock from reading it until the new file is in place.
-exec 9< "$cfg"
-flock -w 60 9 || { echo "waited 60 s for the lock the Data Plane API holds on $cfg; try again" >&2; exit 1; }
-cat > "$work/template"
+${LOCKED_WORK_DIR}cat > "$work/template"
 awk -v users="$state/userlist-users" -v placeholder=${shq(e.placeholder)} '
     $1 == placeholder { while ((getline line < users) > 0) print line; next }
     { print }
@@ -126,13 +131,7 @@ if [ ! -f "$state/haproxy.cfg.before" ] || [ ! -f "$cfg" ]; then
     echo "no pre-deploy copy of $cfg; leaving it as it is"
     exit 0
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
-# The Data Plane API writes haproxy.cfg under an exclusive flock on the file
-# itself: hold the same lock from reading it until the new file is in place.
-exec 9< "$cfg"
-flock -w 60 9 || { echo "waited 60 s for the lock the Data Plane API holds on $cfg; try again" >&2; exit 1; }
-owned=$(cat "$state/owned-sections" 2>/dev/null || printf '%s' ${shq(e.ownedSections.join("|"))})
+${LOCKED_WORK_DIR}owned=$(cat "$state/owned-sections" 2>/dev/null || printf '%s' ${shq(e.ownedSections.join("|"))})
 if ! awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
     -f ${shq(PATHS.cfgEditor)} "$state/haproxy.cfg.before" "$cfg" > "$work/candidate"; then
     echo "taking the edit back out of $cfg stopped (the reason is above); the live file is unchanged" >&2

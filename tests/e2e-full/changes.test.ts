@@ -26,13 +26,11 @@ import {
     httpGet,
     Mirror,
     newStack,
+    RESOURCES_PER_HOST,
     setConfig,
     type TestHost,
     type Tools,
 } from "../e2e/lab";
-
-/** Resources per host; see scenario.test.ts. */
-const RESOURCES_PER_HOST = 31;
 
 const run = randomBytes(3).toString("hex");
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-changes-"));

@@ -34,23 +34,12 @@ import {
     Mirror,
     newStack,
     PROJECT,
+    RESOURCES_PER_HOST,
     setConfig,
     type TestHost,
     type Tools,
 } from "../e2e/lab";
 import { storedState } from "../plugins/workspace";
-
-/**
- * Resources the program registers per host: the DataplaneHost component and,
- * under it, the host facts (component + HAProxy probe), binary (component +
- * install), directories (component + create),
- * TLS (component + CA key, CA, server key, CSR, certificate), config files
- * (component + YAML, certificate, key, CA), the salt seed key, the HAProxy
- * integration (component + editor, reload helper, credentials, edit), the
- * sockets (component + drop-in, live), the service (component + unit, enable,
- * start).
- */
-const RESOURCES_PER_HOST = 31;
 
 const run = randomBytes(3).toString("hex");
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-e2e-"));

@@ -19,6 +19,18 @@ export const REPO = path.resolve(__dirname, "..", "..");
 export const CACHE = process.env.LB_CACHE_DIR ?? "/var/cache/haproxy-dpapi-lab";
 export const PROJECT = "haproxy-dataplane";
 
+/**
+ * Resources the program registers per host: the DataplaneHost component and,
+ * under it, the host facts (component + HAProxy probe), binary (component +
+ * install), directories (component + create),
+ * TLS (component + CA key, CA, server key, CSR, certificate), config files
+ * (component + YAML, certificate, key, CA), the salt seed key, the HAProxy
+ * integration (component + editor, reload helper, credentials, edit), the
+ * sockets (component + drop-in, live), the service (component + unit, enable,
+ * start).
+ */
+export const RESOURCES_PER_HOST = 31;
+
 export interface Tools {
     /** Directory with pulumi, pulumi-language-nodejs and whatever real provider plugins could be built. */
     binDir: string;
