@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { API_DIRECTORIES } from "./apiConfig/yaml";
 import { PATHS } from "./shared/paths";
+import { dirname } from "./shared/shell";
 
 /**
  * Stack configuration: read once, validated once, before any resource exists.
@@ -424,10 +425,6 @@ export function canonicalPath(p: string): string {
         .split("/")
         .filter((seg) => seg !== "" && seg !== ".")
         .join("/")}`;
-}
-
-function dirname(p: string): string {
-    return p.replace(/\/[^/]*$/, "") || "/";
 }
 
 /**

@@ -62,11 +62,17 @@ const records: StepRecord[] = [];
 
 let tools: Tools;
 
-/** The Debian release and HAProxy version of a host, for the step table. */
+/** The Debian release and HAProxy version of a host, for the step table; read once per host. */
+const releases = new Map<string, string>();
 function releaseOf(host: TestHost): string {
-    const codename = hostRun(host.name, '. /etc/os-release && echo "$VERSION_CODENAME"').trim();
-    const haproxy = /version (\S+)/.exec(hostRun(host.name, "haproxy -v | head -n 1"))?.[1] ?? "?";
-    return `${codename}, HAProxy ${haproxy}`;
+    let release = releases.get(host.name);
+    if (release === undefined) {
+        const codename = hostRun(host.name, '. /etc/os-release && echo "$VERSION_CODENAME"').trim();
+        const haproxy = /version (\S+)/.exec(hostRun(host.name, "haproxy -v | head -n 1"))?.[1] ?? "?";
+        release = `${codename}, HAProxy ${haproxy}`;
+        releases.set(host.name, release);
+    }
+    return release;
 }
 
 /** SSH sessions the host's sshd accepted so far. */

@@ -10,43 +10,12 @@ import * as path from "node:path";
 import { hostExec, hostRun, type TestHost } from "../../e2e/lab";
 import type { PluginChoice } from "../select";
 import { openStack } from "../workspace";
+import type { ConnSpec, ResourceSpec } from "./spec";
+
+export type { ConnSpec, ResourceSpec };
 
 export const PROGRAM_DIR = path.join(__dirname, "program");
 export const PROJECT = "command-contract";
-
-export interface ConnSpec {
-    host?: string;
-    port?: number;
-    user?: string;
-    hostKey?: string | null;
-    key?: "main" | "alt" | "none";
-    password?: boolean;
-    dialErrorLimit?: number;
-    perDialTimeout?: number;
-    agentSocketPath?: string;
-    proxy?: ConnSpec;
-}
-
-/** One resource of the test program (program/index.ts reads the same shape). */
-export interface ResourceSpec {
-    kind?: "command" | "copy";
-    name: string;
-    conn?: ConnSpec;
-    create?: string;
-    update?: string;
-    delete?: string;
-    stdin?: string;
-    environment?: Record<string, string>;
-    logging?: string;
-    addPreviousOutputInEnv?: boolean;
-    triggers?: unknown[];
-    secret?: string[];
-    source?: { file?: string; text?: string; archive?: string };
-    remotePath?: string;
-    dependsOn?: string[];
-    additionalSecretOutputs?: string[];
-    replaceOnChanges?: string[];
-}
 
 export interface Secrets {
     privateKey: string;

@@ -88,8 +88,6 @@ function canonical(v: any): string {
 interface Kind {
     /** Input properties, SDK names. */
     inputs: string[];
-    /** Inputs whose change forces a replacement (TF RequiresReplace). */
-    replace: string[];
     /** PEM inputs: TF replaces only when the stored value is a PEM (requireReplaceIfStateContainsPEMString). */
     pemInputs: string[];
     /** Optional+computed inputs that keep their stored value when not set (UseStateForUnknown). */
@@ -169,10 +167,15 @@ const CERT_RULES = {
     uris: nonEmptyStrings,
 };
 
+/**
+ * The only input whose change is an in-place update; a change to any other
+ * input forces a replacement (TF RequiresReplace on every other attribute).
+ */
+const UPDATED_IN_PLACE = ["earlyRenewalHours"];
+
 const KINDS: Record<string, Kind> = {
     "tls:index/privateKey:PrivateKey": {
         inputs: ["algorithm", "ecdsaCurve", "rsaBits"],
-        replace: ["algorithm", "ecdsaCurve", "rsaBits"],
         pemInputs: [],
         keepState: [],
         defaults: { ecdsaCurve: "P224", rsaBits: 2048 },
@@ -221,19 +224,6 @@ const KINDS: Record<string, Kind> = {
             "setSubjectKeyId",
             "setAuthorityKeyId",
         ],
-        replace: [
-            "privateKeyPem",
-            "validityPeriodHours",
-            "allowedUses",
-            "dnsNames",
-            "ipAddresses",
-            "uris",
-            "subject",
-            "isCaCertificate",
-            "maxPathLength",
-            "setSubjectKeyId",
-            "setAuthorityKeyId",
-        ],
         pemInputs: ["privateKeyPem"],
         keepState: ["maxPathLength"],
         defaults: { earlyRenewalHours: 0, isCaCertificate: false, setSubjectKeyId: false, setAuthorityKeyId: false },
@@ -263,7 +253,6 @@ const KINDS: Record<string, Kind> = {
     },
     "tls:index/certRequest:CertRequest": {
         inputs: ["privateKeyPem", "subject", "dnsNames", "ipAddresses", "uris"],
-        replace: ["privateKeyPem", "subject", "dnsNames", "ipAddresses", "uris"],
         pemInputs: ["privateKeyPem"],
         keepState: [],
         defaults: {},
@@ -290,16 +279,6 @@ const KINDS: Record<string, Kind> = {
             "validityPeriodHours",
             "allowedUses",
             "earlyRenewalHours",
-            "isCaCertificate",
-            "maxPathLength",
-            "setSubjectKeyId",
-        ],
-        replace: [
-            "certRequestPem",
-            "caPrivateKeyPem",
-            "caCertPem",
-            "validityPeriodHours",
-            "allowedUses",
             "isCaCertificate",
             "maxPathLength",
             "setSubjectKeyId",
@@ -379,7 +358,7 @@ export const provider: Provider = {
             if (n[k] === undefined && kind.keepState.includes(k)) continue;
             if (!unknown(n[k]) && canonical(n[k]) === canonical(o[k])) continue;
             changes = true;
-            if (!kind.replace.includes(k)) continue;
+            if (UPDATED_IN_PLACE.includes(k)) continue;
             if (kind.pemInputs.includes(k) && !(typeof o[k] === "string" && PEM_TEXT.test(o[k]))) continue;
             replaces.push(k);
         }

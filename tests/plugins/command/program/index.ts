@@ -9,45 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-
-interface ConnSpec {
-    host?: string;
-    /** 0: no port (the SDK's default). */
-    port?: number;
-    /** "": no user (the SDK's default). */
-    user?: string;
-    /** null: no hostKey; a string: this key instead of the host's. */
-    hostKey?: string | null;
-    /** Which private key: the host's ("main", default), one it refuses ("alt"), or none. */
-    key?: "main" | "alt" | "none";
-    /** Send the configured password. */
-    password?: boolean;
-    dialErrorLimit?: number;
-    perDialTimeout?: number;
-    agentSocketPath?: string;
-    proxy?: ConnSpec;
-}
-
-interface ResourceSpec {
-    kind?: "command" | "copy";
-    name: string;
-    conn?: ConnSpec;
-    create?: string;
-    update?: string;
-    delete?: string;
-    stdin?: string;
-    environment?: Record<string, string>;
-    logging?: string;
-    addPreviousOutputInEnv?: boolean;
-    triggers?: unknown[];
-    /** Inputs given as secrets. */
-    secret?: string[];
-    source?: { file?: string; text?: string; archive?: string };
-    remotePath?: string;
-    dependsOn?: string[];
-    additionalSecretOutputs?: string[];
-    replaceOnChanges?: string[];
-}
+import type { ConnSpec, ResourceSpec } from "../spec";
 
 const config = new pulumi.Config();
 const specs = JSON.parse(config.require("resources")) as ResourceSpec[];
