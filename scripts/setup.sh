@@ -38,6 +38,8 @@ if [ -n "$failed" ]; then
     log "not available from the Go module proxy: $failed (details: $build_log)"
 fi
 
-log "building the test host root filesystem (cached)"
-bash scripts/testhost.sh rootfs >/dev/null
+for release in bookworm trixie; do
+    log "building the $release test host root filesystem (cached)"
+    bash scripts/testhost.sh rootfs "$release" >/dev/null
+done
 log "ready"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Real Debian 12 load-balancer hosts (systemd-nspawn containers, each in its
-# own network namespace) for end-to-end tests and for a sandbox.
+# Real Debian load-balancer hosts (systemd-nspawn containers, each in its
+# own network namespace) for end-to-end tests and for a sandbox. Each host runs
+# one Debian release: bookworm (Debian 12, HAProxy 2.6) or trixie (Debian 13,
+# HAProxy 3.0), from a root filesystem cached per release.
 #
 # A host is a copy of a cached, prepared debootstrap rootfs booted with
 # systemd as PID 1, reachable over SSH as user "deploy" at 198.18.<index>.2.
@@ -8,7 +10,11 @@
 # deployment must leave alone.
 set -euo pipefail
 
-readonly SUITE=bookworm
+# Releases a host can run, and the one used when none is named.
+readonly RELEASES='bookworm trixie'
+readonly DEFAULT_RELEASE=bookworm
+# The release being built or booted (set by select_release).
+SUITE=$DEFAULT_RELEASE
 readonly PACKAGES=systemd,systemd-sysv,dbus,openssh-server,haproxy,curl,ca-certificates,sudo,iproute2,procps,socat
 # Bump when prepare_rootfs changes, so that a cached rootfs is rebuilt.
 readonly PREP_REVISION=2
@@ -32,14 +38,16 @@ usage() {
     cat <<EOF
 Usage: ${0##*/} <command> [args]
 
-Real Debian 12 (bookworm) load-balancer hosts in systemd-nspawn containers.
+Real Debian load-balancer hosts in systemd-nspawn containers. A release is
+one of: ${RELEASES} (default ${DEFAULT_RELEASE}, or LB_RELEASE).
 
 Commands:
   ensure-deps            apt-get install what this script needs (only if missing)
-  rootfs                 build the cached rootfs (once) and print its path
-  up <name> <index>      boot host <name> at 198.18.<index>.2 (index 1..${MAX_INDEX});
-                         prints one JSON line: name, address, outerAddress, port,
-                         user, privateKeyFile, hostKey, knownHostsFile, root
+  rootfs [release]       build the release's cached rootfs (once) and print its path
+  up <name> <index> [release]
+                         boot host <name> at 198.18.<index>.2 (index 1..${MAX_INDEX});
+                         prints one JSON line: name, release, address, outerAddress,
+                         port, user, privateKeyFile, hostKey, knownHostsFile, root
   info <name>            print the JSON line of a running host again
   exec <name> -- <cmd..> run a command as root inside the host (exit code and
                          stdout/stderr/stdin pass through)
@@ -50,9 +58,11 @@ Commands:
   down-all               'down' every host under the run directory
 
 Environment:
+  LB_RELEASE        release when none is given [${LB_RELEASE:-$DEFAULT_RELEASE}]
   LB_CACHE_DIR      cache (rootfs)          [${CACHE_DIR}]
   LB_RUN_DIR        per-host state          [${RUN_DIR}]
-  LB_MIRROR         Debian mirror for debootstrap [from the apt sources]
+  LB_MIRROR         Debian mirror for debootstrap [from the apt sources; one
+                    mirror serves every release]
   LB_READY_TIMEOUT  seconds to wait for boot [${READY_TIMEOUT}]
   LB_STOP_TIMEOUT   seconds to wait for poweroff [${STOP_TIMEOUT}]
   LB_HOST_KEY_TYPES SSH host key types      [${HOST_KEY_TYPES}]
@@ -67,6 +77,18 @@ die() { log "error: $*"; exit 1; }
 
 need_root() {
     [[ ${EUID} -eq 0 ]] || die "must run as root (debootstrap, netns and nspawn need it)"
+}
+
+# Sets SUITE to the release named by $1, else LB_RELEASE, else the default.
+select_release() {
+    local release=${1:-${LB_RELEASE:-$DEFAULT_RELEASE}} known
+    for known in $RELEASES; do
+        if [[ $release == "$known" ]]; then
+            SUITE=$release
+            return 0
+        fi
+    done
+    die "unknown release '$release'; known: $RELEASES"
 }
 
 json_str() {
@@ -125,17 +147,29 @@ rootfs_path() {
     printf '%s/rootfs/%s-%s' "$CACHE_DIR" "$SUITE" "$(rootfs_hash)"
 }
 
-# The Debian mirror the machine itself uses (first deb source serving $SUITE).
+# The Debian mirror the machine itself uses: the first deb source serving
+# $SUITE, else the one serving the machine's own release (a Debian mirror
+# carries every release, so a bookworm machine can build a trixie rootfs).
 detect_mirror() {
     if [[ -n ${LB_MIRROR:-} ]]; then
         printf '%s\n' "$LB_MIRROR"
         return
     fi
-    local uri=''
+    local suite own
+    own=$(sed -n "s/^VERSION_CODENAME=//p" /etc/os-release 2>/dev/null | tr -d "\"'")
+    for suite in "$SUITE" ${own:+"$own"}; do
+        if mirror_serving "$suite"; then return 0; fi
+    done
+    printf '%s\n' http://deb.debian.org/debian
+}
+
+# Prints the URI of the first apt source whose suites include $1.
+mirror_serving() {
+    local suite=$1 uri=''
     shopt -s nullglob
     local f
     for f in /etc/apt/sources.list.d/*.sources; do
-        uri=$(awk -v suite="$SUITE" '
+        uri=$(awk -v suite="$suite" '
             function flush() {
                 if (types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " suite " ") && uris != "") {
                     split(uris, u, " "); print u[1]; found = 1; exit
@@ -153,7 +187,7 @@ detect_mirror() {
     if [[ -z $uri ]]; then
         for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
             [[ -f $f ]] || continue
-            uri=$(awk -v suite="$SUITE" '
+            uri=$(awk -v suite="$suite" '
                 $1 == "deb" {
                     i = 2
                     if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
@@ -163,7 +197,8 @@ detect_mirror() {
         done
     fi
     shopt -u nullglob
-    printf '%s\n' "${uri:-http://deb.debian.org/debian}"
+    [[ -n $uri ]] || return 1
+    printf '%s\n' "$uri"
 }
 
 # Unmount anything below $1 (a killed debootstrap can leave proc/sys/dev
@@ -304,7 +339,7 @@ ensure_rootfs() {
     local mirror tmp build_log start
     mirror=$(detect_mirror)
     tmp=$(mktemp -d "$CACHE_DIR/rootfs/.build-$SUITE-$(rootfs_hash).XXXXXX")
-    build_log="$CACHE_DIR/rootfs/build.log"
+    build_log="$CACHE_DIR/rootfs/build-$SUITE.log"
     start=$SECONDS
     log "building $SUITE rootfs from $mirror (log: $build_log)"
     # shellcheck disable=SC2064 # expand $tmp now
@@ -527,8 +562,9 @@ print_info() {
     dir=$(host_dir "$name")
     index=$(<"$dir/index")
     host_key=$(cut -d' ' -f1,2 "$dir/root/etc/ssh/ssh_host_ed25519_key.pub")
-    printf '{"name":%s,"address":%s,"outerAddress":%s,"port":22,"user":%s,"privateKeyFile":%s,"hostKey":%s,"knownHostsFile":%s,"root":%s}\n' \
-        "$(json_str "$name")" "$(json_str "$(inner_addr "$index")")" \
+    printf '{"name":%s,"release":%s,"address":%s,"outerAddress":%s,"port":22,"user":%s,"privateKeyFile":%s,"hostKey":%s,"knownHostsFile":%s,"root":%s}\n' \
+        "$(json_str "$name")" "$(json_str "$(<"$dir/release")")" \
+        "$(json_str "$(inner_addr "$index")")" \
         "$(json_str "$(outer_addr "$index")")" "$(json_str "$DEPLOY_USER")" \
         "$(json_str "$dir/id_ed25519")" "$(json_str "$host_key")" \
         "$(json_str "$dir/known_hosts")" "$(json_str "$dir/root")"
@@ -581,10 +617,11 @@ prepare_run_dir() {
 }
 
 cmd_up() {
-    [[ $# -eq 2 ]] || { usage >&2; exit 2; }
+    [[ $# -eq 2 || $# -eq 3 ]] || { usage >&2; exit 2; }
     local name=$1 index=$2 dir other root
     validate_name "$name"
     validate_index "$index"
+    select_release "${3:-}"
     index=$((10#$index))
     need_root
     require_cmds systemd-nspawn ip ssh ssh-keygen nsenter setsid findmnt mountpoint flock
@@ -610,6 +647,7 @@ cmd_up() {
     chmod 0700 "$dir"
     # Written first, so that 'down' can clean up whatever follows.
     printf '%s\n' "$index" >"$dir/index"
+    printf '%s\n' "$SUITE" >"$dir/release"
     unlock_run_dir
     BOOTING_HOST=$name
     trap on_boot_exit EXIT
@@ -725,7 +763,11 @@ main() {
     shift
     case $cmd in
     ensure-deps) ensure_deps "$@" ;;
-    rootfs) ensure_rootfs ;;
+    rootfs)
+        [[ $# -le 1 ]] || { usage >&2; exit 2; }
+        select_release "${1:-}"
+        ensure_rootfs
+        ;;
     up) cmd_up "$@" ;;
     info) cmd_info "$@" ;;
     exec) cmd_exec "$@" ;;

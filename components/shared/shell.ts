@@ -18,7 +18,14 @@ export function asRoot(script: string, useSudo: boolean): string {
     return `${useSudo ? "sudo -n " : ""}bash -c ${shq(script)}`;
 }
 
-const PRELUDE = "set -euo pipefail\numask 022\n";
+/**
+ * Every script starts in `/`: sudo keeps the login user's home as the working
+ * directory, which other users cannot enter, and HAProxy 3.0 refuses to run
+ * `haproxy -c` as user haproxy when it cannot get back to the directory it
+ * started in ("Impossible to get back to initial directory"). The API runs
+ * its own checks from its unit's working directory, `/`.
+ */
+const PRELUDE = "set -euo pipefail\numask 022\ncd /\n";
 
 /**
  * A bash script whose first line says what it does. Previews show the first

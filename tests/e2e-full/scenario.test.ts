@@ -34,6 +34,8 @@ import {
     Mirror,
     newStack,
     PROJECT,
+    RELEASES,
+    type Release,
     RESOURCES_PER_HOST,
     setConfig,
     type TestHost,
@@ -267,7 +269,12 @@ after(() => {
     console.log(`scenario steps (duration, SSH sessions accepted, step [host release], engine operations):\n${table.join("\n")}`);
 });
 
-describe("one host, from a fresh up to destroy", () => {
+/** The one-host scenario's host index for each release. */
+const ONE_HOST_INDEX: Record<Release, number> = { bookworm: 11, trixie: 16 };
+
+for (const release of RELEASES) describe(`one ${release} host, from a fresh up to destroy`, () => oneHost(release));
+
+function oneHost(release: Release): void {
     let mirror: Mirror;
     let lb: TestHost;
     let stack: Stack;
@@ -278,11 +285,11 @@ describe("one host, from a fresh up to destroy", () => {
     const masterPid = () => haproxyMasterPid(lb.name);
 
     before(async () => {
-        lb = hostUp(`lb1-${run}`, 11);
+        lb = hostUp(`lb1-${release}-${run}`, ONE_HOST_INDEX[release], release);
         mirror = new Mirror(tools.dpapi.mirrorDir);
         const baseUrl = await mirror.listen(lb.outerAddress);
         originalCfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
-        stack = await newStack(`e2e-${run}`, tools, path.join(stateDir, "one"), hostsConfig([lb], baseUrl, tools, password1));
+        stack = await newStack(`e2e-${release}-${run}`, tools, path.join(stateDir, release), hostsConfig([lb], baseUrl, tools, password1));
     });
 
     after(() => {
@@ -446,7 +453,7 @@ describe("one host, from a fresh up to destroy", () => {
         assert.equal((await api(`${apiUrl}/info`, ca, { auth: `dpadmin:${password1}` })).status, 401);
         client = new ApiClient(apiUrl, ca, `dpadmin:${password2}`);
 
-        const state = storedState(path.join(stateDir, "one"), PROJECT, stack.name);
+        const state = storedState(path.join(stateDir, release), PROJECT, stack.name);
         assert.match(state, /"ciphertext"/, "the stored state holds encrypted secrets");
         for (const pw of [password1, password2]) {
             assert.ok(!engineOutput.includes(pw), "not in the engine's output");
@@ -515,9 +522,9 @@ describe("one host, from a fresh up to destroy", () => {
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200, "HAProxy is still serving");
         assert.ok(runningServers(lb).has("web2"), "and still runs what the API configured");
     });
-});
+}
 
-describe("two hosts in one stack", () => {
+describe("two hosts in one stack, one of each release", () => {
     const hosts: TestHost[] = [];
     let mirror: Mirror;
     let stack: Stack;
@@ -527,8 +534,8 @@ describe("two hosts in one stack", () => {
         for (const h of hosts) hostDown(h.name);
     });
 
-    it("8. deploy in parallel, each with its own certificate; a no-op up; destroy", async () => {
-        hosts.push(hostUp(`lb2-${run}`, 12), hostUp(`lb3-${run}`, 13));
+    it("8. deploy in parallel, each with its own certificate and its release's reload path; a no-op up; destroy", async () => {
+        hosts.push(hostUp(`lb2-${run}`, 12, "bookworm"), hostUp(`lb3-${run}`, 13, "trixie"));
         mirror = new Mirror(tools.dpapi.mirrorDir);
         const baseUrl = await mirror.listen(hosts[0].outerAddress);
         stack = await newStack(`e2e2-${run}`, tools, path.join(stateDir, "two"), hostsConfig(hosts, baseUrl, tools, password1));

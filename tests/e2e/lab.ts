@@ -100,8 +100,18 @@ export function describeTools(tools: Tools): string {
     ]);
 }
 
+/**
+ * The Debian releases a test host can run (scripts/testhost.sh), oldest
+ * first: bookworm is Debian 12 with HAProxy 2.6, trixie is Debian 13 with
+ * HAProxy 3.0, on either side of the 2.7 line where the API's reloads change.
+ */
+export const RELEASES = ["bookworm", "trixie"] as const;
+export type Release = (typeof RELEASES)[number];
+
 export interface TestHost {
     name: string;
+    /** The Debian release it runs. */
+    release: Release;
     index: number;
     address: string;
     outerAddress: string;
@@ -126,8 +136,8 @@ function testhost(args: string[], input?: string): { code: number; stdout: strin
 }
 
 /** Boots a fresh host (its netns routes to every outer address, so one mirror serves all hosts). */
-export function hostUp(name: string, index: number): TestHost {
-    const r = testhost(["up", name, String(index)]);
+export function hostUp(name: string, index: number, release: Release = "bookworm"): TestHost {
+    const r = testhost(["up", name, String(index), release]);
     if (r.code !== 0) throw new Error(`testhost up ${name} failed (${r.code}):\n${r.stderr}`);
     const info = JSON.parse(r.stdout.trim().split("\n").pop()!);
     return { ...info, index };
