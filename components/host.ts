@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { ApiConfigFiles } from "./apiConfig";
-import { renderDataplaneApiConfig } from "./apiConfig/yaml";
+import { describeReloadPath, renderDataplaneApiConfig } from "./apiConfig/yaml";
 import { DataplaneBinary } from "./binary";
 import type { DeploymentConfig, HostConfig } from "./config";
 import { deriveSalt, sha512Crypt } from "./crypt";
@@ -37,6 +37,8 @@ export class DataplaneHost extends pulumi.ComponentResource {
     public readonly version: pulumi.Output<string>;
     /** PEM of the CA that signs the API's certificate (undefined with a user-supplied certificate or TLS off). */
     public readonly caCertificate: pulumi.Output<string | undefined>;
+    /** The host's HAProxy version and how the API reloads it there (the master socket from 2.7 on, reload_cmd before). */
+    public readonly haproxy: pulumi.Output<string>;
 
     constructor(name: string, args: DataplaneHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:DataplaneHost`, name, {}, opts);
@@ -191,7 +193,8 @@ export class DataplaneHost extends pulumi.ComponentResource {
         this.apiUrl = pulumi.output(`${scheme}://${advertised}:${c.api.port}/v3`);
         this.version = pulumi.all([binary.version, service.ready.stdout]).apply(([v]) => v);
         this.caCertificate = apiTls?.caCertPem ?? pulumi.output(undefined);
-        this.registerOutputs({ apiUrl: this.apiUrl, version: this.version, caCertificate: this.caCertificate });
+        this.haproxy = facts.haproxyVersion.apply((v) => describeReloadPath(v, c.haproxy.masterSocket));
+        this.registerOutputs({ apiUrl: this.apiUrl, version: this.version, caCertificate: this.caCertificate, haproxy: this.haproxy });
     }
 }
 

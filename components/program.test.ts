@@ -7,6 +7,7 @@ import {
     installMocks,
     isSecret,
     MOCK_HAPROXY_VERSION,
+    mockHaproxyBanners,
     MOCK_REPORTED_VERSION,
     type Registration,
     registrations,
@@ -125,6 +126,25 @@ describe("one host under mocks", () => {
         const yaml = String(unwrapSecret(byName(regs, "lb1-config-yaml").inputs.stdin));
         assert.match(yaml, new RegExp(`^# HAProxy ${MOCK_HAPROXY_VERSION.replace(/\./g, "\\.")} on this host: the API reloads it with reload_cmd`, "m"));
         assert.ok(!/^\s*master_runtime:/m.test(yaml), "no master runtime before HAProxy 2.7");
+    });
+
+    it("a host that reports HAProxy 3.0 gets master_runtime, and each host's output says how its API reloads HAProxy", async () => {
+        mockHaproxyBanners.set("lb30", "HAProxy version 3.0.11-1+deb13u4 2026/10/15 - https://haproxy.org/");
+        const d = deploy({
+            hosts: [
+                { name: "lb26", address: "10.0.0.26" },
+                { name: "lb30", address: "10.0.0.30" },
+            ],
+        });
+        const mixed = await d.since();
+        const yaml30 = String(unwrapSecret(byName(mixed, "lb30-config-yaml").inputs.stdin));
+        assert.match(yaml30, /^ {2}master_runtime: \/run\/haproxy-master\.sock$/m);
+        assert.doesNotMatch(String(unwrapSecret(byName(mixed, "lb26-config-yaml").inputs.stdin)), /^\s*master_runtime:/m);
+        assert.equal(
+            await resolve(d.outputs.lb30.haproxy),
+            "HAProxy 3.0.11 on this host: the API reloads it through the master socket /run/haproxy-master.sock itself",
+        );
+        assert.match(await resolve(d.outputs.lb26.haproxy), /^HAProxy 2\.6\.12 on this host: the API reloads it with reload_cmd/);
     });
 
     it("runs the preflight before any other step on the host", () => {

@@ -7,6 +7,8 @@ export interface HostOutputs {
     apiUrl: pulumi.Output<string>;
     version: pulumi.Output<string>;
     caCertificate: pulumi.Output<string | undefined>;
+    /** The host's HAProxy version and how the API reloads it there. */
+    haproxy: pulumi.Output<string>;
 }
 
 /** Registers one DataplaneHost per configured host; they share nothing, so they deploy in parallel. */
@@ -14,7 +16,7 @@ export function deployStack(config: DeploymentConfig): Record<string, HostOutput
     const out: Record<string, HostOutputs> = {};
     for (const host of config.hosts) {
         const h = new DataplaneHost(host.name, { host, config });
-        out[host.name] = { apiUrl: h.apiUrl, version: h.version, caCertificate: h.caCertificate };
+        out[host.name] = { apiUrl: h.apiUrl, version: h.version, caCertificate: h.caCertificate, haproxy: h.haproxy };
     }
     return out;
 }

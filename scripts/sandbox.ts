@@ -7,11 +7,28 @@
  *   up (default)  boot the host if it is not running, then `pulumi up`
  *   preview       `pulumi preview --diff`
  *   destroy       `pulumi destroy`, then power the host off and forget the stack
+ *
+ * LB_RELEASE picks the host's Debian release for a new sandbox: trixie
+ * (Debian 13, HAProxy 3.0; the default) or bookworm (Debian 12, HAProxy 2.6).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
-import { buildTools, CACHE, describeTools, hostDown, hostInfo, hostsConfig, hostUp, Mirror, newStack, type TestHost, type Tools } from "../tests/e2e/lab";
+import {
+    buildTools,
+    CACHE,
+    describeTools,
+    hostDown,
+    hostInfo,
+    hostsConfig,
+    hostUp,
+    Mirror,
+    newStack,
+    RELEASES,
+    type Release,
+    type TestHost,
+    type Tools,
+} from "../tests/e2e/lab";
 
 const SANDBOX = path.join(CACHE, "sandbox");
 const STATE = path.join(SANDBOX, "state");
@@ -26,21 +43,37 @@ function secretFile(name: string, make: () => string): string {
     return readFileSync(file, "utf8");
 }
 
+/** The release LB_RELEASE names, or undefined when it is not set. */
+function requestedRelease(): Release | undefined {
+    const r = process.env.LB_RELEASE;
+    if (r === undefined || r === "") return undefined;
+    if (!(RELEASES as readonly string[]).includes(r)) throw new Error(`LB_RELEASE=${r} is not a release the lab has: use ${RELEASES.join(" or ")}`);
+    return r as Release;
+}
+
 /**
  * The running sandbox host, or a new one. A new host has nothing deployed, so
  * a stack left from an earlier host (the machine rebooted, say) is forgotten.
  */
 function sandboxHost(): TestHost {
+    const wanted = requestedRelease();
     const running = hostInfo(HOST, INDEX);
-    if (running) return running;
+    if (running) {
+        if (wanted && running.release !== wanted) {
+            throw new Error(
+                `The sandbox host runs ${running.release}, not ${wanted}: run scripts/sandbox.sh destroy first, then deploy again with LB_RELEASE=${wanted}.`,
+            );
+        }
+        return running;
+    }
     if (existsSync(STATE)) {
         console.log("The sandbox host was not running: booting a new one and starting a new deployment.");
         rmSync(STATE, { recursive: true, force: true });
     }
-    return hostUp(HOST, INDEX);
+    return hostUp(HOST, INDEX, wanted ?? "trixie");
 }
 
-function usage(tools: Tools, host: TestHost, out: { apiUrl: string; version: string }, caFile: string): string {
+function usage(tools: Tools, host: TestHost, out: { apiUrl: string; version: string; haproxy: string }, caFile: string): string {
     const curl = `curl --cacert ${caFile} -u "dpadmin:$(cat ${path.join(SANDBOX, "api-password")})"`;
     const base = `${out.apiUrl}/services/haproxy`;
     const changes =
@@ -63,6 +96,7 @@ configuration version or a transaction):
     -d '{"name": "web1", "address": "127.0.0.1", "port": 8081, "weight": 150}'
   ${curl} ${base}/runtime/backends/web/servers`;
     return `
+${out.haproxy}.
 The Data Plane API ${out.version} answers at ${out.apiUrl}
   user dpadmin, password in ${SANDBOX}/api-password, CA certificate in ${caFile}
 
@@ -90,6 +124,7 @@ async function main(action: string): Promise<void> {
         return;
     }
     const host = sandboxHost();
+    console.log(`sandbox host: ${host.name} at ${host.address}, Debian ${host.release}`);
     const mirror = new Mirror(tools.dpapi.mirrorDir);
     const baseUrl = await mirror.listen(host.outerAddress, MIRROR_PORT);
     const stack = await newStack("sandbox", tools, STATE, hostsConfig([host], baseUrl, tools, password));

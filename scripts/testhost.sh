@@ -558,12 +558,14 @@ wait_ready() {
 }
 
 print_info() {
-    local name=$1 dir index host_key
+    local name=$1 dir index host_key release=bookworm
     dir=$(host_dir "$name")
     index=$(<"$dir/index")
+    # A host booted before the lab had releases has no record, and ran bookworm.
+    if [[ -r $dir/release ]]; then release=$(<"$dir/release"); fi
     host_key=$(cut -d' ' -f1,2 "$dir/root/etc/ssh/ssh_host_ed25519_key.pub")
     printf '{"name":%s,"release":%s,"address":%s,"outerAddress":%s,"port":22,"user":%s,"privateKeyFile":%s,"hostKey":%s,"knownHostsFile":%s,"root":%s}\n' \
-        "$(json_str "$name")" "$(json_str "$(<"$dir/release")")" \
+        "$(json_str "$name")" "$(json_str "$release")" \
         "$(json_str "$(inner_addr "$index")")" \
         "$(json_str "$(outer_addr "$index")")" "$(json_str "$DEPLOY_USER")" \
         "$(json_str "$dir/id_ed25519")" "$(json_str "$host_key")" \

@@ -104,13 +104,21 @@ export function dataplaneApiConfigDocument(m: DataplaneApiConfigModel): Record<s
     };
 }
 
-export function renderDataplaneApiConfig(m: DataplaneApiConfigModel): string {
-    const reload = apiUsesMasterSocket(m.haproxyVersion)
-        ? `the API reloads it through the master socket ${m.masterSocket} itself`
+/**
+ * One line saying how the API reloads the host's HAProxy, for the YAML's
+ * header and the stack's outputs: the choice apiUsesMasterSocket makes.
+ */
+export function describeReloadPath(haproxyVersion: string, masterSocket: string): string {
+    const how = apiUsesMasterSocket(haproxyVersion)
+        ? `the API reloads it through the master socket ${masterSocket} itself`
         : "the API reloads it with reload_cmd and reaches its runtime through the admin socket (master_runtime needs 2.7 or newer)";
+    return `HAProxy ${haproxyVersion} on this host: ${how}`;
+}
+
+export function renderDataplaneApiConfig(m: DataplaneApiConfigModel): string {
     return (
         `# ${MANAGED_BY}\n# The API rewrites this file when it starts; the rendered content is kept in Pulumi state.\n` +
-        `# HAProxy ${m.haproxyVersion} on this host: ${reload}.\n` +
+        `# ${describeReloadPath(m.haproxyVersion, m.masterSocket)}.\n` +
         stringify(dataplaneApiConfigDocument(m), { lineWidth: 0 })
     );
 }

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { LAB_APPLICATION, fixtureManagedSections as managed, PACKAGE_FIXTURES, packageFile, provenance } from "./cfgeditFixtures";
 import { managedSectionIds, renderManagedSections, renderUserLine, USERS_PLACEHOLDER } from "./sections";
 
 /**
@@ -11,6 +12,7 @@ import { managedSectionIds, renderManagedSections, renderUserLine, USERS_PLACEHO
  * awk of this machine, as the host script calls it.
  */
 const EDITOR = path.join(__dirname, "haproxy-cfg-edit.awk");
+// Debian 12's haproxy.cfg with the lab's application after it (cfgeditFixtures.ts).
 const STOCK = readFileSync(path.join(__dirname, "fixtures", "debian12-haproxy.cfg"), "utf8");
 // Hand-written in the API's format (sections sorted, 2-space indentation, `from` on headers, extra
 // sections the API added) before the stand-in existed; standin-rewritten.cfg, further down, is a real rewrite.
@@ -18,10 +20,6 @@ const REWRITTEN = readFileSync(path.join(__dirname, "fixtures", "api-rewritten.c
 const SOCKET = "/run/haproxy/admin.sock";
 const OWNED = managedSectionIds("controller").join("|");
 const dir = mkdtempSync(path.join(tmpdir(), "cfgedit-"));
-
-function managed(hash = "$6$salt$hash", user = "dpadmin"): string {
-    return renderManagedSections({ userlist: "controller", apiPort: 5555 }).replace(`    ${USERS_PLACEHOLDER}\n`, renderUserLine(user, hash));
-}
 
 function awk(mode: "apply" | "revert", reference: string, current: string, remove = ""): string {
     const ref = path.join(dir, `ref-${Math.random()}`);
@@ -176,9 +174,9 @@ describe("haproxy.cfg as the Data Plane API stand-in rewrote it after a deployme
 const FIXTURES = path.join(__dirname, "fixtures");
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), "utf8");
 
-/** The cases whose result is a file, with what each one is about. */
+/** The cases whose result is a file, with what each one is about (for Debian's own files: where they come from). */
 const EDITED_CASES: Record<string, string> = {
-    "debian12-haproxy": "the stock Debian 12 file",
+    ...Object.fromEntries(Object.values(PACKAGE_FIXTURES).map((p) => [p.fixture, provenance(p)])),
     crlf: "CRLF line endings: edited as lines, written back with CRLF",
     "no-global": "no global section: one is added at the top",
     "socket-comment": "a trailing comment on the socket line stays after the options",
@@ -213,6 +211,13 @@ describe("haproxy.cfg edit: the fixtures, with the expected result", () => {
             if (name !== "api-rewritten") assert.equal(revert(fixture(`${name}.cfg`), expected), fixture(`${name}.cfg`));
         });
     }
+
+    it("the Debian fixtures: debian12 is the package's file and the lab's application, debian13 the package's file alone, the same at these versions", () => {
+        const [debian12, debian13] = [PACKAGE_FIXTURES.bookworm, PACKAGE_FIXTURES.trixie];
+        assert.ok(fixture(`${debian12.fixture}.cfg`).endsWith(LAB_APPLICATION));
+        assert.ok(!fixture(`${debian13.fixture}.cfg`).includes("frontend web"), "no application in the package's file");
+        assert.equal(packageFile(debian12, fixture(`${debian12.fixture}.cfg`)), packageFile(debian13, fixture(`${debian13.fixture}.cfg`)));
+    });
 
     it("crlf: every line of the result ends in CRLF, the ones it adds too", () => {
         const out = fixture("crlf.expected.cfg");

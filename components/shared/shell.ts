@@ -20,10 +20,10 @@ export function asRoot(script: string, useSudo: boolean): string {
 
 /**
  * Every script starts in `/`: sudo keeps the login user's home as the working
- * directory, which other users cannot enter, and HAProxy 3.0 refuses to run
- * `haproxy -c` as user haproxy when it cannot get back to the directory it
- * started in ("Impossible to get back to initial directory"). The API runs
- * its own checks from its unit's working directory, `/`.
+ * directory, other users cannot enter a home of mode 0700 (Debian 13's
+ * default), and `haproxy -c` run as user haproxy then fails: it cannot get
+ * back to the directory it started in ("Impossible to get back to initial
+ * directory"). The API runs its own checks from its unit's working directory, `/`.
  */
 const PRELUDE = "set -euo pipefail\numask 022\ncd /\n";
 

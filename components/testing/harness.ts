@@ -27,8 +27,17 @@ export const registrations: Registration[] = [];
  */
 export const MOCK_REPORTED_VERSION = "9.9.9";
 export const MOCK_HAPROXY_VERSION = "2.6.12";
+/**
+ * The `haproxy -v` banner the preflight reports under mocks, by host name;
+ * hosts not listed get MOCK_HAPROXY_VERSION. A test that runs the registered
+ * commands on a real host puts that host's own banner here first.
+ */
+export const mockHaproxyBanners = new Map<string, string>();
 function mockStdout(name: string, script: string): string {
-    if (name.endsWith("-facts-haproxy")) return `HAProxy version ${MOCK_HAPROXY_VERSION}-1+deb12u3 2025/07/12\nhaproxy_version=${MOCK_HAPROXY_VERSION}\n`;
+    if (name.endsWith("-facts-haproxy")) {
+        const banner = mockHaproxyBanners.get(name.slice(0, -"-facts-haproxy".length)) ?? `HAProxy version ${MOCK_HAPROXY_VERSION}-1+deb12u3 2025/07/12`;
+        return `${banner}\nhaproxy_version=${/^HAProxy version ([0-9.]+)/.exec(banner)?.[1]}\n`;
+    }
     if (!name.endsWith("-binary-install")) return "";
     // The script is quoted for `bash -c`, so quotes around the value are escaped.
     const sha = /x86_64\) sha=\W*([0-9a-f]{64})/.exec(script)?.[1] ?? "none";

@@ -272,6 +272,12 @@ after(() => {
 /** The one-host scenario's host index for each release. */
 const ONE_HOST_INDEX: Record<Release, number> = { bookworm: 11, trixie: 16 };
 
+/** How the API must reload HAProxy on each release (dataplaneapi.md), as the stack's `haproxy` output says it. */
+const RELOAD_PATH: Record<Release, RegExp> = {
+    bookworm: /^HAProxy 2\.6\.\d+ on this host: the API reloads it with reload_cmd /,
+    trixie: /^HAProxy 3\.0\.\d+ on this host: the API reloads it through the master socket \/run\/haproxy-master\.sock itself$/,
+};
+
 for (const release of RELEASES) describe(`one ${release} host, from a fresh up to destroy`, () => oneHost(release));
 
 function oneHost(release: Release): void {
@@ -333,6 +339,12 @@ function oneHost(release: Release): void {
         ca = out.caCertificate;
         client = new ApiClient(apiUrl, ca, `dpadmin:${password1}`);
         assert.equal(apiUrl, `https://${lb.address}:5555/v3`);
+        assert.match(out.haproxy, RELOAD_PATH[release], "the stack says how the API reloads this host's HAProxy");
+        assert.ok(result.stdout.includes(out.haproxy), "and up's output shows it");
+        // The API rewrote its YAML at start (comments gone), keeping the settings.
+        const apiYaml = hostRun(lb.name, "cat /etc/haproxy-dataplane/dataplaneapi.yaml");
+        assert.match(apiYaml, /^\s*master_worker_mode: true$/m);
+        assert.equal(/^\s*master_runtime: \/run\/haproxy-master\.sock$/m.test(apiYaml), release === "trixie", "master_runtime only on HAProxy 2.7+");
         const banner = hostRun(lb.name, "/usr/local/bin/dataplaneapi --version 2>/dev/null");
         assert.equal(out.version, /Data Plane API v(\S+)/.exec(banner)?.[1], "the stack reports the version the installed binary reports");
         assert.equal(hostRun(lb.name, "systemctl is-active dataplaneapi.service").trim(), "active");
@@ -553,6 +565,7 @@ describe("two hosts in one stack, one of each release", () => {
             const info = await api(`${out.apiUrl}/info`, out.caCertificate, { auth: `dpadmin:${password1}` });
             assert.equal(info.status, 200, `${h.name} answers`);
             fingerprints.add(await peerFingerprint(h.address, out.caCertificate));
+            assert.match(out.haproxy, RELOAD_PATH[h.release], `${h.name} (${h.release}) is configured for its own HAProxy`);
             const other = result.outputs.dataplane.value[hosts.find((o) => o !== h)!.name].caCertificate;
             await assert.rejects(api(`${out.apiUrl}/info`, other), "one host's CA does not vouch for the other");
         }

@@ -4,9 +4,10 @@
  * This suite takes the exact command strings and stdin the program registers
  * (under Pulumi's mocks) and runs them one by one, the way the command
  * provider does: over real SSH as a non-root user, through `sudo -n`, on a
- * Debian 12 host with systemd and HAProxy 2.6. It reaches states the engine
- * does not stop at (between two steps) and failure paths; the deployment
- * through the engine is tests/e2e-full/scenario.test.ts.
+ * host of each Debian release the lab has (12 with HAProxy 2.6, 13 with
+ * HAProxy 3.0). It reaches states the engine does not stop at (between two
+ * steps) and failure paths; the deployment through the engine is
+ * tests/e2e-full/scenario.test.ts.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -17,8 +18,46 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_DIRECTORIES, parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
-import { installMocks, rawConfig, type Registration, registrations, resolve, unwrapSecret } from "../../components/testing/harness";
-import { eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostReboot, hostRun, hostUp, httpGet, Mirror, type TestHost, Timings } from "./lab";
+import { shq } from "../../components/shared/shell";
+import { installMocks, mockHaproxyBanners, rawConfig, type Registration, registrations, resolve, unwrapSecret } from "../../components/testing/harness";
+import {
+    eventually,
+    haproxyAdmin,
+    haproxyMasterPid,
+    hostDown,
+    hostExec,
+    hostReboot,
+    hostRun,
+    hostUp,
+    httpGet,
+    Mirror,
+    RELEASES,
+    type Release,
+    type TestHost,
+    Timings,
+} from "./lab";
+
+/**
+ * What differs by release: the HAProxy version the preflight must read, and
+ * how the API reloads HAProxy there (dataplaneapi.md: through the master
+ * socket itself from 2.7, by reload_cmd before).
+ */
+const RELEASE: Record<Release, { index: number; haproxy: RegExp; apiReloadsThroughMasterSocket: boolean }> = {
+    bookworm: { index: 21, haproxy: /^2\.6\.\d+$/, apiReloadsThroughMasterSocket: false },
+    trixie: { index: 22, haproxy: /^3\.0\.\d+$/, apiReloadsThroughMasterSocket: true },
+};
+
+/**
+ * One reload the way the API makes it on this host, as user haproxy, from
+ * `shell` (a command prefix that runs a script): client-native's bytes on
+ * the master socket (`reload;quit`, answered `Success=1` before `\n--\n`),
+ * or the program's reload_cmd.
+ */
+function apiReloadScript(release: Release): string {
+    return RELEASE[release].apiReloadsThroughMasterSocket
+        ? `/usr/bin/perl -MIO::Socket::UNIX -e 'my $s = IO::Socket::UNIX->new(Peer => "/run/haproxy-master.sock") or die "connect: $!\\n"; print $s "reload;quit"; local $/; my $a = <$s>; $a =~ /\\ASuccess=1\\n--\\n/ or die "reload answer: $a\\n"'`
+        : "/usr/local/lib/haproxy-dataplane/reload-haproxy";
+}
 
 const timings = new Timings();
 const run = randomBytes(3).toString("hex");
@@ -71,12 +110,16 @@ const masterPid = () => haproxyMasterPid(host.name);
 const workerPids = () => hostRun(host.name, `pgrep -P ${masterPid()} haproxy || true`).trim();
 const statOf = (p: string) => hostRun(host.name, `stat -c '%U:%G %a' ${p}`).trim();
 
-describe("the program's remote commands on a real Debian 12 host", () => {
+for (const release of RELEASES) describe(`the program's remote commands on a real ${release} host`, () => hostSuite(release));
+
+function hostSuite(release: Release): void {
     before(async () => {
-        host = await timings.time("boot the host", async () => hostUp(`hs-${run}`, 21));
+        host = await timings.time(`boot the ${release} host`, async () => hostUp(`hs-${release}-${run}`, RELEASE[release].index, release));
         knownHosts = path.join(mkdtempSync(path.join(tmpdir(), "kh-")), "known_hosts");
         writeFileSync(knownHosts, `${host.address} ${host.hostKey}\n`);
         originalCfg = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
+        // The registered commands are what the engine would send to a host whose preflight printed this.
+        mockHaproxyBanners.set(host.name, hostRun(host.name, "haproxy -v | head -n 1").trim());
         installMocks({ realTls: true });
         const start = registrations.length;
         const outputs = deployStack(
@@ -102,8 +145,9 @@ describe("the program's remote commands on a real Debian 12 host", () => {
 
     after(() => {
         mirror?.close();
+        mirror = undefined;
         if (host) hostDown(host.name);
-        console.log(`durations:\n${timings.report()}`);
+        console.log(`durations (${release}):\n${timings.report()}`);
     });
 
     it("the preflight refuses a section the user already has under a managed name, before anything changes", () => {
@@ -117,7 +161,8 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         assert.match(refused.stderr, /set haproxyAdoptSections to true/);
         assert.notEqual(hostExec(host.name, "test -e /var/lib/haproxy-dataplane-deploy").code, 0, "the preflight wrote nothing");
         hostRun(host.name, "cp -p /root/keep.cfg /etc/haproxy/haproxy.cfg && rm /root/keep.cfg");
-        assert.match(mustRun("facts-haproxy"), /^haproxy_version=2\.6\.\d+$/m);
+        const version = /^haproxy_version=(.*)$/m.exec(mustRun("facts-haproxy"))?.[1] ?? "";
+        assert.match(version, RELEASE[release].haproxy, `the preflight reads ${release}'s HAProxy`);
     });
 
     it("the binary install refuses an archive whose SHA-256 does not match, and installs nothing", async () => {
@@ -160,9 +205,22 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         assert.equal(statOf("/etc/haproxy-dataplane/tls/server.key"), "haproxy:haproxy 600");
         assert.equal(statOf("/etc/haproxy-dataplane/tls/ca.crt"), "root:haproxy 644");
         assert.match(hostRun(host.name, "cat /etc/haproxy-dataplane/dataplaneapi.yaml"), /^config_version: 2$/m);
+        // The API's configuration follows the host's HAProxy: master_runtime from 2.7 on, reload_cmd before.
+        const yaml = hostRun(host.name, "cat /etc/haproxy-dataplane/dataplaneapi.yaml");
+        if (RELEASE[release].apiReloadsThroughMasterSocket) {
+            assert.match(yaml, /^ {2}master_runtime: \/run\/haproxy-master\.sock$/m);
+            assert.match(yaml, /^# HAProxy 3\.0\.\d+ on this host: the API reloads it through the master socket/m);
+        } else {
+            assert.doesNotMatch(yaml, /^\s*master_runtime:/m);
+            assert.match(yaml, /^# HAProxy 2\.6\.\d+ on this host: the API reloads it with reload_cmd/m);
+        }
+        assert.match(yaml, /^ {2}master_worker_mode: true$/m);
     });
 
     it("edits haproxy.cfg, validates it and reloads HAProxy without a restart; the existing frontend keeps serving", () => {
+        // A home user haproxy cannot enter (Debian 13's default, made so here on every
+        // release): the validation as user haproxy must not start from there.
+        hostRun(host.name, `chmod 0700 /home/${host.user}`);
         const master = masterPid();
         const workers = workerPids();
         for (const f of ["haproxy-editor", "haproxy-reload-helper", "haproxy-credentials"]) mustRun(f);
@@ -248,8 +306,8 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         assert.match(mustRun("sockets-live"), /was started with -S \/run\/haproxy-master\.sock,mode,660,group,haproxy: not restarted/);
         assert.equal(masterPid(), master, "a second run does not restart");
         for (let i = 1; i <= 3; i++) {
-            // As the API does on HAProxy 2.6: reload_cmd, as user haproxy; then one of the program's own reloads.
-            const api = hostExec(host.name, "sleep 1; su -s /bin/sh haproxy -c /usr/local/lib/haproxy-dataplane/reload-haproxy");
+            // As the API does on this release, as user haproxy; then one of the program's own reloads.
+            const api = hostExec(host.name, `sleep 1; su -s /bin/sh haproxy -c ${shq(apiReloadScript(release))}`);
             assert.equal(api.code, 0, `API-driven reload ${i} as user haproxy:\n${api.stdout}\n${api.stderr}`);
             hostRun(host.name, "sleep 1; systemctl reload haproxy.service");
         }
@@ -259,7 +317,7 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         assert.equal(masterPid(), master, "six reloads, no restart");
     });
 
-    it("the API's reload command works from inside the hardened unit", () => {
+    it("the API's way of reloading works from inside the hardened unit", () => {
         mustRun("service-unit");
         assert.equal(hostRun(host.name, "systemctl is-enabled dataplaneapi.service || true").trim(), "disabled");
         mustRun("service-enable");
@@ -285,7 +343,7 @@ describe("the program's remote commands on a real Debian 12 host", () => {
             "echo new > /etc/haproxy-dataplane/.probe.tmp && mv /etc/haproxy-dataplane/.probe.tmp /etc/haproxy-dataplane/.probe",
             "echo x > /tmp/spoe-haproxy/.probe",
             "if touch /usr/local/bin/.probe 2>/dev/null; then echo 'ProtectSystem did not apply'; exit 1; fi",
-            "/usr/local/lib/haproxy-dataplane/reload-haproxy",
+            apiReloadScript(release),
         ].join("\n");
         const quoted = `'${check.replace(/'/g, `'\\''`)}'`;
         const res = hostExec(host.name, `systemd-run --quiet --wait --pipe --collect ${props.map((p) => `'${p}'`).join(" ")} /bin/sh -c ${quoted}`);
@@ -343,4 +401,4 @@ describe("the program's remote commands on a real Debian 12 host", () => {
         // One request racing the reload's worker hand-over was seen reset once; serving means it answers.
         await eventually("the frontend to answer 200", async () => (await httpGet(`http://${host.address}/`)).status === 200, 10);
     });
-});
+}
