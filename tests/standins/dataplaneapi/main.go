@@ -284,14 +284,14 @@ func main() {
 		}
 	}()
 
-	useMaster := s.MasterWorkerMode && s.MasterRuntime != "" && isUnixSocketAddr(s.MasterRuntime) &&
-		a.rt != nil && a.rt.version.atLeast(2, 7, 0)
+	rt := a.runtime()
+	useMaster := canUseMasterSocketReload(s, rt)
 	if useMaster {
-		logInfof("reloads: through the master socket %s (HAProxy %s >= 2.7)", s.MasterRuntime, a.rt.version.Version)
+		logInfof("reloads: through the master socket %s (HAProxy %s >= 2.7)", s.MasterRuntime, versionString())
 	} else {
 		logInfof("reloads: running reload_cmd %q", s.ReloadCmd)
 	}
-	a.reloads, err = newReloadAgent(s, useMaster, a.runtime)
+	a.reloads, err = newReloadAgent(s, useMaster, rt)
 	if err != nil {
 		logFatalf("Cannot initialize reload agent: %v", err)
 	}
@@ -310,4 +310,22 @@ func main() {
 	if err := a.serve(); err != nil {
 		logFatalf("Error running HAProxy Data Plane API: %s", err.Error())
 	}
+}
+
+// canUseMasterSocketReload is dataplaneapi configure_data_plane.go:1195-1211:
+// master_worker_mode, a unix master_runtime, a runtime client (whichever
+// socket it reached: nothing checks that it is the master socket), and a
+// version from GetVersion (asked again if init found none) of 2.7 or newer.
+func canUseMasterSocketReload(s *settings, rt *runtimeClient) bool {
+	if !(s.MasterWorkerMode && s.MasterRuntime != "" && isUnixSocketAddr(s.MasterRuntime)) {
+		return false
+	}
+	if rt == nil {
+		return false
+	}
+	v, err := rt.GetVersion()
+	if err != nil {
+		return false
+	}
+	return v.atLeast(2, 7, 0)
 }

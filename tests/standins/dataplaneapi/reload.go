@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -39,8 +40,10 @@ type reloadAgent struct {
 	configFile string
 	lkg        string
 	useMaster  bool
-	runtime    func() *runtimeClient
-	done       chan struct{}
+	// runtime is the client the agent was made with (reload_agent.go:107-113):
+	// a later SIGUSR1 replaces the API's runtime client but not this one.
+	runtime *runtimeClient
+	done    chan struct{}
 }
 
 // lkgPath is setLkgPath: <backups_dir>/<base>.lkg, or <config>.lkg without a backups_dir.
@@ -55,11 +58,18 @@ func lkgPath(configFile, backupsDir string) (string, error) {
 	return configFile + ".lkg", nil
 }
 
-func newReloadAgent(s *settings, useMaster bool, rt func() *runtimeClient) (*reloadAgent, error) {
+func newReloadAgent(s *settings, useMaster bool, rt *runtimeClient) (*reloadAgent, error) {
 	ra := &reloadAgent{
 		failed: map[string]*reloadInfo{}, retention: 1,
 		reloadCmd: s.ReloadCmd, restartCmd: s.RestartCmd, statusCmd: s.StatusCmd,
-		configFile: s.ConfigFile, useMaster: useMaster, runtime: rt, done: make(chan struct{}),
+		configFile: s.ConfigFile, useMaster: useMaster, done: make(chan struct{}),
+	}
+	if useMaster {
+		// params.Client.Runtime() fails only without a runtime client.
+		if rt == nil {
+			return nil, errors.New("no runtime client")
+		}
+		ra.runtime = rt
 	}
 	delay := s.ReloadDelay * 1000
 	if d := os.Getenv("CI_DATAPLANE_RELOAD_DELAY_OVERRIDE"); d != "" {
@@ -130,7 +140,7 @@ func (ra *reloadAgent) reloadHAProxy(id string) (string, error) {
 	var out string
 	var err error
 	if ra.useMaster {
-		out, err = ra.runtime().MasterReload()
+		out, err = ra.runtime.MasterReload()
 	} else {
 		out, err = execCmd(ra.reloadCmd)
 	}

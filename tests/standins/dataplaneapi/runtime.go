@@ -24,8 +24,9 @@ type runtimeClient struct {
 	master bool
 	mu     sync.Mutex
 
-	version *haproxyVersion
-	pid     string
+	// pid is the worker's Pid from `show info` at connect, for the
+	// stand-in's own log line (upstream logs no such thing).
+	pid string
 }
 
 func readFromSocket(path, full string, timeout time.Duration) (string, error) {
@@ -79,7 +80,10 @@ func (r *runtimeClient) exec(full string) (string, error) {
 }
 
 // connectRuntime waits up to max for the socket to answer "help", trying
-// every tick (runtime_single_client.go Init with AllowDelayedStart).
+// every tick (runtime_single_client.go Init with AllowDelayedStart), then
+// asks for the version as client-native's init does (runtime_client.go:60,78
+// `_, _ = c.GetVersion()`: an error is ignored, and a version already known
+// is not asked again).
 func connectRuntime(path string, master bool, max, tick time.Duration) (*runtimeClient, error) {
 	r := &runtimeClient{socket: path, master: master}
 	start := time.Now()
@@ -93,36 +97,95 @@ func connectRuntime(path string, master bool, max, tick time.Duration) (*runtime
 			return nil, fmt.Errorf("cannot connect to runtime API %s within %s: %w", path, max, err)
 		}
 	}
-	r.readInfo()
+	_, _ = r.GetVersion()
+	if out, err := r.ExecuteRaw("show info"); err == nil {
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "Pid: ") {
+				r.pid = strings.TrimPrefix(line, "Pid: ")
+			}
+		}
+	}
 	return r, nil
 }
 
-// readInfo sends "show info" and keeps the version and PID it names
-// (runtime_client.go GetVersion reads the "Version: " line).
-func (r *runtimeClient) readInfo() {
+// The HAProxy version as client-native v6.2.0 keeps it (runtime/runtime_client.go:110-162):
+// one value for the whole process, set by the first `show info` that yields a
+// version that parses, and never refreshed; a runtime client made later (SIGUSR1)
+// gets the version the first one found, whatever HAProxy runs by then.
+var (
+	versionMu     sync.Mutex
+	cachedVersion *haproxyVersion
+)
+
+// knownVersion is the package-global haproxyVersion, nil until GetVersion succeeds.
+func knownVersion() *haproxyVersion {
+	versionMu.Lock()
+	defer versionMu.Unlock()
+	return cachedVersion
+}
+
+// GetVersion is runtime_client.go GetVersion: the cached version, else `show
+// info` through this client; a failure caches nothing, so the next call asks again.
+func (r *runtimeClient) GetVersion() (haproxyVersion, error) {
+	versionMu.Lock()
+	defer versionMu.Unlock()
+	if cachedVersion != nil {
+		return *cachedVersion, nil
+	}
+	if r == nil || r.socket == "" {
+		return haproxyVersion{}, errors.New("no valid runtime found")
+	}
 	out, err := r.ExecuteRaw("show info")
 	if err != nil {
-		return
+		return haproxyVersion{}, err
 	}
+	v, err := versionFromShowInfo(out)
+	if err != nil {
+		return haproxyVersion{}, err
+	}
+	cachedVersion = v
+	return *v, nil
+}
+
+// versionFromShowInfo is the loop of runtime_client.go GetVersion (:128-158):
+// the first line that starts with "Version: ", or else with a digit 3 to 9,
+// decides; its parse error is the answer.
+func versionFromShowInfo(out string) (*haproxyVersion, error) {
 	for _, line := range strings.Split(out, "\n") {
-		switch {
-		case strings.HasPrefix(line, "Version: "):
+		if strings.HasPrefix(line, "Version: ") {
 			v := &haproxyVersion{}
-			if v.parse(strings.TrimPrefix(line, "Version: ")) == nil {
-				r.version = v
+			if err := v.parse(strings.TrimPrefix(line, "Version: ")); err != nil {
+				return nil, err
 			}
-		case strings.HasPrefix(line, "Pid: "):
-			r.pid = strings.TrimPrefix(line, "Pid: ")
+			return v, nil
+		}
+		// "Starting with HAProxy 3.0, there is no more "Version:" prefix." (upstream's comment;
+		// Debian 13's HAProxy 3.0.11 still writes it).
+		if len(line) > 0 && line[0] >= '3' && line[0] <= '9' {
+			v := &haproxyVersion{}
+			if err := v.parse(line); err != nil {
+				return nil, err
+			}
+			return v, nil
 		}
 	}
+	return nil, errors.New("version data not found")
 }
 
+// haproxyVersion is runtime/version.go HAProxyVersion, fields in the same
+// order, so that `%v` of a pointer prints as upstream's does
+// (`&{1+deb12u1 2.6.12-1+deb12u1 2 6 12}`).
 type haproxyVersion struct {
-	Version             string
-	Major, Minor, Patch int
+	Commit  string
+	Version string
+	Major   int
+	Minor   int
+	Patch   int
 }
 
-// parse is runtime/version.go ParseHAProxyVersion.
+// parse is runtime/version.go ParseHAProxyVersion: the numbers before the
+// first "-" are taken as far as they parse, but without a "-" the version is
+// refused.
 func (v *haproxyVersion) parse(s string) error {
 	v.Version = s
 	parts := strings.SplitN(s, "-", 2)
@@ -143,21 +206,32 @@ func (v *haproxyVersion) parse(s string) error {
 	if len(parts) < 2 {
 		return fmt.Errorf("version is not in correct format [%s]", s)
 	}
+	data = strings.Split(parts[1], "-")
+	if len(data) < 2 {
+		v.Commit = data[0]
+	} else {
+		v.Commit = data[len(data)-2]
+	}
 	return nil
 }
 
-// atLeast is runtime/version.go IsBiggerOrEqual.
+// atLeast is runtime/version.go IsBiggerOrEqual(&{major, minor, patch}, v).
 func (v *haproxyVersion) atLeast(major, minor, patch int) bool {
 	if v == nil {
 		return false
 	}
-	if v.Major != major {
-		return v.Major > major
+	if v.Major > major {
+		return true
 	}
-	if v.Minor != minor {
-		return v.Minor > minor
+	if v.Major == major {
+		switch {
+		case v.Minor > minor:
+			return true
+		case v.Minor == minor:
+			return v.Patch >= patch
+		}
 	}
-	return v.Patch >= patch
+	return false
 }
 
 // MasterReload is runtime_client.go Reload: "reload" on the master CLI,
@@ -168,8 +242,11 @@ func (r *runtimeClient) MasterReload() (string, error) {
 	if r == nil || !r.master {
 		return "", errors.New("cannot reload: not connected to a master socket")
 	}
-	if !r.version.atLeast(2, 7, 0) {
-		return "", fmt.Errorf("cannot reload: requires HAProxy 2.7 or later but current version is %v", r.version)
+	if v := knownVersion(); !v.atLeast(2, 7, 0) {
+		return "", fmt.Errorf("cannot reload: requires HAProxy 2.7 or later but current version is %v", v)
+	}
+	if r.socket == "" {
+		return "", errors.New("cannot reload: no valid runtime found")
 	}
 	out, err := r.ExecuteMaster("reload")
 	if err != nil {
@@ -202,7 +279,7 @@ func configureRuntime(s *settings, cfg *haproxyConfig) *runtimeClient {
 	if s.MasterRuntime != "" && isUnixSocketAddr(s.MasterRuntime) {
 		rt, err := connectRuntime(s.MasterRuntime, true, s.DelayedStartMax, s.DelayedStartTick)
 		if err == nil {
-			logInfof("runtime API: using the master socket %s (HAProxy %s, worker pid %s)", s.MasterRuntime, versionString(rt), rt.pid)
+			logInfof("runtime API: using the master socket %s (HAProxy %s, worker pid %s)", s.MasterRuntime, versionString(), rt.pid)
 			return rt
 		}
 		logWarnf("Error setting up runtime client with master socket: %s : %s", s.MasterRuntime, err.Error())
@@ -214,7 +291,7 @@ func configureRuntime(s *settings, cfg *haproxyConfig) *runtimeClient {
 		}
 		rt, err := connectRuntime(addr, false, s.DelayedStartMax, s.DelayedStartTick)
 		if err == nil {
-			logInfof("runtime API: using the stats socket %s (HAProxy %s, pid %s)", addr, versionString(rt), rt.pid)
+			logInfof("runtime API: using the stats socket %s (HAProxy %s, pid %s)", addr, versionString(), rt.pid)
 			return rt
 		}
 		lastErr = err
@@ -228,9 +305,10 @@ func configureRuntime(s *settings, cfg *haproxyConfig) *runtimeClient {
 	return nil
 }
 
-func versionString(rt *runtimeClient) string {
-	if rt == nil || rt.version == nil {
-		return "unknown"
+// versionString names the version the process knows, for log lines.
+func versionString() string {
+	if v := knownVersion(); v != nil {
+		return v.Version
 	}
-	return rt.version.Version
+	return "unknown"
 }
