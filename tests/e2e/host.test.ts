@@ -317,6 +317,29 @@ function hostSuite(release: Release): void {
         assert.equal(masterPid(), master, "six reloads, no restart");
     });
 
+    it("reload_cmd exits 1 when HAProxy refuses the new configuration, which haproxy -c cannot see, and HAProxy keeps the old one", () => {
+        const master = masterPid();
+        const workers = workerPids();
+        hostRun(host.name, "cp -p /etc/haproxy/haproxy.cfg /root/haproxy.cfg.keep");
+        try {
+            // A port already taken (sshd's) passes the check but cannot be bound by the new master.
+            hostRun(
+                host.name,
+                "printf '\\nfrontend clash\\n    bind 127.0.0.1:22\\n' >> /etc/haproxy/haproxy.cfg && haproxy -c -q -f /etc/haproxy/haproxy.cfg",
+            );
+            const refused = hostExec(host.name, "su -s /bin/sh haproxy -c /usr/local/lib/haproxy-dataplane/reload-haproxy");
+            assert.equal(refused.code, 1, `${refused.stdout}${refused.stderr}`);
+            assert.match(refused.stderr, /HAProxy refused the reload and still runs the previous configuration/);
+            assert.equal(masterPid(), master);
+            assert.equal(workerPids(), workers, "the old worker still serves");
+        } finally {
+            hostRun(host.name, "cp -p /root/haproxy.cfg.keep /etc/haproxy/haproxy.cfg && rm /root/haproxy.cfg.keep");
+        }
+        const ok = hostExec(host.name, "su -s /bin/sh haproxy -c /usr/local/lib/haproxy-dataplane/reload-haproxy");
+        assert.deepEqual([ok.code, ok.stdout], [0, "HAProxy reloaded\n"], ok.stderr);
+        assert.notEqual(workerPids(), workers, "the next reload loads");
+    });
+
     it("the API's way of reloading works from inside the hardened unit", () => {
         mustRun("service-unit");
         assert.equal(hostRun(host.name, "systemctl is-enabled dataplaneapi.service || true").trim(), "disabled");

@@ -545,8 +545,8 @@ function onHost(release: Release): void {
                 assert.ok(!workersBefore.includes(forked), `a new worker: ${forked} vs ${workersBefore}`);
                 await eventually(`worker ${forked} alone serves`, () => workerPids().join() === forked, 20);
             } else {
-                // HAProxy 2.6's master answers `reload` with nothing, so reload_cmd printed nothing.
-                assert.equal(done.response ?? "", "");
+                // reload_cmd's stdout: the program's helper reports the verdict it read from `show proc`.
+                assert.equal(done.response ?? "", "HAProxy reloaded\n");
                 await eventually(
                     "a new worker alone serves",
                     () => {
@@ -625,28 +625,27 @@ function onHost(release: Release): void {
             );
         });
 
-        // On HAProxy 2.6 the master CLI answers `reload` with nothing and reload_cmd is judged
-        // by its exit status alone, so the API never sees HAProxy refuse a configuration there:
-        // this check exists only where the API reads HAProxy's own verdict (2.7 and newer).
-        if (viaMaster) {
-            it("HAProxy refuses the reload (Success=0: a frontend on a port already taken, which `haproxy -c` cannot see): failed with HAProxy's startup logs, .lkg back over haproxy.cfg, the old worker still serving", async () => {
-                const v = await apiVersion();
-                const good = sh(`cat ${CFG}`);
-                assert.equal(sh(`cat ${LKG}`), good);
-                assert.match(sh(`ss -Hltn 'sport = :${PORT}'`), new RegExp(`:${PORT}\\b`), `the API listens on ${PORT}`);
-                const master = haproxyMasterPid(NAME);
-                const workers = workerPids();
-                const weight = liveWeight();
-                const r = await request("POST", `/v3/services/haproxy/configuration/raw?version=${v}`, {
-                    auth: [USER, current],
-                    body: `${good}\nfrontend clash\n  bind 127.0.0.1:${PORT}\n`,
-                });
-                assert.equal(r.status, 202, `\`haproxy -c\` as haproxy passes it: ${r.text}`);
-                assert.match(sh(`cat ${CFG}`), /^frontend clash$/m);
-                const done = await settledReload(String(r.headers["reload-id"]), 30);
-                assert.equal(done.status, "failed", JSON.stringify(done));
+        // The API reads HAProxy's verdict from the master socket on 2.7 and newer, and from
+        // reload_cmd's exit status on 2.6, where the program's helper asks `show proc` for it.
+        it("HAProxy refuses the reload (a frontend on a port already taken, which `haproxy -c` cannot see): failed with HAProxy's verdict, .lkg back over haproxy.cfg, the old worker still serving", async () => {
+            const v = await apiVersion();
+            const good = sh(`cat ${CFG}`);
+            assert.equal(sh(`cat ${LKG}`), good);
+            assert.match(sh(`ss -Hltn 'sport = :${PORT}'`), new RegExp(`:${PORT}\\b`), `the API listens on ${PORT}`);
+            const master = haproxyMasterPid(NAME);
+            const workers = workerPids();
+            const weight = liveWeight();
+            const r = await request("POST", `/v3/services/haproxy/configuration/raw?version=${v}`, {
+                auth: [USER, current],
+                body: `${good}\nfrontend clash\n  bind 127.0.0.1:${PORT}\n`,
+            });
+            assert.equal(r.status, 202, `\`haproxy -c\` as haproxy passes it: ${r.text}`);
+            assert.match(sh(`cat ${CFG}`), /^frontend clash$/m);
+            const done = await settledReload(String(r.headers["reload-id"]), 30);
+            assert.equal(done.status, "failed", JSON.stringify(done));
+            const response = done.response ?? "";
+            if (viaMaster) {
                 // The startup logs after "Success=0\n--\n", as client-native returns them.
-                const response = done.response ?? "";
                 assert.doesNotMatch(response, /Success=/, response);
                 assert.match(
                     response,
@@ -658,14 +657,18 @@ function onHost(release: Release): void {
                 );
                 assert.match(response, /\[WARNING\] +\(\d+\) : Loading failure!$/, "the last line");
                 assert.match(journal(), /Reload failed: failed to reload configuration/);
-                assert.equal(sh(`cat ${CFG}`), good, "haproxy.cfg is the last known good file again");
-                assert.equal(sh(`cat ${LKG}`), good, ".lkg is refreshed only by a successful reload");
-                assert.equal(sh(`test -e ${CFG}.bck && echo kept || echo removed`).trim(), "removed");
-                assert.equal(haproxyMasterPid(NAME), master);
-                assert.deepEqual(workerPids(), workers, "no new worker: the old one still serves");
-                assert.equal(liveWeight(), weight);
-            });
-        }
+            } else {
+                // reload_cmd's stderr, and its exit status as the error.
+                assert.match(response, /^HAProxy refused the reload and still runs the previous configuration/, response);
+                assert.match(journal(), new RegExp(`Reload failed: executing ${escapeRe(PATHS.reloadHelper)} failed: exit status 1`));
+            }
+            assert.equal(sh(`cat ${CFG}`), good, "haproxy.cfg is the last known good file again");
+            assert.equal(sh(`cat ${LKG}`), good, ".lkg is refreshed only by a successful reload");
+            assert.equal(sh(`test -e ${CFG}.bck && echo kept || echo removed`).trim(), "removed");
+            assert.equal(haproxyMasterPid(NAME), master);
+            assert.deepEqual(workerPids(), workers, "no new worker: the old one still serves");
+            assert.equal(liveWeight(), weight);
+        });
 
         // On HAProxy 2.6 the reload agent holds no runtime client (it runs reload_cmd), so
         // there is nothing it could keep: this check exists only where it reloads through one.
