@@ -420,6 +420,13 @@ function oneHost(release: Release): void {
         );
         assert.deepEqual(preview.planned, [`update ${lb.name}-config-yaml`, `update ${lb.name}-service-start`], preview.diff);
         assert.match(preview.diff, /~ reload_delay\s*: 5 => 3/, "the changed line is shown, old and new");
+        // The engine shows the YAML as a document (its comments dropped): master_runtime is there only where the API reloads through it.
+        assert.match(preview.diff, /master_worker_mode\s*: true/);
+        assert.equal(
+            /master_runtime\s*: "\/run\/haproxy-master\.sock"/.test(preview.diff),
+            release === "trixie",
+            "master_runtime in the preview only on HAProxy 2.7+",
+        );
         assert.deepEqual(preview.summary, { update: 2 });
 
         const { ops } = await step(
