@@ -48,7 +48,7 @@ exec /usr/bin/perl -MIO::Socket::UNIX -e '
         my ($reloads, $failed) = master();
         # While the new master loads, the socket can be missing or refuse connections; being
         # refused access does not pass (the master re-creates the socket with its start options).
-        die "cannot ask the master at $socket about the reload: $!\n" if !defined $reloads && $!{EACCES};
+        die "cannot ask the master at $socket about the reload: $!\\n" if !defined $reloads && $!{EACCES};
         next unless defined $reloads && $reloads > $before;
         if ($failed > 0) {
             print STDERR "HAProxy refused the reload and still runs the previous configuration (journalctl -u haproxy.service says why)\\n";
