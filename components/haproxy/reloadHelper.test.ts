@@ -52,6 +52,16 @@ function fakeMaster(outcome: "loads" | "fails" | "never", delayMs = 300): Promis
     return new Promise((resolve) => server.listen(socket, () => resolve({ socket, commands, close: () => server.close() })));
 }
 
+/** Runs `fn` against a fake master CLI (see fakeMaster), and closes it afterwards. */
+async function withFakeMaster(outcome: "loads" | "fails" | "never", fn: (master: { socket: string; commands: string[] }) => Promise<void>): Promise<void> {
+    const master = await fakeMaster(outcome);
+    try {
+        await fn(master);
+    } finally {
+        master.close();
+    }
+}
+
 function runHelper(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const file = path.join(dir, `helper-${Math.random().toString(16).slice(2)}`);
     writeFileSync(file, script, { mode: 0o755 });
@@ -73,41 +83,29 @@ describe("reload helper", () => {
     // A file the API runs, not a step's script: no summary line or prelude.
     itPassesShellcheck({ reloadHelper: helper }, { prelude: false });
 
-    it("sends `reload` and exits 0 once the new master counts one more reload and no failure", async () => {
-        const master = await fakeMaster("loads");
-        try {
+    it("sends `reload` and exits 0 once the new master counts one more reload and no failure", () =>
+        withFakeMaster("loads", async (master) => {
             const r = await runHelper(renderReloadHelper(master.socket, 10));
             assert.deepEqual([r.code, r.stdout, r.stderr], [0, "HAProxy reloaded\n", ""]);
             assert.equal(master.commands[0], "show proc");
             assert.equal(master.commands[1], "reload");
             assert.ok(master.commands.length > 3, `it asked again while the master was loading: ${master.commands}`);
-        } finally {
-            master.close();
-        }
-    });
+        }));
 
-    it("exits 1 when HAProxy refused the new configuration, so the API restores its last known good file", async () => {
-        const master = await fakeMaster("fails");
-        try {
+    it("exits 1 when HAProxy refused the new configuration, so the API restores its last known good file", () =>
+        withFakeMaster("fails", async (master) => {
             const r = await runHelper(renderReloadHelper(master.socket, 10));
             assert.equal(r.code, 1);
             assert.equal(r.stdout, "");
             assert.match(r.stderr, /^HAProxy refused the reload and still runs the previous configuration \(journalctl -u haproxy\.service says why\)$/m);
-        } finally {
-            master.close();
-        }
-    });
+        }));
 
-    it("gives up after its wait when the master never comes back", async () => {
-        const master = await fakeMaster("never");
-        try {
+    it("gives up after its wait when the master never comes back", () =>
+        withFakeMaster("never", async (master) => {
             const r = await runHelper(renderReloadHelper(master.socket, 1));
             assert.notEqual(r.code, 0);
             assert.match(r.stderr, /HAProxy did not finish the reload within 1 s/);
-        } finally {
-            master.close();
-        }
-    });
+        }));
 
     it("fails, naming the socket, when the master CLI cannot be reached", async () => {
         const r = await runHelper(renderReloadHelper(path.join(dir, "absent.sock"), 1));
