@@ -48,10 +48,10 @@ const RELEASE: Record<Release, { index: number; haproxy: RegExp; apiReloadsThrou
 };
 
 /**
- * One reload the way the API makes it on this host, as user haproxy, from
- * `shell` (a command prefix that runs a script): client-native's bytes on
- * the master socket (`reload;quit`, answered `Success=1` before `\n--\n`),
- * or the program's reload_cmd.
+ * A command that reloads HAProxy the way the API does on this release:
+ * client-native's bytes on the master socket (`reload;quit`, answered
+ * `Success=1` before `\n--\n`), or the program's reload_cmd. Callers run it
+ * as user haproxy.
  */
 function apiReloadScript(release: Release): string {
     return RELEASE[release].apiReloadsThroughMasterSocket
@@ -59,7 +59,6 @@ function apiReloadScript(release: Release): string {
         : "/usr/local/lib/haproxy-dataplane/reload-haproxy";
 }
 
-const timings = new Timings();
 const run = randomBytes(3).toString("hex");
 const password = `pw-${randomBytes(12).toString("hex")}`;
 let host: TestHost;
@@ -113,6 +112,7 @@ const statOf = (p: string) => hostRun(host.name, `stat -c '%U:%G %a' ${p}`).trim
 for (const release of RELEASES) describe(`the program's remote commands on a real ${release} host`, () => hostSuite(release));
 
 function hostSuite(release: Release): void {
+    const timings = new Timings();
     before(async () => {
         host = await timings.time(`boot the ${release} host`, async () => hostUp(`hs-${release}-${run}`, RELEASE[release].index, release));
         knownHosts = path.join(mkdtempSync(path.join(tmpdir(), "kh-")), "known_hosts");
@@ -204,9 +204,9 @@ function hostSuite(release: Release): void {
         assert.equal(statOf("/etc/haproxy-dataplane/dataplaneapi.yaml"), "haproxy:haproxy 640");
         assert.equal(statOf("/etc/haproxy-dataplane/tls/server.key"), "haproxy:haproxy 600");
         assert.equal(statOf("/etc/haproxy-dataplane/tls/ca.crt"), "root:haproxy 644");
-        assert.match(hostRun(host.name, "cat /etc/haproxy-dataplane/dataplaneapi.yaml"), /^config_version: 2$/m);
-        // The API's configuration follows the host's HAProxy: master_runtime from 2.7 on, reload_cmd before.
         const yaml = hostRun(host.name, "cat /etc/haproxy-dataplane/dataplaneapi.yaml");
+        assert.match(yaml, /^config_version: 2$/m);
+        // The API's configuration follows the host's HAProxy: master_runtime from 2.7 on, reload_cmd before.
         if (RELEASE[release].apiReloadsThroughMasterSocket) {
             assert.match(yaml, /^ {2}master_runtime: \/run\/haproxy-master\.sock$/m);
             assert.match(yaml, /^# HAProxy 3\.0\.\d+ on this host: the API reloads it through the master socket/m);
@@ -368,8 +368,7 @@ function hostSuite(release: Release): void {
             "if touch /usr/local/bin/.probe 2>/dev/null; then echo 'ProtectSystem did not apply'; exit 1; fi",
             apiReloadScript(release),
         ].join("\n");
-        const quoted = `'${check.replace(/'/g, `'\\''`)}'`;
-        const res = hostExec(host.name, `systemd-run --quiet --wait --pipe --collect ${props.map((p) => `'${p}'`).join(" ")} /bin/sh -c ${quoted}`);
+        const res = hostExec(host.name, `systemd-run --quiet --wait --pipe --collect ${props.map(shq).join(" ")} /bin/sh -c ${shq(check)}`);
         assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
         assert.equal(hostRun(host.name, "cat /tmp/spoe-haproxy/.probe").trim(), "x", "the service's /tmp/spoe-haproxy is the host's");
         assert.equal(masterPid(), master, "the reload kept the master");
