@@ -15,7 +15,20 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { buildTools, describeTools, hostDown, hostsConfig, hostUp, Mirror, newStack, RELEASES, type Release, type TestHost } from "../tests/e2e/lab";
+import {
+    buildTools,
+    describeTools,
+    hostDown,
+    hostsConfig,
+    hostUp,
+    Mirror,
+    newStack,
+    RELEASES,
+    type Release,
+    releaseFromEnv,
+    type TestHost,
+    type Tools,
+} from "../tests/e2e/lab";
 
 /** Host indices of the benchmark (scripts/testhost.sh), apart from the tests' and the sandbox's. */
 const INDICES = [5, 6, 7];
@@ -77,8 +90,7 @@ async function measure(op: () => Promise<Record<string, number> | undefined>): P
     }
 }
 
-async function runOn(release: Release, hosts: TestHost[], figures: Figure[], password: string): Promise<void> {
-    const tools = buildTools();
+async function runOn(tools: Tools, release: Release, hosts: TestHost[], figures: Figure[], password: string): Promise<void> {
     const mirror = new Mirror(tools.dpapi.mirrorDir);
     const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-bench-"));
     try {
@@ -101,10 +113,10 @@ async function runOn(release: Release, hosts: TestHost[], figures: Figure[], pas
 }
 
 async function main(): Promise<void> {
-    const wanted = process.env.LB_RELEASE;
+    const wanted = releaseFromEnv();
     const releases = RELEASES.filter((r) => !wanted || r === wanted);
-    if (releases.length === 0) throw new Error(`LB_RELEASE=${wanted} is not a release the lab has: use ${RELEASES.join(" or ")}`);
-    console.log(describeTools(buildTools()));
+    const tools = buildTools();
+    console.log(describeTools(tools));
     const run = randomBytes(2).toString("hex");
     const password = randomBytes(18).toString("base64url");
     const figures: Figure[] = [];
@@ -115,7 +127,7 @@ async function main(): Promise<void> {
             const hosts: TestHost[] = [];
             try {
                 for (let i = 0; i < count; i++) hosts.push(hostUp(`bench-${release}-${count}${i}-${run}`, INDICES[count - 1 + i], release));
-                await runOn(release, hosts, figures, password);
+                await runOn(tools, release, hosts, figures, password);
             } finally {
                 for (const h of hosts) hostDown(h.name);
             }

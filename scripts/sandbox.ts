@@ -24,8 +24,7 @@ import {
     hostUp,
     Mirror,
     newStack,
-    RELEASES,
-    type Release,
+    releaseFromEnv,
     type TestHost,
     type Tools,
 } from "../tests/e2e/lab";
@@ -43,20 +42,12 @@ function secretFile(name: string, make: () => string): string {
     return readFileSync(file, "utf8");
 }
 
-/** The release LB_RELEASE names, or undefined when it is not set. */
-function requestedRelease(): Release | undefined {
-    const r = process.env.LB_RELEASE;
-    if (r === undefined || r === "") return undefined;
-    if (!(RELEASES as readonly string[]).includes(r)) throw new Error(`LB_RELEASE=${r} is not a release the lab has: use ${RELEASES.join(" or ")}`);
-    return r as Release;
-}
-
 /**
  * The running sandbox host, or a new one. A new host has nothing deployed, so
  * a stack left from an earlier host (the machine rebooted, say) is forgotten.
  */
 function sandboxHost(): TestHost {
-    const wanted = requestedRelease();
+    const wanted = releaseFromEnv();
     const running = hostInfo(HOST, INDEX);
     if (running) {
         if (wanted && running.release !== wanted) {

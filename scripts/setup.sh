@@ -38,7 +38,8 @@ if [ -n "$failed" ]; then
     log "not available from the Go module proxy: $failed (details: $build_log)"
 fi
 
-for release in bookworm trixie; do
+mapfile -t releases < <(bash scripts/testhost.sh releases)
+for release in "${releases[@]}"; do
     log "building the $release test host root filesystem (cached)"
     bash scripts/testhost.sh rootfs "$release" >/dev/null
 done

@@ -11,7 +11,7 @@
 set -euo pipefail
 
 # Releases a host can run, and the one used when none is named.
-readonly RELEASES='bookworm trixie'
+readonly RELEASES=(bookworm trixie)
 readonly DEFAULT_RELEASE=bookworm
 # The release being built or booted (set by select_release).
 SUITE=$DEFAULT_RELEASE
@@ -39,10 +39,11 @@ usage() {
 Usage: ${0##*/} <command> [args]
 
 Real Debian load-balancer hosts in systemd-nspawn containers. A release is
-one of: ${RELEASES} (default ${DEFAULT_RELEASE}, or LB_RELEASE).
+one of: ${RELEASES[*]} (default ${DEFAULT_RELEASE}, or LB_RELEASE).
 
 Commands:
   ensure-deps            apt-get install what this script needs (only if missing)
+  releases               print the releases a host can run, one a line
   rootfs [release]       build the release's cached rootfs (once) and print its path
   up <name> <index> [release]
                          boot host <name> at 198.18.<index>.2 (index 1..${MAX_INDEX});
@@ -82,13 +83,13 @@ need_root() {
 # Sets SUITE to the release named by $1, else LB_RELEASE, else the default.
 select_release() {
     local release=${1:-${LB_RELEASE:-$DEFAULT_RELEASE}} known
-    for known in $RELEASES; do
+    for known in "${RELEASES[@]}"; do
         if [[ $release == "$known" ]]; then
             SUITE=$release
             return 0
         fi
     done
-    die "unknown release '$release'; known: $RELEASES"
+    die "unknown release '$release'; known: ${RELEASES[*]}"
 }
 
 json_str() {
@@ -765,6 +766,7 @@ main() {
     shift
     case $cmd in
     ensure-deps) ensure_deps "$@" ;;
+    releases) printf '%s\n' "${RELEASES[@]}" ;;
     rootfs)
         [[ $# -le 1 ]] || { usage >&2; exit 2; }
         select_release "${1:-}"

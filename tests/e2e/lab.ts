@@ -108,6 +108,14 @@ export function describeTools(tools: Tools): string {
 export const RELEASES = ["bookworm", "trixie"] as const;
 export type Release = (typeof RELEASES)[number];
 
+/** The release LB_RELEASE names, or undefined when it is not set; anything else is an error. */
+export function releaseFromEnv(): Release | undefined {
+    const r = process.env.LB_RELEASE;
+    if (r === undefined || r === "") return undefined;
+    if (!(RELEASES as readonly string[]).includes(r)) throw new Error(`LB_RELEASE=${r} is not a release the lab has: use ${RELEASES.join(" or ")}`);
+    return r as Release;
+}
+
 export interface TestHost {
     name: string;
     /** The Debian release it runs. */
