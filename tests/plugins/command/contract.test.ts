@@ -400,10 +400,9 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         assert.equal(st.outputs.connection["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
         const root = await lab.up(stack, [{ name: "root", conn: { user: "", dialErrorLimit: 0 }, create: app("as root") }]);
         assert.ok(!root.ok, "root may not log in on the test host");
-        assert.ok(
-            lab.sshdLog(cursor).some((l) => /user root|for root|ROOT LOGIN/i.test(l)),
-            "sshd saw user root",
-        );
+        const asRoot = (l: string) => /user root|for root|ROOT LOGIN/i.test(l);
+        const seen = await lab.sshdLogUntil(cursor, "login attempt as root", (lines) => lines.some(asRoot));
+        assert.ok(seen.some(asRoot), "sshd saw user root");
         assert.deepEqual(lab.lines(log), ["port 22"]);
     });
 
@@ -462,9 +461,11 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         const r = await lab.up(stack, [{ name: "a", conn: { key: "alt", dialErrorLimit: 2 }, create: "true" }]);
         assert.ok(!r.ok);
         assert.match(r.error, /after 2 failed attempts: ssh: handshake failed: ssh: unable to authenticate/);
-        const closed = lab.sshdLog(cursor).filter((l) => /authenticating user deploy .*port \d+/.test(l));
-        const connections = new Set(closed.map((l) => l.match(/port (\d+)/)?.[1]));
-        assert.equal(connections.size, 3, `three connections: ${closed.join(" | ")}`);
+        // sshd logs a connection's end only once the client has gone, and journald writes it later still.
+        const closed = (lines: string[]) => lines.filter((l) => /authenticating user deploy .*port \d+/.test(l));
+        const connections = (lines: string[]) => new Set(closed(lines).map((l) => l.match(/port (\d+)/)?.[1]));
+        const seen = await lab.sshdLogUntil(cursor, "third connection of user deploy", (lines) => connections(lines).size >= 3);
+        assert.equal(connections(seen).size, 3, `three connections: ${closed(seen).join(" | ")}`);
     });
 
     it("dial: perDialTimeout bounds each TCP connect (default 15 s)", async () => {
@@ -497,11 +498,9 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
             lab.sshdDropIn("05-ct-auth", "");
             lab.run("usermod --password '*' deploy");
         }
-        const accepted = lab
-            .sshdLog(cursor)
-            .filter((l) => l.startsWith("Accepted "))
-            .map((l) => l.split(" ")[1]);
-        assert.deepEqual(accepted, ["publickey", "password", "keyboard-interactive/pam"]);
+        const accepted = (lines: string[]) => lines.filter((l) => l.startsWith("Accepted ")).map((l) => l.split(" ")[1]);
+        const seen = await lab.sshdLogUntil(cursor, "third accepted login", (lines) => accepted(lines).length >= 3);
+        assert.deepEqual(accepted(seen), ["publickey", "password", "keyboard-interactive/pam"]);
         assert.deepEqual(lab.lines(log), ["key", "pw", "kbd"]);
     });
 
@@ -515,7 +514,9 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
             const cursor = lab.journalCursor();
             const r = await lab.up(stack, [{ name: "ag", conn: { key: "none", agentSocketPath: sock }, create: app("agent") }]);
             assert.ok(r.ok, r.error);
-            assert.ok(lab.sshdLog(cursor).some((l) => l.startsWith("Accepted publickey for deploy")));
+            const byKey = (l: string) => l.startsWith("Accepted publickey for deploy");
+            const seen = await lab.sshdLogUntil(cursor, "accepted publickey login of deploy", (lines) => lines.some(byKey));
+            assert.ok(seen.some(byKey), "sshd accepted the agent's key");
             assert.deepEqual(lab.lines(log), ["agent"]);
         } finally {
             agent.kill();

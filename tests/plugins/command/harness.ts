@@ -4,7 +4,6 @@
  * count and time connection attempts, and the test host's sshd log.
  */
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { execFileSync } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
 import { hostExec, hostRun, type TestHost } from "../../e2e/lab";
@@ -32,6 +31,9 @@ export interface RunResult {
     changes: Record<string, number>;
     durationMs: number;
 }
+
+/** Flushes what journald has received to the journal files (best effort: only a wait makes a test sure). */
+const JOURNAL_SYNC = "journalctl --sync 2>/dev/null || true";
 
 export class Lab {
     constructor(
@@ -121,15 +123,43 @@ export class Lab {
             .filter((l) => l !== "");
     }
 
-    /** A mark in sshd's journal, to read only what comes after it. */
+    /**
+     * A mark in sshd's journal, to read only what comes after it. journald is
+     * synced first, so that lines of earlier tests still on their way do not
+     * land after the mark.
+     */
     journalCursor(): string {
-        return this.run("journalctl -u ssh -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p'").trim();
+        return this.run(`${JOURNAL_SYNC}; journalctl -u ssh -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p'`).trim();
     }
 
+    /**
+     * sshd's journal after `cursor`, as journald has it now. It lags behind
+     * sshd (and sshd logs some lines only after the client has gone), so a
+     * test that looks for lines must wait for them with sshdLogUntil.
+     */
     sshdLog(cursor: string): string[] {
-        // sshd's journal lags a little behind its actions.
-        execFileSync("sleep", ["0.5"]);
-        return this.run(`journalctl -u ssh -q -o cat --after-cursor='${cursor}'`).split("\n").filter(Boolean);
+        return this.run(`${JOURNAL_SYNC}; journalctl -u ssh -q -o cat --after-cursor=${shq(cursor)}`)
+            .split("\n")
+            .filter(Boolean);
+    }
+
+    /**
+     * Polls sshd's journal after `cursor` until `done` holds for its lines,
+     * and returns those lines; throws after `seconds`, naming `what` and
+     * listing the lines seen. Assert on what it returns: it only waits.
+     */
+    async sshdLogUntil(cursor: string, what: string, done: (lines: string[]) => boolean, seconds = 15): Promise<string[]> {
+        const deadline = Date.now() + seconds * 1000;
+        for (;;) {
+            const lines = this.sshdLog(cursor);
+            if (done(lines)) return lines;
+            if (Date.now() >= deadline) {
+                throw new Error(
+                    `sshd's journal: no ${what} after ${seconds} s; the ${lines.length} line(s) after the cursor:\n${lines.map((l) => `  ${l}`).join("\n")}`,
+                );
+            }
+            await new Promise((r) => setTimeout(r, 250));
+        }
     }
 
     /** Writes an sshd drop-in (read before 10-lab.conf, so its values win) and reloads sshd; empty text removes it. */
