@@ -13,9 +13,9 @@ import { DataplaneService } from "./service";
 import { curlCredentialsConfig } from "./service/credentials";
 import { renderUnit } from "./service/unit";
 import { sha256Hex } from "./shared/digest";
+import { ReloadService } from "./reload";
 import { PATHS } from "./shared/paths";
 import { type HostAccess, TOKEN_PREFIX } from "./shared/remote";
-import { SocketPermissions } from "./sockets";
 import { ApiTls } from "./tls";
 
 export interface DataplaneHostArgs {
@@ -27,7 +27,7 @@ export interface DataplaneHostArgs {
 
 /**
  * One load balancer, end to end: binary, directories, TLS, config files,
- * HAProxy integration, socket permissions and the service, finishing with a
+ * HAProxy integration, the reload service and the API's service, finishing with a
  * readiness check. Hosts are independent, so the engine deploys them in parallel.
  */
 export class DataplaneHost extends pulumi.ComponentResource {
@@ -37,7 +37,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
     public readonly version: pulumi.Output<string>;
     /** PEM of the CA that signs the API's certificate (undefined with a user-supplied certificate or TLS off). */
     public readonly caCertificate: pulumi.Output<string | undefined>;
-    /** The host's HAProxy version and how the API reloads it there (the master socket from 2.7 on, reload_cmd before). */
+    /** The host's HAProxy version and how the API reloads it (through the reload service, on every release). */
     public readonly haproxy: pulumi.Output<string>;
 
     constructor(name: string, args: DataplaneHostArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -109,7 +109,6 @@ export class DataplaneHost extends pulumi.ComponentResource {
                 advertisedAddress: advertised,
                 userlist: c.haproxy.userlist,
                 haproxyConfigFile: c.haproxy.configFile,
-                masterSocket: c.haproxy.masterSocket,
                 reloadDelay: c.haproxy.reloadDelay,
                 haproxyVersion,
             }),
@@ -154,14 +153,13 @@ export class DataplaneHost extends pulumi.ComponentResource {
             child,
         );
 
-        const sockets = new SocketPermissions(
-            `${name}-sockets`,
+        const reloads = new ReloadService(
+            `${name}-reload`,
             {
                 host: access,
-                masterSocket: c.haproxy.masterSocket,
                 adminSocket: c.haproxy.adminSocket,
-                configFile: c.haproxy.configFile,
-                dependsOn: [haproxy.edit],
+                dependsOn: [haproxy.reloadHelper, haproxy.edit],
+                upgradesFrom: `${name}-sockets`,
             },
             child,
         );
@@ -185,7 +183,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
                     tls: c.api.tls,
                     credentials: pulumi.secret(pulumi.all([c.api.username, c.api.password]).apply(([u, p]) => curlCredentialsConfig(u, p))),
                 },
-                dependsOn: [binary.install, ...files.files, haproxy.edit, sockets.live],
+                dependsOn: [binary.install, ...files.files, haproxy.edit, reloads.listening],
             },
             child,
         );
@@ -193,7 +191,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
         this.apiUrl = pulumi.output(`${scheme}://${advertised}:${c.api.port}/v3`);
         this.version = pulumi.all([binary.version, service.ready.stdout]).apply(([v]) => v);
         this.caCertificate = apiTls?.caCertPem ?? pulumi.output(undefined);
-        this.haproxy = facts.haproxyVersion.apply((v) => describeReloadPath(v, c.haproxy.masterSocket));
+        this.haproxy = facts.haproxyVersion.apply(describeReloadPath);
         this.registerOutputs({ apiUrl: this.apiUrl, version: this.version, caCertificate: this.caCertificate, haproxy: this.haproxy });
     }
 }

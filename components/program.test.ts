@@ -50,10 +50,13 @@ const ORDER = [
     ["lb1-haproxy-credentials", "lb1-haproxy-cfg"],
     ["lb1-haproxy-editor", "lb1-haproxy-cfg"],
     ["lb1-haproxy-reload-helper", "lb1-haproxy-cfg"],
-    ["lb1-haproxy-cfg", "lb1-sockets-haproxy-dropin"],
-    ["lb1-sockets-haproxy-dropin", "lb1-sockets-live"],
+    ["lb1-haproxy-cfg", "lb1-reload-socket"],
+    ["lb1-haproxy-reload-helper", "lb1-reload-service-unit"],
+    ["lb1-reload-client", "lb1-reload-socket"],
+    ["lb1-reload-service-unit", "lb1-reload-socket"],
+    ["lb1-reload-socket-unit", "lb1-reload-socket"],
     ["lb1-binary-install", "lb1-service-unit"],
-    ["lb1-sockets-live", "lb1-service-unit"],
+    ["lb1-reload-socket", "lb1-service-unit"],
     ["lb1-service-unit", "lb1-service-enable"],
     ["lb1-service-enable", "lb1-service-start"],
     ["lb1-binary-install", "lb1-service-start"],
@@ -80,7 +83,7 @@ describe("one host under mocks", () => {
             ["lb1-tls", "haproxy-dataplane:index:ApiTls"],
             ["lb1-config", "haproxy-dataplane:index:ApiConfigFiles"],
             ["lb1-haproxy", "haproxy-dataplane:index:HaproxyIntegration"],
-            ["lb1-sockets", "haproxy-dataplane:index:SocketPermissions"],
+            ["lb1-reload", "haproxy-dataplane:index:ReloadService"],
             ["lb1-service", "haproxy-dataplane:index:DataplaneService"],
         ];
         for (const [name, type] of components) {
@@ -99,8 +102,10 @@ describe("one host under mocks", () => {
             "lb1-haproxy-reload-helper": "lb1-haproxy",
             "lb1-haproxy-credentials": "lb1-haproxy",
             "lb1-haproxy-cfg": "lb1-haproxy",
-            "lb1-sockets-haproxy-dropin": "lb1-sockets",
-            "lb1-sockets-live": "lb1-sockets",
+            "lb1-reload-client": "lb1-reload",
+            "lb1-reload-service-unit": "lb1-reload",
+            "lb1-reload-socket-unit": "lb1-reload",
+            "lb1-reload-socket": "lb1-reload",
             "lb1-service-unit": "lb1-service",
             "lb1-service-enable": "lb1-service",
             "lb1-service-start": "lb1-service",
@@ -122,13 +127,19 @@ describe("one host under mocks", () => {
         assert.equal(regs.filter((r) => r.type === "command:remote:CopyToRemote").length, 0, "nothing is uploaded when downloading");
     });
 
-    it("configures the API for the HAProxy version the host reported", () => {
+    it("configures the API to reload through the reload service, and says so with the HAProxy version the host reported", () => {
         const yaml = String(unwrapSecret(byName(regs, "lb1-config-yaml").inputs.stdin));
-        assert.match(yaml, new RegExp(`^# HAProxy ${MOCK_HAPROXY_VERSION.replace(/\./g, "\\.")} on this host: the API reloads it with reload_cmd`, "m"));
-        assert.ok(!/^\s*master_runtime:/m.test(yaml), "no master runtime before HAProxy 2.7");
+        assert.match(
+            yaml,
+            new RegExp(
+                `^# HAProxy ${MOCK_HAPROXY_VERSION.replace(/\./g, "\\.")} on this host: the API reloads it with reload_cmd through the reload service`,
+                "m",
+            ),
+        );
+        assert.ok(!/^\s*master_runtime:/m.test(yaml), "no master runtime");
     });
 
-    it("a host that reports HAProxy 3.0 gets master_runtime, and each host's output says how its API reloads HAProxy", async () => {
+    it("a host that reports HAProxy 3.0 reloads the same way, and each host's output says so with its version", async () => {
         mockHaproxyBanners.set("lb30", "HAProxy version 3.0.11-1+deb13u4 2026/10/15 - https://haproxy.org/");
         const d = deploy({
             hosts: [
@@ -137,14 +148,14 @@ describe("one host under mocks", () => {
             ],
         });
         const mixed = await d.since();
-        const yaml30 = String(unwrapSecret(byName(mixed, "lb30-config-yaml").inputs.stdin));
-        assert.match(yaml30, /^ {2}master_runtime: \/run\/haproxy-master\.sock$/m);
-        assert.doesNotMatch(String(unwrapSecret(byName(mixed, "lb26-config-yaml").inputs.stdin)), /^\s*master_runtime:/m);
+        for (const h of ["lb26", "lb30"]) {
+            assert.doesNotMatch(String(unwrapSecret(byName(mixed, `${h}-config-yaml`).inputs.stdin)), /^\s*master_runtime:/m, h);
+        }
         assert.equal(
             await resolve(d.outputs.lb30.haproxy),
-            "HAProxy 3.0.11 on this host: the API reloads it through the master socket /run/haproxy-master.sock itself",
+            "HAProxy 3.0.11 on this host: the API reloads it with reload_cmd through the reload service /run/haproxy-dataplane/reload.sock (never a restart), and reaches its runtime through the admin socket",
         );
-        assert.match(await resolve(d.outputs.lb26.haproxy), /^HAProxy 2\.6\.12 on this host: the API reloads it with reload_cmd/);
+        assert.match(await resolve(d.outputs.lb26.haproxy), /^HAProxy 2\.6\.12 on this host: the API reloads it with reload_cmd through the reload service/);
     });
 
     it("runs the preflight before any other step on the host", () => {
@@ -266,7 +277,7 @@ describe("two hosts under mocks", () => {
         for (const host of ["lb1", "lb2"]) {
             assert.equal(byName(regs, host).parent, "", `${host} is a top-level component`);
             assert.equal(byName(regs, `${host}-tls-cert`).parent, urnOf(regs, `${host}-tls`));
-            assert.equal(regs.filter((r) => r.type === "command:remote:Command" && r.urn.includes(`::${host}-`)).length, 16);
+            assert.equal(regs.filter((r) => r.type === "command:remote:Command" && r.urn.includes(`::${host}-`)).length, 18);
         }
         const lb1 = new Set(regs.filter((r) => r.name.startsWith("lb1")).map((r) => r.urn));
         for (const r of regs.filter((x) => x.name.startsWith("lb2"))) {

@@ -13,7 +13,6 @@ const MODEL: DataplaneApiConfigModel = {
     advertisedAddress: "198.18.1.2",
     userlist: "controller",
     haproxyConfigFile: "/etc/haproxy/haproxy.cfg",
-    masterSocket: "/run/haproxy-master.sock",
     reloadDelay: 5,
     haproxyVersion: "2.6.12",
 };
@@ -30,8 +29,9 @@ describe("dataplaneapi.yaml", () => {
         assert.equal(doc.dataplaneapi.transaction.transaction_dir, "/etc/haproxy/transactions");
         assert.deepEqual(doc.dataplaneapi.advertised, { api_address: "198.18.1.2", api_port: 5555 });
         assert.equal(doc.haproxy.master_worker_mode, true);
-        assert.ok(!("master_runtime" in doc.haproxy), "no master runtime on HAProxy 2.6: its master CLI hides worker errors");
-        assert.equal(doc.haproxy.reload.reload_cmd, "/usr/local/lib/haproxy-dataplane/reload-haproxy");
+        assert.ok(!("master_runtime" in doc.haproxy), "no master runtime: the stock master socket stays root-only");
+        assert.equal(doc.haproxy.reload.reload_cmd, "/usr/local/lib/haproxy-dataplane/request-reload");
+        assert.equal(doc.haproxy.reload.restart_cmd, "/usr/local/lib/haproxy-dataplane/request-reload", "the API never restarts HAProxy");
         assert.ok(!("user" in doc.dataplaneapi), "users come from the userlist, never from this file");
         // Last: deepEqual narrows `doc`'s type.
         assert.deepEqual(doc, dataplaneApiConfigDocument(MODEL));
@@ -44,22 +44,16 @@ describe("dataplaneapi.yaml", () => {
         assert.equal(renderDataplaneApiConfig(permuted(MODEL)), renderDataplaneApiConfig(MODEL));
         assert.notDeepEqual(Object.keys(permuted(MODEL)), Object.keys(MODEL), "the permutation changes the key order");
     });
-    it("gives the API the master runtime only on HAProxy 2.7 and newer, and says which way it reloads", () => {
-        for (const [version, master] of [
-            ["2.6.12", false],
-            ["2.6", false],
-            ["2.7.0", true],
-            ["2.8.5", true],
-            ["3.0.11", true],
-            ["unknown", false],
-        ] as const) {
+    it("reloads through the reload service on every HAProxy version, and says so with the version it found", () => {
+        for (const version of ["2.6.12", "2.7.0", "3.0.11", "unknown"]) {
             const text = renderDataplaneApiConfig({ ...MODEL, haproxyVersion: version });
             const doc = parse(text) as any;
-            assert.equal(doc.haproxy.master_runtime, master ? "/run/haproxy-master.sock" : undefined, version);
+            assert.equal(doc.haproxy.master_runtime, undefined, version);
+            assert.equal(doc.haproxy.reload.reload_cmd, "/usr/local/lib/haproxy-dataplane/request-reload", version);
             assert.match(
                 text,
                 new RegExp(
-                    `^# HAProxy ${version} on this host: ${master ? "the API reloads it through the master socket" : "the API reloads it with reload_cmd"}`,
+                    `^# HAProxy ${version.replace(/\./g, "\\.")} on this host: the API reloads it with reload_cmd through the reload service /run/haproxy-dataplane/reload\\.sock \\(never a restart\\)`,
                     "m",
                 ),
             );

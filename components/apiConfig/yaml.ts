@@ -28,23 +28,9 @@ export interface DataplaneApiConfigModel {
     advertisedAddress: string;
     userlist: string;
     haproxyConfigFile: string;
-    masterSocket: string;
     reloadDelay: number;
     /** HAProxy's version on the host, as `haproxy -v` reports it (see facts/). */
     haproxyVersion: string;
-}
-
-/**
- * Whether the API reloads HAProxy through the master socket itself: only on
- * HAProxy 2.7 or newer, with master_worker_mode and a unix master_runtime
- * (dataplaneapi configure_data_plane.go). On 2.6 the master CLI does not
- * accept `set severity-output`, so worker errors come back looking like
- * success: there the API gets no master_runtime, reaches HAProxy's runtime
- * through the admin socket, and reloads with reload_cmd.
- */
-export function apiUsesMasterSocket(haproxyVersion: string): boolean {
-    const m = /^(\d+)\.(\d+)/.exec(haproxyVersion);
-    return !!m && (Number(m[1]) > 2 || (Number(m[1]) === 2 && Number(m[2]) >= 7));
 }
 
 /** The document as the API reads it. Exported so tests can compare the parsed YAML against it. */
@@ -86,14 +72,15 @@ export function dataplaneApiConfigDocument(m: DataplaneApiConfigModel): Record<s
         haproxy: {
             config_file: m.haproxyConfigFile,
             haproxy_bin: "/usr/sbin/haproxy",
-            ...(apiUsesMasterSocket(m.haproxyVersion) ? { master_runtime: m.masterSocket } : {}),
+            // No master_runtime, on any HAProxy: the stock master socket stays
+            // root-only, so the API reaches HAProxy's runtime through the admin
+            // socket and reloads with reload_cmd, which asks the reload service
+            // (reload/). restart_cmd is the same: the API never restarts HAProxy.
             master_worker_mode: true,
             reload: {
                 reload_delay: m.reloadDelay,
-                // Run as user haproxy when the API does not reload through the
-                // master socket itself (HAProxy before 2.7): see haproxy/reloadHelper.ts.
-                reload_cmd: PATHS.reloadHelper,
-                restart_cmd: PATHS.reloadHelper,
+                reload_cmd: PATHS.reloadClient,
+                restart_cmd: PATHS.reloadClient,
                 // Feeds GET /v3/health; without it HAProxy's state is "unknown".
                 // Split on spaces and run without a shell, as user haproxy.
                 status_cmd: "/usr/bin/systemctl is-active --quiet haproxy.service",
@@ -106,19 +93,17 @@ export function dataplaneApiConfigDocument(m: DataplaneApiConfigModel): Record<s
 
 /**
  * One line saying how the API reloads the host's HAProxy, for the YAML's
- * header and the stack's outputs: the choice apiUsesMasterSocket makes.
+ * header and the stack's outputs. It is the same on every release; the
+ * version says what the preflight found.
  */
-export function describeReloadPath(haproxyVersion: string, masterSocket: string): string {
-    const how = apiUsesMasterSocket(haproxyVersion)
-        ? `the API reloads it through the master socket ${masterSocket} itself`
-        : "the API reloads it with reload_cmd and reaches its runtime through the admin socket (master_runtime needs 2.7 or newer)";
-    return `HAProxy ${haproxyVersion} on this host: ${how}`;
+export function describeReloadPath(haproxyVersion: string): string {
+    return `HAProxy ${haproxyVersion} on this host: the API reloads it with reload_cmd through the reload service ${PATHS.reloadSocket} (never a restart), and reaches its runtime through the admin socket`;
 }
 
 export function renderDataplaneApiConfig(m: DataplaneApiConfigModel): string {
     return (
         `# ${MANAGED_BY}\n# The API rewrites this file when it starts; the rendered content is kept in Pulumi state.\n` +
-        `# ${describeReloadPath(m.haproxyVersion, m.masterSocket)}.\n` +
+        `# ${describeReloadPath(m.haproxyVersion)}.\n` +
         stringify(dataplaneApiConfigDocument(m), { lineWidth: 0 })
     );
 }

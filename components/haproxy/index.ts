@@ -20,7 +20,7 @@ export interface HaproxyIntegrationArgs {
     readonly configFile: string;
     /** Admin socket whose stock `stats socket` line is edited; default /run/haproxy/admin.sock. */
     readonly adminSocket: string;
-    /** Master CLI socket the reload helper talks to; default /run/haproxy-master.sock. */
+    /** HAProxy's stock master CLI socket (root only), which the reload helper talks to; default /run/haproxy-master.sock. */
     readonly masterSocket: string;
     /** The managed sections: userlist (default "controller") and the API backend. */
     readonly sections: ManagedSectionsModel;
@@ -36,11 +36,14 @@ export interface HaproxyIntegrationArgs {
  * What HAProxy needs for the API: master-worker, the admin socket open to
  * group haproxy, the API user's userlist and the API backend. The edit only
  * touches those; it is validated with `haproxy -c` before it goes live, HAProxy
- * is reloaded (never restarted), and a failed reload puts the old file back.
+ * is reloaded (never restarted) by the reload helper, whose verdict is
+ * HAProxy's own, and a refused reload puts the old file back.
  */
 export class HaproxyIntegration extends pulumi.ComponentResource {
     /** The haproxy.cfg edit, for ordering. */
     public readonly edit: command.remote.Command;
+    /** The reload helper, root's one way to reload HAProxy (the reload service runs it too). */
+    public readonly reloadHelper: command.remote.Command;
 
     constructor(name: string, args: HaproxyIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:HaproxyIntegration`, name, {}, opts);
@@ -53,10 +56,11 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
             CFG_EDITOR_SOURCE,
             child,
         );
-        const reloadHelper = remoteFile(
+        // Root only (0700): it locks itself, so no other user can hold up a reload.
+        this.reloadHelper = remoteFile(
             `${name}-reload-helper`,
             args.host,
-            { path: PATHS.reloadHelper, owner: "root", group: "root", mode: "0755", removeEmptyDir: true },
+            { path: PATHS.reloadHelper, owner: "root", group: "root", mode: "0700", removeEmptyDir: true },
             renderReloadHelper(args.masterSocket),
             child,
         );
@@ -93,7 +97,7 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
                 delete: haproxyRevertScript(spec),
                 stdin: renderManagedSections(args.sections),
             },
-            { parent: this, dependsOn: [editor, reloadHelper, credentials] },
+            { parent: this, dependsOn: [editor, this.reloadHelper, credentials] },
         );
 
         this.registerOutputs({});

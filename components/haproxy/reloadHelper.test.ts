@@ -19,11 +19,21 @@ after(() => rmSync(dir, { recursive: true, force: true }));
  * `outcome` says how the reload ends; until `delayMs` has passed the old
  * count is shown, as while the new master is still loading.
  */
-function fakeMaster(outcome: "loads" | "fails" | "never", delayMs = 300): Promise<{ socket: string; commands: string[]; close: () => void }> {
+interface FakeMaster {
+    socket: string;
+    commands: string[];
+    /** The most reloads that were loading at the same time. */
+    maxInFlight: () => number;
+    close: () => void;
+}
+
+function fakeMaster(outcome: "loads" | "fails" | "never", delayMs = 300): Promise<FakeMaster> {
     const socket = path.join(dir, `master-${Math.random().toString(16).slice(2)}.sock`);
     const commands: string[] = [];
     let reloads = 3;
     let failed = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
     const server = net.createServer((c) => {
         let request = "";
         c.on("data", (d) => {
@@ -34,8 +44,11 @@ function fakeMaster(outcome: "loads" | "fails" | "never", delayMs = 300): Promis
             commands.push(command);
             if (command === "reload") {
                 c.end();
+                inFlight++;
+                maxInFlight = Math.max(maxInFlight, inFlight);
                 if (outcome !== "never") {
                     setTimeout(() => {
+                        inFlight--;
                         reloads++;
                         failed = outcome === "fails" ? failed + 1 : 0;
                     }, delayMs);
@@ -49,11 +62,11 @@ function fakeMaster(outcome: "loads" | "fails" | "never", delayMs = 300): Promis
             );
         });
     });
-    return new Promise((resolve) => server.listen(socket, () => resolve({ socket, commands, close: () => server.close() })));
+    return new Promise((resolve) => server.listen(socket, () => resolve({ socket, commands, maxInFlight: () => maxInFlight, close: () => server.close() })));
 }
 
 /** Runs `fn` against a fake master CLI (see fakeMaster), and closes it afterwards. */
-async function withFakeMaster(outcome: "loads" | "fails" | "never", fn: (master: { socket: string; commands: string[] }) => Promise<void>): Promise<void> {
+async function withFakeMaster(outcome: "loads" | "fails" | "never", fn: (master: FakeMaster) => Promise<void>): Promise<void> {
     const master = await fakeMaster(outcome);
     try {
         await fn(master);
@@ -64,7 +77,11 @@ async function withFakeMaster(outcome: "loads" | "fails" | "never", fn: (master:
 
 function runHelper(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const file = path.join(dir, `helper-${Math.random().toString(16).slice(2)}`);
-    writeFileSync(file, script, { mode: 0o755 });
+    writeFileSync(file, script, { mode: 0o700 });
+    return runFile(file);
+}
+
+function runFile(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
         const p = spawn(file, [], { stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
@@ -86,7 +103,7 @@ describe("reload helper", () => {
     it("sends `reload` and exits 0 once the new master counts one more reload and no failure", () =>
         withFakeMaster("loads", async (master) => {
             const r = await runHelper(renderReloadHelper(master.socket, 10));
-            assert.deepEqual([r.code, r.stdout, r.stderr], [0, "HAProxy reloaded\n", ""]);
+            assert.deepEqual([r.code, r.stdout, r.stderr], [0, "ok: HAProxy reloaded (reload 4 of its master)\n", ""]);
             assert.equal(master.commands[0], "show proc");
             assert.equal(master.commands[1], "reload");
             assert.ok(master.commands.length > 3, `it asked again while the master was loading: ${master.commands}`);
@@ -96,20 +113,48 @@ describe("reload helper", () => {
         withFakeMaster("fails", async (master) => {
             const r = await runHelper(renderReloadHelper(master.socket, 10));
             assert.equal(r.code, 1);
-            assert.equal(r.stdout, "");
-            assert.match(r.stderr, /^HAProxy refused the reload and still runs the previous configuration \(journalctl -u haproxy\.service says why\)$/m);
+            assert.equal(r.stdout, "failed: HAProxy refused the reload and still runs the previous configuration (journalctl -u haproxy.service says why)\n");
         }));
 
     it("gives up after its wait when the master never comes back", () =>
         withFakeMaster("never", async (master) => {
             const r = await runHelper(renderReloadHelper(master.socket, 1));
-            assert.notEqual(r.code, 0);
-            assert.match(r.stderr, /HAProxy did not finish the reload within 1 s/);
+            assert.equal(r.code, 1);
+            assert.equal(r.stdout, "failed: HAProxy did not finish the reload within 1 s\n");
         }));
 
     it("fails, naming the socket, when the master CLI cannot be reached", async () => {
         const r = await runHelper(renderReloadHelper(path.join(dir, "absent.sock"), 1));
-        assert.notEqual(r.code, 0);
-        assert.match(r.stderr, /cannot read the reload count of the master at .*absent\.sock: No such file or directory/);
+        assert.equal(r.code, 1);
+        assert.match(r.stdout, /^failed: cannot read the reload count of the master at .*absent\.sock: No such file or directory\n$/);
     });
+
+    it("serialises concurrent reloads: each waits for the one before, and each verdict is its own", () =>
+        withFakeMaster("loads", async (master) => {
+            const file = path.join(dir, "helper-shared");
+            writeFileSync(file, renderReloadHelper(master.socket, 20), { mode: 0o700 });
+            const runs = await Promise.all([runFile(file), runFile(file), runFile(file)]);
+            assert.deepEqual(
+                runs.map((r) => r.code),
+                [0, 0, 0],
+                runs.map((r) => r.stdout).join(""),
+            );
+            assert.deepEqual(
+                runs.map((r) => r.stdout).sort(),
+                [4, 5, 6].map((n) => `ok: HAProxy reloaded (reload ${n} of its master)\n`),
+            );
+            assert.equal(master.commands.filter((c) => c === "reload").length, 3);
+            // Each reload was sent only after the previous one was counted: never two in flight.
+            assert.equal(master.maxInFlight(), 1, "no reload was sent while another was still loading");
+        }));
+
+    it("without the lock, two reloads overlap and one is misjudged (what the lock prevents)", () =>
+        withFakeMaster("loads", async (master) => {
+            const unlocked = renderReloadHelper(master.socket, 3).replace(/flock\(\$lock, LOCK_EX\)/, "1");
+            assert.notEqual(unlocked, renderReloadHelper(master.socket, 3));
+            const a = path.join(dir, "helper-unlocked-a");
+            writeFileSync(a, unlocked, { mode: 0o700 });
+            await Promise.all([runFile(a), runFile(a)]);
+            assert.equal(master.maxInFlight(), 2, "both reloads were in flight at once");
+        }));
 });

@@ -1,33 +1,42 @@
 import { MANAGED_BY } from "../shared/paths";
 
-/** How long the helper waits for HAProxy's master to finish a reload, in seconds. */
+/** How long the helper waits for the reload lock and HAProxy's master to finish a reload, in seconds. */
 export const RELOAD_WAIT_SECONDS = 60;
 
 /**
- * The API's reload_cmd: a master-CLI `reload`, sent with the Perl that every
- * Debian host has (perl-base), and HAProxy's verdict on it as the exit status.
+ * The one way HAProxy is reloaded on a deployed host, run as root: by the
+ * program's own haproxy.cfg edit directly, and for the Data Plane API by the
+ * reload service (see reload/), which runs it once per request on its socket.
  *
- * The API judges reload_cmd by its exit status alone, and restores its last
- * known good haproxy.cfg when it fails. HAProxy 2.6's master answers `reload`
- * with nothing, whether the new configuration loads or not, so the helper
- * asks the re-executed master: its line in `show proc` counts reloads, and
- * failed ones since the last success (`<reloads> [failed: N]`). The Perl has
- * no single quote in it: it is passed to perl in one.
+ * It takes an exclusive lock on its own file (root only: mode 0700, so no
+ * other user can hold it), so reloads from the API and from the program never
+ * overlap and each one's verdict is its own. It sends `reload` to
+ * HAProxy's stock master CLI (root only: it is never opened to anyone else),
+ * then asks the re-executed master for HAProxy's verdict: HAProxy 2.6's master
+ * answers `reload` with nothing, whether the new configuration loads or not,
+ * and `show proc` counts reloads and the failed ones since the last success
+ * (`<reloads> [failed: N]`) on 2.6 and 3.0 alike. The verdict is the exit
+ * status and the last line of stdout, `ok: ...` or `failed: ...`, which is all
+ * the reload service passes back. Perl is used because perl-base is on every
+ * Debian host, while socat may not be; the Perl has no single quote in it:
+ * it is passed to perl in one.
  */
 export function renderReloadHelper(masterSocket: string, waitSeconds = RELOAD_WAIT_SECONDS): string {
     return `#!/bin/sh
 # ${MANAGED_BY}
-# The Data Plane API runs this as user haproxy to reload HAProxy: on HAProxy 2.6
-# the API cannot use the master socket itself, and \`systemctl reload haproxy\`
-# is refused to that user. It sends \`reload\` to the master CLI, waits for the
-# new master to answer \`show proc\` with one more reload, and exits 1 if that
-# reload failed, so that the API sees HAProxy refuse a configuration.
-# Perl is used because perl-base is on every Debian host, while socat may not be.
+# Reloads HAProxy (never restarts it) and prints its verdict: "ok: ..." and exit 0,
+# or "failed: ..." and exit 1 when HAProxy refused the new configuration.
+# Run as root, by the program's haproxy.cfg edit and by the reload service that the
+# Data Plane API (user haproxy) asks through its socket.
 set -eu
-exec /usr/bin/perl -MIO::Socket::UNIX -e '
-    my ($socket, $wait) = @ARGV;
-    $SIG{ALRM} = sub { die "HAProxy did not finish the reload within $wait s\\n" };
+exec /usr/bin/perl -MIO::Socket::UNIX -MFcntl=:flock -e '
+    my ($socket, $wait, $lockfile) = @ARGV;
+    $| = 1;
+    sub verdict { my ($ok, $text) = @_; print(($ok ? "ok: " : "failed: ") . $text . "\\n"); exit($ok ? 0 : 1) }
+    $SIG{ALRM} = sub { verdict(0, "HAProxy did not finish the reload within $wait s") };
     alarm $wait;
+    open(my $lock, "<", $lockfile) or verdict(0, "cannot open the reload lock $lockfile: $!");
+    flock($lock, LOCK_EX) or verdict(0, "cannot take the reload lock $lockfile: $!");
     sub cli {
         my $s = IO::Socket::UNIX->new(Peer => $socket) or return undef;
         print $s "$_[0]\\n";
@@ -41,22 +50,16 @@ exec /usr/bin/perl -MIO::Socket::UNIX -e '
         return () unless defined $proc && $proc =~ /^\\d+\\s+master\\s+(\\d+)\\s+\\[failed: (\\d+)\\]/m;
         return ($1, $2);
     }
-    my ($before) = master() or die "cannot read the reload count of the master at $socket: $!\\n";
-    defined cli("reload") or die "cannot connect to $socket: $!\\n";
+    my ($before) = master() or verdict(0, "cannot read the reload count of the master at $socket: $!");
+    defined cli("reload") or verdict(0, "cannot connect to $socket: $!");
     while (1) {
         select(undef, undef, undef, 0.2);
         my ($reloads, $failed) = master();
-        # While the new master loads, the socket can be missing or refuse connections; being
-        # refused access does not pass (the master re-creates the socket with its start options).
-        die "cannot ask the master at $socket about the reload: $!\\n" if !defined $reloads && $!{EACCES};
+        # While the new master loads, the socket can be missing or refuse connections.
         next unless defined $reloads && $reloads > $before;
-        if ($failed > 0) {
-            print STDERR "HAProxy refused the reload and still runs the previous configuration (journalctl -u haproxy.service says why)\\n";
-            exit 1;
-        }
-        print "HAProxy reloaded\\n";
-        exit 0;
+        verdict(0, "HAProxy refused the reload and still runs the previous configuration (journalctl -u haproxy.service says why)") if $failed > 0;
+        verdict(1, "HAProxy reloaded (reload $reloads of its master)");
     }
-' "${masterSocket}" ${waitSeconds}
+' "${masterSocket}" ${waitSeconds} "$0"
 `;
 }

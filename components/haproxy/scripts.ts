@@ -54,13 +54,15 @@ else
     swap_in "$work/candidate"
     diff -u "$work/previous" "$cfg" | sed -n '3,$p' | grep -E '^[-+]' | sed 's/^\\([-+][[:space:]]*user\\)[[:space:]].*/\\1 <masked>/' || true
     if systemctl is-active --quiet haproxy.service; then
-        if ! systemctl reload haproxy.service; then
-            echo "HAProxy refused the reload; restoring the previous $cfg" >&2
+        # The reload helper gives HAProxy's own verdict (systemctl reload exits 0
+        # even when HAProxy refuses the file), and waits for any reload the API runs.
+        if ! verdict=$(${shq(PATHS.reloadHelper)}); then
+            echo "$verdict; restoring the previous $cfg" >&2
             swap_in "$work/previous"
-            systemctl reload haproxy.service || true
+            ${shq(PATHS.reloadHelper)} >&2 || true
             exit 1
         fi
-        echo "validated $cfg and reloaded HAProxy"
+        echo "validated $cfg and reloaded HAProxy ($verdict)"
     else
         echo "validated $cfg; HAProxy is not running, so it takes effect when it starts"
     fi

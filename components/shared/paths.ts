@@ -9,10 +9,17 @@ export const PATHS = {
     tlsCa: "/etc/haproxy-dataplane/tls/ca.crt",
     unit: "/etc/systemd/system/dataplaneapi.service",
     unitName: "dataplaneapi.service",
-    haproxyDropIn: "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf",
+    /** The reload service: a socket group haproxy may connect to, and a root service run once per connection. */
+    reloadSocketUnit: "/etc/systemd/system/haproxy-dataplane-reload.socket",
+    reloadSocketUnitName: "haproxy-dataplane-reload.socket",
+    reloadServiceUnit: "/etc/systemd/system/haproxy-dataplane-reload@.service",
+    reloadSocket: "/run/haproxy-dataplane/reload.sock",
     tmpfiles: "/etc/tmpfiles.d/haproxy-dataplaneapi.conf",
     toolsDir: "/usr/local/lib/haproxy-dataplane",
+    /** Reloads HAProxy through its root-only master socket and prints the verdict; run as root, and locked on itself. */
     reloadHelper: "/usr/local/lib/haproxy-dataplane/reload-haproxy",
+    /** The API's reload_cmd: asks the reload service, as user haproxy, and exits with its verdict. */
+    reloadClient: "/usr/local/lib/haproxy-dataplane/request-reload",
     cfgEditor: "/usr/local/lib/haproxy-dataplane/haproxy-cfg-edit.awk",
     /** Root-only state kept by the deployment: the pre-deploy haproxy.cfg, the hashed users, restart keys. */
     stateDir: "/var/lib/haproxy-dataplane-deploy",

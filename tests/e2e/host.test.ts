@@ -37,27 +37,16 @@ import {
     Timings,
 } from "./lab";
 
-/**
- * What differs by release: the HAProxy version the preflight must read, and
- * how the API reloads HAProxy there (dataplaneapi.md: through the master
- * socket itself from 2.7, by reload_cmd before).
- */
-const RELEASE: Record<Release, { index: number; haproxy: RegExp; apiReloadsThroughMasterSocket: boolean }> = {
-    bookworm: { index: 21, haproxy: /^2\.6\.\d+$/, apiReloadsThroughMasterSocket: false },
-    trixie: { index: 22, haproxy: /^3\.0\.\d+$/, apiReloadsThroughMasterSocket: true },
+/** What differs by release: the host index and the HAProxy version the preflight must read. The reload path is the same on both. */
+const RELEASE: Record<Release, { index: number; haproxy: RegExp }> = {
+    bookworm: { index: 21, haproxy: /^2\.6\.\d+$/ },
+    trixie: { index: 22, haproxy: /^3\.0\.\d+$/ },
 };
 
-/**
- * A command that reloads HAProxy the way the API does on this release:
- * client-native's bytes on the master socket (`reload;quit`, answered
- * `Success=1` before `\n--\n`), or the program's reload_cmd. Callers run it
- * as user haproxy.
- */
-function apiReloadScript(release: Release): string {
-    return RELEASE[release].apiReloadsThroughMasterSocket
-        ? `/usr/bin/perl -MIO::Socket::UNIX -e 'my $s = IO::Socket::UNIX->new(Peer => "/run/haproxy-master.sock") or die "connect: $!\\n"; print $s "reload;quit"; local $/; my $a = <$s>; $a =~ /\\ASuccess=1\\n--\\n/ or die "reload answer: $a\\n"'`
-        : "/usr/local/lib/haproxy-dataplane/reload-haproxy";
-}
+/** The API's reload_cmd, as the API runs it (as user haproxy, split on spaces, no shell). */
+const API_RELOAD = "/usr/local/lib/haproxy-dataplane/request-reload";
+/** The root helper that the program's own edit and the reload service run. */
+const ROOT_RELOAD = "/usr/local/lib/haproxy-dataplane/reload-haproxy";
 
 const run = randomBytes(3).toString("hex");
 const password = `pw-${randomBytes(12).toString("hex")}`;
@@ -108,16 +97,24 @@ const adminSocket = (cmd: string) => haproxyAdmin(host.name, cmd);
 const masterPid = () => haproxyMasterPid(host.name);
 const workerPids = () => hostRun(host.name, `pgrep -P ${masterPid()} haproxy || true`).trim();
 const statOf = (p: string) => hostRun(host.name, `stat -c '%U:%G %a' ${p}`).trim();
+/** The master's reload count, from `show proc` on the stock master socket (as root). */
+const reloadCount = () =>
+    Number(/^\d+\s+master\s+(\d+)/m.exec(hostRun(host.name, "echo 'show proc' | socat stdio unix-connect:/run/haproxy-master.sock"))?.[1]);
+/** The master's PID and start time: the same from the first step to the last means HAProxy was never restarted. */
+const masterIdentity = () => hostRun(host.name, `ps -o pid=,lstart= -p ${masterPid()}`).trim();
 
 for (const release of RELEASES) describe(`the program's remote commands on a real ${release} host`, () => hostSuite(release));
 
 function hostSuite(release: Release): void {
     const timings = new Timings();
+    /** HAProxy's master as the host booted it, before any step. */
+    let bootMaster = "";
     before(async () => {
         host = await timings.time(`boot the ${release} host`, async () => hostUp(`hs-${release}-${run}`, RELEASE[release].index, release));
         knownHosts = path.join(mkdtempSync(path.join(tmpdir(), "kh-")), "known_hosts");
         writeFileSync(knownHosts, `${host.address} ${host.hostKey}\n`);
         originalCfg = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
+        bootMaster = masterIdentity();
         // The registered commands are what the engine would send to a host whose preflight printed this.
         mockHaproxyBanners.set(host.name, hostRun(host.name, "haproxy -v | head -n 1").trim());
         installMocks({ realTls: true });
@@ -206,14 +203,10 @@ function hostSuite(release: Release): void {
         assert.equal(statOf("/etc/haproxy-dataplane/tls/ca.crt"), "root:haproxy 644");
         const yaml = hostRun(host.name, "cat /etc/haproxy-dataplane/dataplaneapi.yaml");
         assert.match(yaml, /^config_version: 2$/m);
-        // The API's configuration follows the host's HAProxy: master_runtime from 2.7 on, reload_cmd before.
-        if (RELEASE[release].apiReloadsThroughMasterSocket) {
-            assert.match(yaml, /^ {2}master_runtime: \/run\/haproxy-master\.sock$/m);
-            assert.match(yaml, /^# HAProxy 3\.0\.\d+ on this host: the API reloads it through the master socket/m);
-        } else {
-            assert.doesNotMatch(yaml, /^\s*master_runtime:/m);
-            assert.match(yaml, /^# HAProxy 2\.6\.\d+ on this host: the API reloads it with reload_cmd/m);
-        }
+        // One reload path on every release: reload_cmd asks the reload service; no master_runtime.
+        assert.doesNotMatch(yaml, /^\s*master_runtime:/m);
+        assert.match(yaml, new RegExp(`^ {4}reload_cmd: ${API_RELOAD}$`, "m"));
+        assert.match(yaml, /^# HAProxy \d+\.\d+\.\d+ on this host: the API reloads it with reload_cmd through the reload service/m);
         assert.match(yaml, /^ {2}master_worker_mode: true$/m);
     });
 
@@ -296,28 +289,51 @@ function hostSuite(release: Release): void {
         }
     });
 
-    it("restarts HAProxy once, so that its master socket stays open to group haproxy across every kind of reload", () => {
-        mustRun("sockets-haproxy-dropin");
-        const stock = masterPid();
-        assert.match(mustRun("sockets-live"), /restarted HAProxy once/);
+    it("the reload service lets user haproxy ask for a reload, and nothing else, with no restart of HAProxy", () => {
+        for (const f of ["reload-client", "reload-service-unit", "reload-socket-unit"]) mustRun(f);
+        assert.match(
+            mustRun("reload-socket"),
+            /listening for reload requests on \/run\/haproxy-dataplane\/reload\.sock \(root:haproxy 660\); HAProxy was not restarted/,
+        );
+        assert.equal(statOf("/run/haproxy-dataplane/reload.sock"), "root:haproxy 660");
+        assert.match(statOf("/run/haproxy-master.sock"), /^root:root [0-7][0-5][0-5]$/, "the stock master socket stays root's, writable by root only");
+        assert.equal(statOf(ROOT_RELOAD), "root:root 700");
         const master = masterPid();
-        assert.notEqual(master, stock, "a master started without the options was restarted");
-        assert.equal(statOf("/run/haproxy-master.sock"), "root:haproxy 660");
-        assert.match(mustRun("sockets-live"), /was started with -S \/run\/haproxy-master\.sock,mode,660,group,haproxy: not restarted/);
-        assert.equal(masterPid(), master, "a second run does not restart");
         for (let i = 1; i <= 3; i++) {
-            // As the API does on this release, as user haproxy; then one of the program's own reloads.
-            const api = hostExec(host.name, `sleep 1; su -s /bin/sh haproxy -c ${shq(apiReloadScript(release))}`);
+            // As the API does, as user haproxy; then one of the program's own reloads, as root.
+            const before = reloadCount();
+            const api = hostExec(host.name, `su -s /bin/sh haproxy -c ${API_RELOAD}`);
             assert.equal(api.code, 0, `API-driven reload ${i} as user haproxy:\n${api.stdout}\n${api.stderr}`);
-            hostRun(host.name, "sleep 1; systemctl reload haproxy.service");
+            assert.match(api.stdout, /^ok: HAProxy reloaded \(reload \d+ of its master\)$/m);
+            assert.equal(reloadCount(), before + 1, "exactly one reload per request");
+            assert.match(hostRun(host.name, ROOT_RELOAD), /^ok: HAProxy reloaded/);
+            assert.equal(reloadCount(), before + 2);
         }
-        hostRun(host.name, "sleep 1");
-        assert.equal(statOf("/run/haproxy-master.sock"), "root:haproxy 660", "the master re-created the socket with its start options");
-        assert.match(hostRun(host.name, "echo 'show proc' | socat stdio unix-connect:/run/haproxy-master.sock"), /^# workers/m);
+        const direct = hostExec(host.name, "su -s /bin/sh haproxy -c 'echo \"show proc\" | socat stdio unix-connect:/run/haproxy-master.sock'");
+        assert.notEqual(direct.code, 0, "user haproxy cannot reach the master CLI itself");
+        assert.match(direct.stderr, /Permission denied/);
+        const nobody = hostExec(host.name, `su -s /bin/sh nobody -c ${API_RELOAD}`);
+        assert.equal(nobody.code, 1, "a user outside group haproxy cannot ask");
+        assert.match(nobody.stderr, /cannot reach the reload service at \/run\/haproxy-dataplane\/reload\.sock: Permission denied/);
         assert.equal(masterPid(), master, "six reloads, no restart");
+        assert.equal(masterIdentity(), bootMaster, "the master the host booted with");
     });
 
-    it("reload_cmd exits 1 when HAProxy refuses the new configuration, which haproxy -c cannot see, and HAProxy keeps the old one", () => {
+    it("reloads from the API and from the program at the same moment are serialised, each with its own verdict", () => {
+        const before = reloadCount();
+        const both = hostExec(
+            host.name,
+            `set -e; (su -s /bin/sh haproxy -c ${API_RELOAD} > /tmp/api.out 2>&1; echo "api=$?" >> /tmp/api.out) & (${ROOT_RELOAD} > /tmp/root.out 2>&1; echo "root=$?" >> /tmp/root.out) & wait; cat /tmp/api.out /tmp/root.out; rm -f /tmp/api.out /tmp/root.out`,
+        );
+        assert.equal(both.code, 0, both.stderr);
+        assert.match(both.stdout, /^api=0$/m, both.stdout);
+        assert.match(both.stdout, /^root=0$/m, both.stdout);
+        const counts = [...both.stdout.matchAll(/reload (\d+) of its master/g)].map((m) => Number(m[1])).sort();
+        assert.deepEqual(counts, [before + 1, before + 2], `two reloads, one after the other: ${both.stdout}`);
+        assert.equal(reloadCount(), before + 2);
+    });
+
+    it("a reload HAProxy refuses (a port already taken, which haproxy -c cannot see) fails for the API and for the program's own edit, and HAProxy keeps the old configuration", () => {
         const master = masterPid();
         const workers = workerPids();
         hostRun(host.name, "cp -p /etc/haproxy/haproxy.cfg /root/haproxy.cfg.keep");
@@ -327,17 +343,34 @@ function hostSuite(release: Release): void {
                 host.name,
                 "printf '\\nfrontend clash\\n    bind 127.0.0.1:22\\n' >> /etc/haproxy/haproxy.cfg && haproxy -c -q -f /etc/haproxy/haproxy.cfg",
             );
-            const refused = hostExec(host.name, "su -s /bin/sh haproxy -c /usr/local/lib/haproxy-dataplane/reload-haproxy");
+            const refused = hostExec(host.name, `su -s /bin/sh haproxy -c ${API_RELOAD}`);
             assert.equal(refused.code, 1, `${refused.stdout}${refused.stderr}`);
-            assert.match(refused.stderr, /HAProxy refused the reload and still runs the previous configuration/);
+            assert.match(refused.stderr, /^failed: HAProxy refused the reload and still runs the previous configuration/m);
             assert.equal(masterPid(), master);
             assert.equal(workerPids(), workers, "the old worker still serves");
+
+            // The program's edit, with a change of its own, on top of that file: its reload is refused too.
+            const r = commands.get(`${host.name}-haproxy-cfg`)!;
+            const cfgBefore = hostRun(host.name, "cat /etc/haproxy/haproxy.cfg");
+            const res = spawnSync("ssh", sshArgs(r.inputs.create), {
+                input: unwrapSecret<string>(r.inputs.stdin).replace(" check", " check inter 4s"),
+                encoding: "utf8",
+            });
+            assert.equal(res.status, 1, `${res.stdout}\n${res.stderr}`);
+            assert.match(
+                res.stderr,
+                /failed: HAProxy refused the reload and still runs the previous configuration .*; restoring the previous \/etc\/haproxy\/haproxy\.cfg/,
+            );
+            assert.equal(hostRun(host.name, "cat /etc/haproxy/haproxy.cfg"), cfgBefore, "the file HAProxy refused is not left live");
+            assert.equal(masterPid(), master);
         } finally {
             hostRun(host.name, "cp -p /root/haproxy.cfg.keep /etc/haproxy/haproxy.cfg && rm /root/haproxy.cfg.keep");
         }
-        const ok = hostExec(host.name, "su -s /bin/sh haproxy -c /usr/local/lib/haproxy-dataplane/reload-haproxy");
-        assert.deepEqual([ok.code, ok.stdout], [0, "HAProxy reloaded\n"], ok.stderr);
+        const ok = hostExec(host.name, `su -s /bin/sh haproxy -c ${API_RELOAD}`);
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.match(ok.stdout, /^ok: HAProxy reloaded/);
         assert.notEqual(workerPids(), workers, "the next reload loads");
+        hostRun(host.name, "haproxy -c -q -f /etc/haproxy/haproxy.cfg");
     });
 
     it("the API's way of reloading works from inside the hardened unit", () => {
@@ -366,7 +399,7 @@ function hostSuite(release: Release): void {
             "echo new > /etc/haproxy-dataplane/.probe.tmp && mv /etc/haproxy-dataplane/.probe.tmp /etc/haproxy-dataplane/.probe",
             "echo x > /tmp/spoe-haproxy/.probe",
             "if touch /usr/local/bin/.probe 2>/dev/null; then echo 'ProtectSystem did not apply'; exit 1; fi",
-            apiReloadScript(release),
+            API_RELOAD,
         ].join("\n");
         const res = hostExec(host.name, `systemd-run --quiet --wait --pipe --collect ${props.map(shq).join(" ")} /bin/sh -c ${shq(check)}`);
         assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
@@ -376,11 +409,14 @@ function hostSuite(release: Release): void {
         hostRun(host.name, "rm -f /etc/haproxy/.probe /etc/haproxy-dataplane/.probe /tmp/spoe-haproxy/.probe");
     });
 
-    it("after a reboot the directories, socket permissions and HAProxy come back by themselves", async () => {
+    it("after a reboot the directories, the reload service and HAProxy come back by themselves", async () => {
         await timings.time("reboot", async () => hostReboot(host.name));
         assert.equal(statOf("/tmp/spoe-haproxy"), "haproxy:haproxy 755", "tmpfiles.d recreated it");
-        assert.equal(statOf("/run/haproxy-master.sock"), "root:haproxy 660", "the drop-in opened the master socket at start");
+        assert.equal(statOf("/run/haproxy-dataplane/reload.sock"), "root:haproxy 660", "the enabled socket listens again");
+        assert.match(statOf("/run/haproxy-master.sock"), /^root:root [0-7][0-5][0-5]$/);
         assert.match(adminSocket("show info"), /^Name: HAProxy$/m);
+        assert.match(hostRun(host.name, `su -s /bin/sh haproxy -c ${API_RELOAD}`), /^ok: HAProxy reloaded/m);
+        bootMaster = masterIdentity();
         assert.equal((await httpGet(`http://${host.address}/`)).status, 200);
     });
 
@@ -388,8 +424,10 @@ function hostSuite(release: Release): void {
         const master = masterPid();
         for (const name of [
             "service-unit",
-            "sockets-live",
-            "sockets-haproxy-dropin",
+            "reload-socket",
+            "reload-socket-unit",
+            "reload-service-unit",
+            "reload-client",
             "haproxy-cfg",
             "haproxy-credentials",
             "haproxy-reload-helper",
@@ -410,7 +448,9 @@ function hostSuite(release: Release): void {
             "/etc/systemd/system/dataplaneapi.service",
             "/etc/haproxy-dataplane",
             "/etc/tmpfiles.d/haproxy-dataplaneapi.conf",
-            "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf",
+            "/etc/systemd/system/haproxy-dataplane-reload.socket",
+            "/etc/systemd/system/haproxy-dataplane-reload@.service",
+            "/run/haproxy-dataplane",
             "/usr/local/lib/haproxy-dataplane",
             "/var/lib/haproxy-dataplane-deploy",
             "/tmp/spoe-haproxy",
@@ -419,6 +459,7 @@ function hostSuite(release: Release): void {
             assert.notEqual(hostExec(host.name, `test -e ${f}`).code, 0, `${f} is gone`);
         }
         assert.equal(masterPid(), master, "HAProxy was reloaded, not restarted");
+        assert.equal(masterIdentity(), bootMaster, "the same master since the reboot");
         assert.equal(hostRun(host.name, "systemctl is-active haproxy.service").trim(), "active");
         // One request racing the reload's worker hand-over was seen reset once; serving means it answers.
         await eventually("the frontend to answer 200", async () => (await httpGet(`http://${host.address}/`)).status === 200, 10);

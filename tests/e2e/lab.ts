@@ -26,10 +26,10 @@ export const PROJECT = "haproxy-dataplane";
  * TLS (component + CA key, CA, server key, CSR, certificate), config files
  * (component + YAML, certificate, key, CA), the salt seed key, the HAProxy
  * integration (component + editor, reload helper, credentials, edit), the
- * sockets (component + drop-in, live), the service (component + unit, enable,
- * start).
+ * reload service (component + client, service unit, socket unit, socket), the
+ * service (component + unit, enable, start).
  */
-export const RESOURCES_PER_HOST = 31;
+export const RESOURCES_PER_HOST = 33;
 
 export interface Tools {
     /** Directory with pulumi, pulumi-language-nodejs and whatever real provider plugins could be built. */
@@ -43,6 +43,12 @@ export interface Tools {
         mirrorDir: string;
         /** SHA-256 of the release archives, by architecture. */
         sha256: { x86_64: string; arm64?: string };
+        /**
+         * A second release in the same mirror, to upgrade to (stand-in only:
+         * 3.2.2, which differs from 3.2.1 only in the version it reports);
+         * undefined with the real archive.
+         */
+        upgrade?: { version: string; sha256: { x86_64: string; arm64?: string } };
     };
     /** Real tools that could not be built from what the Go module proxy serves. */
     failed: string[];
@@ -78,8 +84,14 @@ export function buildTools(): Tools {
     let dpapi: Tools["dpapi"] = { source: "real", mirrorDir: kv.DPAPI_MIRROR_DIR, sha256: { x86_64: kv.DPAPI_ARCHIVE_SHA256 ?? "" } };
     if (!dpapi.sha256.x86_64 || process.env.LB_DPAPI === "stand-in") {
         const sv = runBuild(path.join(REPO, "tests", "standins", "dataplaneapi", "build.sh"));
-        if (!sv.DPAPI_ARCHIVE_SHA256) throw new Error("tests/standins/dataplaneapi/build.sh could not build the Data Plane API stand-in");
-        dpapi = { source: "stand-in", mirrorDir: sv.DPAPI_MIRROR_DIR, sha256: { x86_64: sv.DPAPI_ARCHIVE_SHA256, arm64: sv.DPAPI_ARCHIVE_SHA256_ARM64 } };
+        if (!sv.DPAPI_ARCHIVE_SHA256 || !sv.DPAPI_UPGRADE_SHA256)
+            throw new Error("tests/standins/dataplaneapi/build.sh could not build the Data Plane API stand-in");
+        dpapi = {
+            source: "stand-in",
+            mirrorDir: sv.DPAPI_MIRROR_DIR,
+            sha256: { x86_64: sv.DPAPI_ARCHIVE_SHA256, arm64: sv.DPAPI_ARCHIVE_SHA256_ARM64 },
+            upgrade: { version: sv.DPAPI_UPGRADE_VERSION, sha256: { x86_64: sv.DPAPI_UPGRADE_SHA256, arm64: sv.DPAPI_UPGRADE_SHA256_ARM64 } },
+        };
     }
     return {
         binDir: kv.PULUMI_BIN_DIR,

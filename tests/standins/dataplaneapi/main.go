@@ -165,7 +165,7 @@ func main() {
 	}
 	if args.version {
 		time.Sleep(bannerDelay)
-		fmt.Printf("HAProxy Data Plane API %s %s\n\n", gitTag, gitCommit)
+		fmt.Printf("HAProxy Data Plane API %s %s\n\n", gitTag(), gitCommit)
 		fmt.Printf("Build from: %s\n", gitRepo)
 		fmt.Printf("Build date: %s\n\n", buildTime)
 		return
@@ -209,7 +209,7 @@ func main() {
 		logFatalf("error initializing dataplane internal storage: %s: %v", s.DataplaneStorageDir, err)
 	}
 
-	logInfof("HAProxy Data Plane API %s %s", gitTag, gitCommit)
+	logInfof("HAProxy Data Plane API %s %s", gitTag(), gitCommit)
 	logInfof("Build from: %s", gitRepo)
 	logInfof("Build date: %s", buildTime)
 	logInfof("Reload strategy: %s", s.ReloadStrategy)

@@ -131,8 +131,16 @@ func (a *api) authorize(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// dpapiVersion is the release the stand-in reports (the --version banner, the
+// start-up log and GET /v3/info), without the "v". build.sh sets it at link
+// time (-X main.dpapiVersion=3.2.2) to build the other releases, which differ
+// from 3.2.1 only in this string.
+var dpapiVersion = "3.2.1"
+
+// gitTag is the release's tag, as the real binary's main.GitTag.
+func gitTag() string { return "v" + dpapiVersion }
+
 const (
-	gitTag    = "v3.2.1"
 	gitCommit = "32af2b44"
 	gitRepo   = "https://github.com/haproxytech/dataplaneapi"
 	buildTime = "2025-06-16T10:54:13Z"
@@ -150,7 +158,7 @@ func (a *api) getInfo(w http.ResponseWriter, r *http.Request) {
 		System  map[string]string `json:"system"`
 		StandIn string            `json:"stand_in"`
 	}{
-		API:     infoAPI{BuildDate: bt.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Version: gitTag + " " + gitCommit},
+		API:     infoAPI{BuildDate: bt.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Version: gitTag() + " " + gitCommit},
 		System:  map[string]string{},
 		StandIn: standIn,
 	})

@@ -25,9 +25,10 @@ import { parse as parseYaml } from "yaml";
 import { API_DIRECTORIES, type DataplaneApiConfigModel, dataplaneApiConfigDocument, renderDataplaneApiConfig } from "../../../components/apiConfig/yaml";
 import { installBinaryScript } from "../../../components/binary/scripts";
 import { renderReloadHelper } from "../../../components/haproxy/reloadHelper";
+import { renderReloadClient } from "../../../components/reload/client";
+import { renderReloadServiceUnit, renderReloadSocketUnit } from "../../../components/reload/units";
 import { renderUnit } from "../../../components/service/unit";
 import { PATHS } from "../../../components/shared/paths";
-import { renderHaproxyDropIn } from "../../../components/sockets/dropin";
 import { eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostRun, hostUp, RELEASES, REPO, type Release, type TestHost } from "../../e2e/lab";
 
 const HERE = path.join(REPO, "tests", "standins", "dataplaneapi");
@@ -40,8 +41,11 @@ const USER = "dpadmin";
 /**
  * One host per release, and what its HAProxy makes the API do. The lab's
  * bookworm runs HAProxy 2.6, where the API reloads with reload_cmd; trixie
- * runs 3.0, where the program gives the API master_runtime and the API
- * reloads through the master socket itself (dp configure_data_plane.go:1195-1211).
+ * runs 3.0, where these tests give the API master_runtime (as a user may), and
+ * the API reloads through the master socket itself (dp
+ * configure_data_plane.go:1195-1211). The program gives no master_runtime on
+ * either (its reload_cmd asks the reload service); both paths of the
+ * stand-in are shown here, because the real API has both.
  */
 const HOSTS: Record<Release, { name: string; index: number; debian: number; haproxy: RegExp; viaMaster: boolean }> = {
     bookworm: { name: "dpapi-standin-bookworm", index: 40, debian: 12, haproxy: /^2\.6\.\d+-/, viaMaster: false },
@@ -214,6 +218,11 @@ function onHost(release: Release): void {
         return sh("journalctl -u dataplaneapi.service --no-pager -o cat -n 400");
     }
 
+    /** The YAML with master_runtime where these tests give it (3.0: see HOSTS). */
+    function withMasterRuntime(yaml: string): string {
+        return viaMaster ? yaml.replace(/^haproxy:\n/m, `haproxy:\n  master_runtime: ${MASTER}\n`) : yaml;
+    }
+
     /** The program's rendered YAML for this host. */
     function model(): DataplaneApiConfigModel {
         return {
@@ -224,7 +233,6 @@ function onHost(release: Release): void {
             advertisedAddress: host.address,
             userlist: "controller",
             haproxyConfigFile: CFG,
-            masterSocket: MASTER,
             reloadDelay: 1,
             haproxyVersion,
         };
@@ -245,8 +253,12 @@ function onHost(release: Release): void {
             const out = sh(installBinaryScript({ version: "3.2.1", sha256: { x86_64: archive.sha256 }, uploadedArchive: "/tmp/dataplaneapi.tar.gz" }));
             assert.match(out, /version=3\.2\.1/);
 
-            // HAProxy: master CLI open to group haproxy from its start (drop-in), and the API's users.
-            shIn(`mkdir -p ${path.dirname(PATHS.haproxyDropIn)} && cat > ${PATHS.haproxyDropIn}`, renderHaproxyDropIn(MASTER));
+            // HAProxy: master CLI open to group haproxy from its start (a drop-in of this
+            // test's own: the master_runtime path needs it), and the API's users.
+            shIn(
+                "mkdir -p /etc/systemd/system/haproxy.service.d && cat > /etc/systemd/system/haproxy.service.d/50-standin-master-socket.conf",
+                `[Service]\nEnvironment="EXTRAOPTS=-S ${MASTER},mode,660,group,haproxy"\n`,
+            );
             sh("systemctl daemon-reload && systemctl restart haproxy.service");
             assert.equal(sh(`stat -c '%G %a' ${MASTER}`).trim(), "haproxy 660");
             const stock = sh(`cat ${CFG}`);
@@ -270,8 +282,13 @@ function onHost(release: Release): void {
                 chgrp haproxy *.key && chmod 0640 *.key
                 cp ec.crt ${PATHS.tlsCert} && cp ec-pkcs8.key ${PATHS.tlsKey} && chgrp haproxy ${PATHS.tlsKey} && chmod 0640 ${PATHS.tlsKey}`);
             ca = sh(`cat ${PATHS.tlsDir}/ec.crt`);
-            shIn(`cat > ${PATHS.reloadHelper} && chmod 0755 ${PATHS.reloadHelper}`, renderReloadHelper(MASTER));
-            rendered = renderDataplaneApiConfig(model());
+            // The program's reload path: its helper, the reload service and reload_cmd's client.
+            shIn(`cat > ${PATHS.reloadHelper} && chmod 0700 ${PATHS.reloadHelper}`, renderReloadHelper(MASTER));
+            shIn(`cat > ${PATHS.reloadClient} && chmod 0755 ${PATHS.reloadClient}`, renderReloadClient());
+            shIn(`cat > ${PATHS.reloadServiceUnit}`, renderReloadServiceUnit());
+            shIn(`cat > ${PATHS.reloadSocketUnit}`, renderReloadSocketUnit());
+            sh(`systemctl daemon-reload && systemctl start ${PATHS.reloadSocketUnitName}`);
+            rendered = withMasterRuntime(renderDataplaneApiConfig(model()));
             shIn(`cat > ${PATHS.configFile} && chown haproxy:haproxy ${PATHS.configFile}`, rendered);
             shIn(`cat > ${PATHS.unit}`, renderUnit({ writableDirectories: Object.values(API_DIRECTORIES) }));
 
@@ -306,6 +323,7 @@ function onHost(release: Release): void {
             assert.equal(sh(`stat -c '%U:%G %a' ${PATHS.configFile}`).trim(), "haproxy:haproxy 644");
             const doc = parseYaml(text);
             const want = dataplaneApiConfigDocument(model()) as any;
+            assert.equal(want.haproxy.master_runtime, undefined, "the program gives no master_runtime");
             assert.equal(doc.config_version, 2);
             assert.equal(doc.name, NAME);
             assert.deepEqual(doc.haproxy.reload, { ...want.haproxy.reload, reload_strategy: "custom" });
@@ -417,7 +435,7 @@ function onHost(release: Release): void {
             const base = sh(`cat ${PATHS.configFile}`)
                 .replace(/^ {2}port: 5555$/m, "  port: 5601")
                 .replace(/tls_port: 5555/, "tls_port: 5601");
-            assert.equal(/^ {2}master_runtime: /m.test(base), viaMaster, "the program gives the API master_runtime only on 2.7+");
+            assert.equal(/^ {2}master_runtime: /m.test(base), viaMaster, "these tests give the API master_runtime on 3.0 only");
             const withMaster = viaMaster ? base : base.replace(/^haproxy:\n/m, `haproxy:\n  master_runtime: ${MASTER}\n`);
             const withoutMaster = base.replace(/^ {2}master_runtime: .*\n/m, "");
             const put = (yaml: string) =>
@@ -597,8 +615,10 @@ function onHost(release: Release): void {
             const good = sh(`cat ${CFG}`);
             assert.equal(sh(`cat ${LKG}`), good);
             const raw = good.replace(/weight 37/, "weight 55");
-            // User haproxy (the API itself on 3.0, its reload helper on 2.6) cannot reach the master CLI.
-            sh(`chmod 0600 ${MASTER}`);
+            // The API itself cannot reach the master CLI (3.0), or reload_cmd cannot reach the reload service (2.6).
+            const breakReload = viaMaster ? `chmod 0600 ${MASTER}` : `systemctl stop ${PATHS.reloadSocketUnitName}`;
+            const mendReload = viaMaster ? `chmod 0660 ${MASTER}` : `systemctl start ${PATHS.reloadSocketUnitName}`;
+            sh(breakReload);
             try {
                 const r = await request("POST", `/v3/services/haproxy/configuration/raw?version=${v}`, { auth: [USER, password3], body: raw });
                 assert.equal(r.status, 202, r.text);
@@ -606,7 +626,7 @@ function onHost(release: Release): void {
                 const done = await settledReload(String(r.headers["reload-id"]), 15);
                 assert.equal(done.status, "failed", JSON.stringify(done));
             } finally {
-                sh(`chmod 0660 ${MASTER}`);
+                sh(mendReload);
             }
             assert.equal(sh(`cat ${CFG}`), good, "haproxy.cfg is the last known good file again");
             assert.equal(
@@ -621,7 +641,7 @@ function onHost(release: Release): void {
                 j,
                 viaMaster
                     ? /Reload failed: cannot reload: dial unix \/run\/haproxy-master\.sock: connect: permission denied/
-                    : new RegExp(`Reload failed: executing ${escapeRe(PATHS.reloadHelper)} failed: exit status \\d+`),
+                    : new RegExp(`Reload failed: executing ${escapeRe(PATHS.reloadClient)} failed: exit status \\d+`),
             );
         });
 
@@ -658,9 +678,9 @@ function onHost(release: Release): void {
                 assert.match(response, /\[WARNING\] +\(\d+\) : Loading failure!$/, "the last line");
                 assert.match(journal(), /Reload failed: failed to reload configuration/);
             } else {
-                // reload_cmd's stderr, and its exit status as the error.
-                assert.match(response, /^HAProxy refused the reload and still runs the previous configuration/, response);
-                assert.match(journal(), new RegExp(`Reload failed: executing ${escapeRe(PATHS.reloadHelper)} failed: exit status 1`));
+                // reload_cmd's stderr (the reload service's verdict), and its exit status as the error.
+                assert.match(response, /^failed: HAProxy refused the reload and still runs the previous configuration/, response);
+                assert.match(journal(), new RegExp(`Reload failed: executing ${escapeRe(PATHS.reloadClient)} failed: exit status 1`));
             }
             assert.equal(sh(`cat ${CFG}`), good, "haproxy.cfg is the last known good file again");
             assert.equal(sh(`cat ${LKG}`), good, ".lkg is refreshed only by a successful reload");
