@@ -121,8 +121,7 @@ async function main(): Promise<void> {
     const password = randomBytes(18).toString("base64url");
     const figures: Figure[] = [];
     for (const release of releases) {
-        // Fresh hosts for each stack: a host a stack has left still has its master socket open
-        // to group haproxy, so the next first up would skip the one-time HAProxy restart.
+        // Fresh hosts for each stack, so that every first up starts from a host as the lab boots it.
         for (const count of [1, 2]) {
             const hosts: TestHost[] = [];
             try {

@@ -17,7 +17,7 @@ readonly DEFAULT_RELEASE=bookworm
 SUITE=$DEFAULT_RELEASE
 readonly PACKAGES=systemd,systemd-sysv,dbus,openssh-server,haproxy,curl,ca-certificates,sudo,iproute2,procps,socat
 # Bump when prepare_rootfs changes, so that a cached rootfs is rebuilt.
-readonly PREP_REVISION=2
+readonly PREP_REVISION=3
 readonly DEPLOY_USER=deploy
 readonly DEPLOY_UID=1000
 readonly HOSTNAME_PLACEHOLDER=lb-placeholder
@@ -259,29 +259,35 @@ prepare_rootfs() {
     rm -f "$root"/etc/ssh/ssh_host_*
 
     # The pre-existing application: web1 answers on 127.0.0.1:8081, haproxy
-    # publishes it on :80. The stock global/defaults stay as Debian ships them.
+    # publishes it on :80; 8082-8084 answer as web2-web4, for servers the tests
+    # add through the API. A second HAProxy of its own serves it: the tests load
+    # the frontend with hundreds of requests per second, which a process per
+    # request could not keep up with on two cores. The stock global/defaults of
+    # the load balancer stay as Debian ships them.
     mkdir -p "$root/usr/local/lib/web1"
-    cat >"$root/usr/local/lib/web1/respond" <<'EOF'
-#!/bin/sh
-# One HTTP exchange: read the request head (so the close is clean), reply 200.
-cr=$(printf '\r')
-while IFS= read -r line; do
-    case "$line" in "" | "$cr") break ;; esac
-done
-body='hello from web1'
-printf 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s\n' \
-    "$((${#body} + 1))" "$body"
+    cat >"$root/usr/local/lib/web1/app.cfg" <<'EOF'
+global
+    maxconn 4096
+
+defaults
+    mode http
+    timeout client 10s
+    timeout server 10s
+    timeout connect 5s
+
+frontend app
+    bind 127.0.0.1:8081-8084
+    http-request return status 200 content-type text/plain lf-string "hello from web%[dst_port,sub(8080)]\n"
 EOF
-    chmod 0755 "$root/usr/local/lib/web1/respond"
     chroot "$root" useradd --system --user-group --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin web1
     cat >"$root/etc/systemd/system/web1.service" <<'EOF'
 [Unit]
-Description=web1, the application already behind haproxy (127.0.0.1:8081)
+Description=web1-web4, the application already behind haproxy (127.0.0.1:8081-8084)
 After=network.target
 
 [Service]
-ExecStart=/usr/bin/socat -T5 TCP-LISTEN:8081,bind=127.0.0.1,reuseaddr,fork EXEC:/usr/local/lib/web1/respond
+ExecStart=/usr/sbin/haproxy -db -f /usr/local/lib/web1/app.cfg
 User=web1
 Group=web1
 Restart=always
@@ -289,12 +295,11 @@ NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=yes
 PrivateTmp=yes
-RuntimeDirectory=web1
-ReadWritePaths=/run/web1
 
 [Install]
 WantedBy=multi-user.target
 EOF
+    chroot "$root" haproxy -c -q -f /usr/local/lib/web1/app.cfg
     cat >>"$root/etc/haproxy/haproxy.cfg" <<'EOF'
 
 frontend web

@@ -45,13 +45,14 @@ fi`
         : `url=${shq(`${b.baseUrl}/v${b.version}/`)}"$name"
 echo "downloading $url"
 if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 3 --connect-timeout 15 -o "$work/archive.tar.gz" "$url"
+    fetch() { curl -fsSL --retry 3 --retry-connrefused --connect-timeout 15 -o "$work/archive.tar.gz" "$url"; }
 elif command -v wget >/dev/null 2>&1; then
-    wget -q -O "$work/archive.tar.gz" "$url"
+    fetch() { wget -q -O "$work/archive.tar.gz" "$url"; }
 else
     echo "neither curl nor wget is installed on this host; install curl (apt-get install curl)" >&2
     exit 1
-fi`;
+fi
+fetch || { echo "could not download $url (the error is above); nothing was installed" >&2; exit 1; }`;
     return script(
         `install dataplaneapi ${b.version} from ${b.uploadedArchive ? "the uploaded archive" : `${b.baseUrl}/v${b.version}/`}, checked against its SHA-256 first`,
         `

@@ -18,14 +18,15 @@ function headerPattern(id: string): string {
 
 /**
  * Runs before any other step touches the host (every other step depends on
- * it): reads HAProxy's version, prints `haproxy_version=X.Y.Z`, and refuses
- * to take over sections of haproxy.cfg that the user already has under the
- * names the program manages, unless told to.
+ * it): reads HAProxy's version, prints `haproxy_version=X.Y.Z`, refuses a
+ * haproxy.cfg that `haproxy -c` rejects as it stands, and refuses to take over
+ * sections of it that the user already has under the names the program
+ * manages, unless told to.
  */
 export function hostFactsScript(p: PreflightSpec): string {
     const checks = p.ownedSections.map((id) => `check_section ${shq(id)} ${shq(headerPattern(id))}`).join("\n");
     return script(
-        `preflight: read HAProxy's version; refuse to take over sections of ${p.configFile} that are not the program's`,
+        `preflight: read HAProxy's version; refuse a ${p.configFile} that haproxy -c rejects, or sections of it that are not the program's`,
         `
 command -v haproxy >/dev/null || { echo "HAProxy is not installed on this host; install it first (apt-get install haproxy)" >&2; exit 1; }
 output=$(haproxy -v)
@@ -35,6 +36,13 @@ version=$(sed -n 's/^HAProxy version \\([0-9][0-9.]*\\).*/\\1/p' <<< "$banner")
 echo "$banner"
 cfg=${shq(p.configFile)}
 [ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
+# The edit builds on the file as it stands, and every reload would refuse it:
+# stop here, before anything changes, if HAProxy does not accept it now.
+if ! check=$(haproxy -c -f "$cfg" 2>&1); then
+    echo "$cfg is not a configuration HAProxy accepts as it stands (haproxy -c); nothing was changed. Fix it first:" >&2
+    printf '%s\n' "$check" >&2
+    exit 1
+fi
 owned=$(cat ${shq(`${PATHS.stateDir}/owned-sections`)} 2>/dev/null || true)
 adopt=${p.adoptSections ? "yes" : "no"}
 check_section() { # id header-pattern

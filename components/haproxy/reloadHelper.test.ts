@@ -81,9 +81,10 @@ function runHelper(script: string): Promise<{ code: number | null; stdout: strin
     return runFile(file);
 }
 
-function runFile(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a helper file; `journal` runs it as the reload service does, with stderr on the journal (JOURNAL_STREAM set). */
+function runFile(file: string, journal = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        const p = spawn(file, [], { stdio: ["ignore", "pipe", "pipe"] });
+        const p = spawn(file, [], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, JOURNAL_STREAM: journal ? "8:12345" : "" } });
         let stdout = "";
         let stderr = "";
         p.stdout.on("data", (d) => (stdout += d));
@@ -107,6 +108,17 @@ describe("reload helper", () => {
             assert.equal(master.commands[0], "show proc");
             assert.equal(master.commands[1], "reload");
             assert.ok(master.commands.length > 3, `it asked again while the master was loading: ${master.commands}`);
+        }));
+
+    it("run by the reload service, also writes its verdict to the journal", () =>
+        withFakeMaster("loads", async (master) => {
+            const file = path.join(dir, "helper-journal");
+            writeFileSync(file, renderReloadHelper(master.socket, 10), { mode: 0o700 });
+            const r = await runFile(file, true);
+            assert.deepEqual(
+                [r.code, r.stdout, r.stderr],
+                [0, "ok: HAProxy reloaded (reload 4 of its master)\n", "ok: HAProxy reloaded (reload 4 of its master)\n"],
+            );
         }));
 
     it("exits 1 when HAProxy refused the new configuration, so the API restores its last known good file", () =>

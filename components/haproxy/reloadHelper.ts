@@ -32,7 +32,15 @@ set -eu
 exec /usr/bin/perl -MIO::Socket::UNIX -MFcntl=:flock -e '
     my ($socket, $wait, $lockfile) = @ARGV;
     $| = 1;
-    sub verdict { my ($ok, $text) = @_; print(($ok ? "ok: " : "failed: ") . $text . "\\n"); exit($ok ? 0 : 1) }
+    # Run by the reload service, stdout is the requesting connection and stderr the journal
+    # (systemd then sets JOURNAL_STREAM): the journal gets the verdict too.
+    sub verdict {
+        my ($ok, $text) = @_;
+        my $line = ($ok ? "ok: " : "failed: ") . $text . "\\n";
+        print $line;
+        print STDERR $line if $ENV{JOURNAL_STREAM};
+        exit($ok ? 0 : 1);
+    }
     $SIG{ALRM} = sub { verdict(0, "HAProxy did not finish the reload within $wait s") };
     alarm $wait;
     open(my $lock, "<", $lockfile) or verdict(0, "cannot open the reload lock $lockfile: $!");

@@ -68,14 +68,20 @@ fi
 printf '%s\\n' "$key" > "$state/restart-key"
 deadline=$((SECONDS + ${s.timeoutSeconds}))
 last=
+why="did not answer GET ${s.probeUrl} within ${s.timeoutSeconds} s"
 while [ "$SECONDS" -lt "$deadline" ]; do
     if last=$(curl -fsS --max-time 5${curlTls}${resolve} -K "$creds" ${shq(s.probeUrl)} 2>&1); then
         echo "ready: GET ${s.probeUrl} answered $last"
         exit 0
     fi
+    # Restart=always starts it again and again: after its third exit, waiting longer shows nothing new.
+    if [ "$(systemctl show -p NRestarts --value "$unit")" -ge 3 ]; then
+        why="exited $(systemctl show -p NRestarts --value "$unit") times since it was started, and does not answer GET ${s.probeUrl}"
+        break
+    fi
     sleep 1
 done
-echo "the Data Plane API did not answer GET ${s.probeUrl} within ${s.timeoutSeconds} s: $last" >&2
+echo "the Data Plane API $why: $last" >&2
 echo "last lines of its journal:" >&2
 journalctl -u "$unit" -n 30 --no-pager -o cat >&2 || true
 exit 1

@@ -31,6 +31,7 @@ import {
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { describeLoad, underLoad } from "../e2e/load";
 
 const run = randomBytes(3).toString("hex");
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-changes-"));
@@ -47,25 +48,40 @@ let ca: string;
 /** The service's main PID: unchanged unless the service restarted. */
 const apiPid = () => hostRun(lb.name, "systemctl show -p MainPID --value dataplaneapi.service").trim();
 
-/** Changes config, runs `up`, and returns what the engine did, per operation, with the resource names. */
-async function change(label: string, values: Record<string, ConfigValue>): Promise<{ ops: Record<string, number>; byOp: Record<string, string[]> }> {
+/**
+ * Changes config, runs `up` with load on the frontends of `lb` and of `also`,
+ * and returns what the engine did, per operation, with the resource names.
+ * Every request during the `up` must be answered 2xx.
+ */
+async function change(
+    label: string,
+    values: Record<string, ConfigValue>,
+    also: TestHost[] = [],
+): Promise<{ ops: Record<string, number>; byOp: Record<string, string[]> }> {
     Object.assign(config, values);
     await setConfig(stack, values);
     const byOp: Record<string, string[]> = {};
     const start = Date.now();
-    const result = await stack.up({
-        color: "never",
-        onEvent: (e) => {
-            const m = e.resOutputsEvent?.metadata;
-            if (m && m.op !== "same" && !m.urn.includes("pulumi:providers:")) {
-                byOp[m.op] ??= [];
-                byOp[m.op].push(m.urn.split("::").pop()!.replace(`${lb.name}-`, ""));
-            }
-        },
-    });
+    const { result, reports } = await underLoad(
+        [lb, ...also].map((h) => `http://${h.address}/`),
+        () =>
+            stack.up({
+                color: "never",
+                onEvent: (e) => {
+                    const m = e.resOutputsEvent?.metadata;
+                    if (m && m.op !== "same" && !m.urn.includes("pulumi:providers:")) {
+                        byOp[m.op] ??= [];
+                        byOp[m.op].push(m.urn.split("::").pop()!.replace(`${lb.name}-`, ""));
+                    }
+                },
+            }),
+    );
+    const failed = reports.filter((r) => r.failed > 0);
+    assert.equal(failed.length, 0, `requests failed during "${label}":\n${failed.map(describeLoad).join("\n")}`);
     for (const names of Object.values(byOp)) names.sort();
     const ops = Object.fromEntries(Object.entries(result.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0));
-    rows.push(`${((Date.now() - start) / 1000).toFixed(1).padStart(6)} s  ${label}: ${JSON.stringify(byOp)}`);
+    const load = `${reports.reduce((n, r) => n + r.sent, 0)} requests, 0 failed`;
+    rows.push(`${((Date.now() - start) / 1000).toFixed(1).padStart(6)} s  ${label}: ${JSON.stringify(byOp)} (${load})`);
     return { ops, byOp };
 }
 
@@ -147,7 +163,7 @@ describe("each change a user makes updates in place, as the README says", () => 
         const pid = apiPid();
         const hosts = (config.hosts.value as Record<string, unknown>[]).map(({ hostKey: _unpinned, ...h }) => h);
         const { ops } = await change("hosts[0].hostKey removed", { hosts: { value: hosts } });
-        assert.deepEqual(ops, { update: 16 }, "every remote command is updated in place");
+        assert.deepEqual(ops, { update: 18 }, "every remote command is updated in place");
         assert.equal(haproxyMasterPid(lb.name), master, "HAProxy was not restarted");
         assert.equal(apiPid(), pid, "the API was not restarted");
         assert.equal(await answers(5556, `ops:${password}`), 200);
@@ -162,11 +178,13 @@ describe("each change a user makes updates in place, as the README says", () => 
             ];
             const firstKeys = config.sshPrivateKeys.value as Record<string, string>;
             const keys = { ...firstKeys, [second.name]: readFileSync(second.privateKeyFile, "utf8") };
-            const added = await change("a host added", { hosts: { value: hosts }, sshPrivateKeys: { value: keys, secret: true } });
+            const added = await change("a host added", { hosts: { value: hosts }, sshPrivateKeys: { value: keys, secret: true } }, [second]);
             assert.deepEqual(added.ops, { create: RESOURCES_PER_HOST });
             assert.equal(hostRun(second.name, "systemctl is-active dataplaneapi.service").trim(), "active");
 
-            const removed = await change("the host removed", { hosts: { value: hosts.slice(0, 1) }, sshPrivateKeys: { value: firstKeys, secret: true } });
+            const removed = await change("the host removed", { hosts: { value: hosts.slice(0, 1) }, sshPrivateKeys: { value: firstKeys, secret: true } }, [
+                second,
+            ]);
             assert.deepEqual(removed.ops, { delete: RESOURCES_PER_HOST });
             assert.notEqual(hostExec(second.name, "systemctl cat dataplaneapi.service").code, 0, "its service is gone");
             assert.equal((await httpGet(`http://${second.address}/`)).status, 200, "it keeps serving");

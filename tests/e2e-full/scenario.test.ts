@@ -23,7 +23,6 @@ import {
     describeTools,
     eventually,
     haproxyAdmin,
-    haproxyMasterPid,
     hostDown,
     hostExec,
     hostReboot,
@@ -41,6 +40,7 @@ import {
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { describeLoad, underLoad } from "../e2e/load";
 import { storedState } from "../plugins/workspace";
 
 const run = randomBytes(3).toString("hex");
@@ -59,6 +59,8 @@ interface StepRecord {
     seconds: number;
     ops: Record<string, number>;
     ssh: number | string;
+    /** Requests sent to the hosts' frontends during the step, and how many failed ("-": no load, the reboot). */
+    load: string;
 }
 const records: StepRecord[] = [];
 
@@ -88,8 +90,32 @@ function changes(ops: Record<string, number> | undefined): Record<string, number
 }
 
 /**
- * Runs one engine operation as a scenario step: times it, counts the SSH
- * sessions the hosts accepted during it, and records the engine's counts.
+ * Runs `fn` while each host's frontend (HAProxy's `frontend web`, which
+ * served before the deployment) takes new connections at 200/s and
+ * keep-alive sessions at 30/s, from outside the host's network namespace;
+ * fails unless every request was answered 2xx.
+ */
+async function loaded<T>(label: string, hosts: TestHost[], fn: () => Promise<T>): Promise<{ result: T; load: string }> {
+    const { result, reports } = await underLoad(
+        hosts.map((h) => `http://${h.address}/`),
+        fn,
+    );
+    for (const r of reports) console.log(`step "${label}": ${describeLoad(r)}`);
+    const failed = reports.filter((r) => r.failed > 0);
+    assert.equal(failed.length, 0, `requests failed during "${label}":\n${failed.map(describeLoad).join("\n")}`);
+    const sent = reports.reduce((n, r) => n + r.sent, 0);
+    return { result, load: `${sent}/${reports.reduce((n, r) => n + r.failed, 0)}` };
+}
+
+/** HAProxy's master on a host as "PID start-time": the same from the first up to destroy means it was never restarted. */
+function masterIdentity(host: TestHost): string {
+    return hostRun(host.name, `ps -o pid=,lstart= -p "$(systemctl show -p MainPID --value haproxy.service)"`).trim();
+}
+
+/**
+ * Runs one engine operation as a scenario step, under load (see loaded):
+ * times it, counts the SSH sessions the hosts accepted during it, and records
+ * the engine's counts and the requests sent and failed.
  */
 async function step<T>(
     label: string,
@@ -99,7 +125,7 @@ async function step<T>(
 ): Promise<{ result: T; ssh: number; ops: Record<string, number> }> {
     const before = hosts.map(sshLogins);
     const start = Date.now();
-    const result = await fn();
+    const { result, load } = await loaded(label, hosts, fn);
     const seconds = (Date.now() - start) / 1000;
     const ssh = hosts.map(sshLogins).reduce((sum, n, i) => sum + n - before[i], 0);
     const counts = ops(result) ?? {};
@@ -112,16 +138,19 @@ async function step<T>(
         seconds,
         ops: counts,
         ssh,
+        load,
     });
     console.log(`step "${label}": ${seconds.toFixed(1)} s, engine ${JSON.stringify(counts)}, ${ssh} SSH sessions`);
     return { result, ssh, ops: changes(counts) };
 }
 
-/** A step that is not an engine operation (API calls, a reboot): only its duration and SSH sessions. */
-async function timed(label: string, hosts: TestHost[], fn: () => Promise<void>): Promise<void> {
+/** A step that is not an engine operation (API calls, a reboot): its duration, under load unless `load` is false (the reboot). */
+async function timed(label: string, hosts: TestHost[], fn: () => Promise<void>, opts: { load?: boolean } = {}): Promise<void> {
     const start = Date.now();
-    await fn();
-    records.push({ step: label, release: hosts.map(releaseOf).join(" + "), seconds: (Date.now() - start) / 1000, ops: {}, ssh: "-" });
+    let load = "-";
+    if (opts.load ?? true) load = (await loaded(label, hosts, fn)).load;
+    else await fn();
+    records.push({ step: label, release: hosts.map(releaseOf).join(" + "), seconds: (Date.now() - start) / 1000, ops: {}, ssh: "-", load });
 }
 
 /** `preview --diff`: its text, the operations it plans per resource name, and its summary. */
@@ -264,18 +293,22 @@ before(() => {
 after(() => {
     rmSync(stateDir, { recursive: true, force: true });
     const table = records.map(
-        (r) => `${r.seconds.toFixed(1).padStart(7)} s  ${String(r.ssh).padStart(3)} ssh  ${r.step} [${r.release}] ${JSON.stringify(r.ops)}`,
+        (r) =>
+            `${r.seconds.toFixed(1).padStart(7)} s  ${String(r.ssh).padStart(3)} ssh  ${r.load.padStart(11)} req/failed  ${r.step} [${r.release}] ${JSON.stringify(r.ops)}`,
     );
-    console.log(`scenario steps (duration, SSH sessions accepted, step [host release], engine operations):\n${table.join("\n")}`);
+    console.log(
+        `scenario steps (duration, SSH sessions accepted, requests sent/failed under load, step [host release], engine operations):\n${table.join("\n")}`,
+    );
 });
 
 /** The one-host scenario's host index for each release. */
 const ONE_HOST_INDEX: Record<Release, number> = { bookworm: 11, trixie: 16 };
 
-/** How the API must reload HAProxy on each release (dataplaneapi.md), as the stack's `haproxy` output says it. */
+/** What the stack's `haproxy` output says on each release: its HAProxy, and the one reload path. */
 const RELOAD_PATH: Record<Release, RegExp> = {
-    bookworm: /^HAProxy 2\.6\.\d+ on this host: the API reloads it with reload_cmd /,
-    trixie: /^HAProxy 3\.0\.\d+ on this host: the API reloads it through the master socket \/run\/haproxy-master\.sock itself$/,
+    bookworm:
+        /^HAProxy 2\.6\.\d+ on this host: the API reloads it with reload_cmd through the reload service \/run\/haproxy-dataplane\/reload\.sock \(never a restart\)/,
+    trixie: /^HAProxy 3\.0\.\d+ on this host: the API reloads it with reload_cmd through the reload service \/run\/haproxy-dataplane\/reload\.sock \(never a restart\)/,
 };
 
 for (const release of RELEASES) describe(`one ${release} host, from a fresh up to destroy`, () => oneHost(release));
@@ -288,13 +321,16 @@ function oneHost(release: Release): void {
     let ca: string;
     let apiUrl: string;
     let client: ApiClient;
-    const masterPid = () => haproxyMasterPid(lb.name);
+    /** HAProxy's master before the first up (and again after the reboot). */
+    let master = "";
+    const assertNotRestarted = (when: string) => assert.equal(masterIdentity(lb), master, `HAProxy's master is the same process ${when}: never restarted`);
 
     before(async () => {
         lb = hostUp(`lb1-${release}-${run}`, ONE_HOST_INDEX[release], release);
         mirror = new Mirror(tools.dpapi.mirrorDir);
         const baseUrl = await mirror.listen(lb.outerAddress);
         originalCfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
+        master = masterIdentity(lb);
         stack = await newStack(`e2e-${release}-${run}`, tools, path.join(stateDir, release), hostsConfig([lb], baseUrl, tools, password1));
     });
 
@@ -318,9 +354,10 @@ function oneHost(release: Release): void {
         assert.match(result.diff, /stdin +: "userlist controller\\n/, "the sections the edit adds to haproxy.cfg are readable in the preview");
         assert.match(
             result.diff,
-            /'# restart HAProxy once if its master lacks -S \/run\/haproxy-master\.sock,mode,660,group,haproxy/,
-            "the one-time HAProxy restart is announced in the preview",
+            /# let the API \(group haproxy\) ask for HAProxy reloads on \/run\/haproxy-dataplane\/reload\.sock, answered by a root service \(no restart of HAProxy\)/,
+            "the step that changes how HAProxy reloads says so in the preview",
         );
+        assert.doesNotMatch(result.diff, /restart HAProxy/, "no step restarts HAProxy");
         assert.match(result.diff, /\[secret\]/, "secrets are masked");
     });
 
@@ -344,7 +381,8 @@ function oneHost(release: Release): void {
         // The API rewrote its YAML at start (comments gone), keeping the settings.
         const apiYaml = hostRun(lb.name, "cat /etc/haproxy-dataplane/dataplaneapi.yaml");
         assert.match(apiYaml, /^\s*master_worker_mode: true$/m);
-        assert.equal(/^\s*master_runtime: \/run\/haproxy-master\.sock$/m.test(apiYaml), release === "trixie", "master_runtime only on HAProxy 2.7+");
+        assert.doesNotMatch(apiYaml, /^\s*master_runtime:/m, "no master runtime: the API reloads through reload_cmd");
+        assert.match(apiYaml, /^\s*reload_cmd: \/usr\/local\/lib\/haproxy-dataplane\/request-reload$/m);
         const banner = hostRun(lb.name, "/usr/local/bin/dataplaneapi --version 2>/dev/null");
         assert.equal(out.version, /Data Plane API v(\S+)/.exec(banner)?.[1], "the stack reports the version the installed binary reports");
         assert.equal(hostRun(lb.name, "systemctl is-active dataplaneapi.service").trim(), "active");
@@ -364,11 +402,13 @@ function oneHost(release: Release): void {
 
         assert.match(haproxyAdmin(lb.name, "show info"), /^Name: HAProxy$/m, "user haproxy can use the admin socket");
         hostRun(lb.name, "haproxy -c -q -f /etc/haproxy/haproxy.cfg");
+        assertNotRestarted("after the fresh up");
         assert.match(
-            hostRun(lb.name, `tr '\\0' ' ' < /proc/${masterPid()}/cmdline`),
-            /-S \/run\/haproxy-master\.sock,mode,660,group,haproxy/,
-            "HAProxy's master runs with the master socket open to group haproxy",
+            hostRun(lb.name, "stat -c '%U:%G %a' /run/haproxy-master.sock").trim(),
+            /^root:root [0-7][0-5][0-5]$/,
+            "the stock master socket stays root's, writable by root only",
         );
+        assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /run/haproxy-dataplane/reload.sock").trim(), "root:haproxy 660");
         const web = await httpGet(`http://${lb.address}/`);
         assert.equal(web.status, 200);
         assert.match(web.body, /hello from web1/);
@@ -386,14 +426,13 @@ function oneHost(release: Release): void {
     });
 
     it("2. two separate changes through the API each reach the running HAProxy without a restart", async () => {
-        const master = masterPid();
         await timed(`2. two changes through the API (${tools.dpapi.source === "stand-in" ? "raw configuration" : "transactions"})`, [lb], async () => {
             await client.addServer("web2", 8082);
             await eventually("the running HAProxy to have web2", () => runningServers(lb).has("web2"), 60);
             await client.setWeight(150);
             await eventually("the running HAProxy to give web1 weight 150", () => runningServers(lb).get("web1") === "150", 60);
         });
-        assert.equal(masterPid(), master, "the master PID is unchanged: reloaded, not restarted");
+        assertNotRestarted("after two API changes");
         const cfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
         assert.match(cfg, /server web2 127\.0\.0\.1:8082/);
         assert.match(cfg, /server web1 127\.0\.0\.1:8081.* weight 150/);
@@ -420,13 +459,10 @@ function oneHost(release: Release): void {
         );
         assert.deepEqual(preview.planned, [`update ${lb.name}-config-yaml`, `update ${lb.name}-service-start`], preview.diff);
         assert.match(preview.diff, /~ reload_delay\s*: 5 => 3/, "the changed line is shown, old and new");
-        // The engine shows the YAML as a document (its comments dropped): master_runtime is there only where the API reloads through it.
+        // The engine shows the YAML as a document (its comments dropped), the same on both releases.
         assert.match(preview.diff, /master_worker_mode\s*: true/);
-        assert.equal(
-            /master_runtime\s*: "\/run\/haproxy-master\.sock"/.test(preview.diff),
-            release === "trixie",
-            "master_runtime in the preview only on HAProxy 2.7+",
-        );
+        assert.match(preview.diff, /reload_cmd\s*: "\/usr\/local\/lib\/haproxy-dataplane\/request-reload"/);
+        assert.doesNotMatch(preview.diff, /master_runtime/);
         assert.deepEqual(preview.summary, { update: 2 });
 
         const { ops } = await step(
@@ -486,15 +522,54 @@ function oneHost(release: Release): void {
             "the host has only the SHA-512 crypt hash",
         );
         assert.ok(runningServers(lb).has("web3"), "the rotation kept the API's changes");
+        assertNotRestarted("after the rotation");
+    });
+
+    it("5b. a new version of the API: the binary and the API's restart, HAProxy untouched", async () => {
+        const upgrade = tools.dpapi.upgrade;
+        assert.ok(upgrade, "the run has a second release of the API to upgrade to (the stand-in build makes 3.2.2)");
+        await setConfig(stack, { dataplaneapiVersion: { value: upgrade.version }, dataplaneapiSha256: { value: upgrade.sha256 } });
+        const { ops, result } = await step(
+            `5b. up with dataplaneapiVersion ${upgrade.version}`,
+            [lb],
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
+        assert.deepEqual(ops, { update: 2 }, "the binary and the start step");
+        assert.equal(result.outputs.dataplane.value[lb.name].version, upgrade.version);
+        assert.ok(mirror.requests.includes(`/v${upgrade.version}/dataplaneapi_${upgrade.version}_linux_x86_64.tar.gz`));
+        const info = await client.get("/info");
+        assert.match(info.body.api.version, new RegExp(`^v${upgrade.version.replace(/\./g, "\\.")} `));
+        assert.ok(runningServers(lb).has("web3"), "the API's changes are still live");
+        assertNotRestarted("after the API's upgrade");
+    });
+
+    it("5c. a userlist rename: the API is stopped before the old userlist goes and starts with the new one", async () => {
+        await setConfig(stack, { haproxyUserlist: { value: "dpapi_users" } });
+        const { ops } = await step(
+            "5c. up with a renamed userlist",
+            [lb],
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
+        assert.deepEqual(ops, { update: 4 }, "the preflight, the YAML, the haproxy.cfg edit and the start step");
+        const cfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
+        assert.match(cfg, /^userlist dpapi_users$/m);
+        assert.doesNotMatch(cfg, /^userlist controller/m);
+        await eventually("the user to be accepted from the renamed userlist", async () => (await client.get("/info")).status === 200, 30);
+        await client.setWeight(130);
+        await eventually("an API change after the rename to reach HAProxy", () => runningServers(lb).get("web1") === "130", 60);
+        assertNotRestarted("after the userlist rename");
     });
 
     it("6. after a reboot HAProxy and the API come back by themselves, and API changes still reach HAProxy", async () => {
-        await timed("6. reboot", [lb], async () => hostReboot(lb.name));
+        await timed("6. reboot", [lb], async () => hostReboot(lb.name), { load: false });
+        master = masterIdentity(lb);
         await eventually("the API to answer after the reboot", async () => (await client.get("/info")).status === 200, 90);
         assert.equal(hostRun(lb.name, "systemctl is-active haproxy.service dataplaneapi.service").trim(), "active\nactive");
         assert.match(haproxyAdmin(lb.name, "show info"), /^Name: HAProxy$/m, "the admin socket is still open to group haproxy");
         assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /tmp/spoe-haproxy").trim(), "haproxy:haproxy 755", "tmpfiles.d brought /tmp/spoe-haproxy back");
-        assert.equal(hostRun(lb.name, "stat -c '%G %a' /run/haproxy-master.sock").trim(), "haproxy 660", "the master socket is open to group haproxy");
+        assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /run/haproxy-dataplane/reload.sock").trim(), "root:haproxy 660", "the reload service listens again");
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200);
         await client.setWeight(120);
         await eventually("an API change after the reboot to reach HAProxy", () => runningServers(lb).get("web1") === "120", 60);
@@ -522,7 +597,10 @@ function oneHost(release: Release): void {
             "/usr/local/bin/dataplaneapi",
             "/etc/systemd/system/dataplaneapi.service",
             "/etc/haproxy-dataplane/dataplaneapi.yaml",
-            "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf",
+            "/etc/systemd/system/haproxy-dataplane-reload.socket",
+            "/etc/systemd/system/haproxy-dataplane-reload@.service",
+            "/run/haproxy-dataplane",
+            "/usr/local/lib/haproxy-dataplane/request-reload",
             "/usr/local/lib/haproxy-dataplane/reload-haproxy",
             "/var/lib/haproxy-dataplane-deploy",
             "/etc/tmpfiles.d/haproxy-dataplaneapi.conf",
@@ -531,7 +609,7 @@ function oneHost(release: Release): void {
         }
         const cfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
         hostRun(lb.name, "haproxy -c -q -f /etc/haproxy/haproxy.cfg");
-        assert.ok(!/^userlist controller/m.test(cfg) && !/haproxy-dataplane-api/.test(cfg), "the program's sections are gone");
+        assert.ok(!/^userlist (controller|dpapi_users)/m.test(cfg) && !/haproxy-dataplane-api/.test(cfg), "the program's sections are gone");
         assert.ok(!/^\s*master-worker/m.test(cfg), "master-worker is gone (the stock file did not have it)");
         assert.deepEqual(sectionLines(cfg, "global"), sectionLines(originalCfg, "global"), "global is as it was");
         assert.deepEqual(sectionLines(cfg, "frontend web"), sectionLines(originalCfg, "frontend web"));
@@ -540,6 +618,7 @@ function oneHost(release: Release): void {
         assert.equal(hostRun(lb.name, "systemctl is-active haproxy.service").trim(), "active");
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200, "HAProxy is still serving");
         assert.ok(runningServers(lb).has("web2"), "and still runs what the API configured");
+        assertNotRestarted("after destroy (the same master since the reboot)");
     });
 }
 
@@ -587,8 +666,30 @@ describe("two hosts in one stack, one of each release", () => {
         assert.deepEqual(again.ops, {});
         assert.equal(again.ssh, 0);
 
+        // A host removed, then added back: only its steps run, and the other host serves throughout.
+        const masters = hosts.map(masterIdentity);
+        await setConfig(stack, hostsConfig(hosts.slice(0, 1), baseUrl, tools, password1));
+        const removed = await step(
+            "8c. the second host removed",
+            hosts,
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
+        assert.deepEqual(removed.ops, { delete: RESOURCES_PER_HOST });
+        assert.notEqual(hostExec(hosts[1].name, "systemctl cat dataplaneapi.service").code, 0, "the removed host's service is gone");
+        await setConfig(stack, hostsConfig(hosts, baseUrl, tools, password1));
+        const added = await step(
+            "8d. the second host added back",
+            hosts,
+            () => stack.up({ onOutput: capture, color: "never" }),
+            (r) => r.summary.resourceChanges,
+        );
+        assert.deepEqual(added.ops, { create: RESOURCES_PER_HOST });
+        assert.equal(hostRun(hosts[1].name, "systemctl is-active dataplaneapi.service").trim(), "active");
+        assert.deepEqual(hosts.map(masterIdentity), masters, "neither host's HAProxy was restarted");
+
         const destroyed = await step(
-            "8c. destroy two hosts",
+            "8e. destroy two hosts",
             hosts,
             () => stack.destroy({ onOutput: capture, color: "never" }),
             (r) => r.summary.resourceChanges,
