@@ -97,7 +97,7 @@ export function dataplaneApiConfigDocument(m: DataplaneApiConfigModel): Record<s
  * version says what the preflight found.
  */
 export function describeReloadPath(haproxyVersion: string): string {
-    return `HAProxy ${haproxyVersion} on this host: the API reloads it with reload_cmd through the reload service ${PATHS.reloadSocket} (never a restart), and reaches its runtime through the admin socket`;
+    return `HAProxy ${haproxyVersion} on this host: the API reloads it through the reload service, never restarts it`;
 }
 
 export function renderDataplaneApiConfig(m: DataplaneApiConfigModel): string {

@@ -17,8 +17,9 @@ export interface ReloadServiceSpec {
 export function reloadServiceScript(s: ReloadServiceSpec): string {
     const socketUnit = PATHS.reloadSocketUnitName;
     return script(
-        `let the API (group haproxy) ask for HAProxy reloads on ${PATHS.reloadSocket}, answered by a root service (no restart of HAProxy); open ${dirname(s.adminSocket)} to group haproxy`,
+        `reload service: root reloads (never restarts) HAProxy when group haproxy asks on ${PATHS.reloadSocket}`,
         `
+# Also opens ${dirname(s.adminSocket)}, the admin socket's directory, to group haproxy.
 # units: ${s.unitsDigest}
 state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"

@@ -146,7 +146,10 @@ describe("each change a user makes updates in place, as the README says", () => 
         assert.ok(!/^userlist controller/m.test(cfg), "the old userlist is gone");
         await eventually("the user to be accepted", async () => (await answers(5556, `ops:${password}`)) === 200, 30);
         // NRestarts is reset by an explicit restart, so the journal tells: a failed exit is logged as such.
-        const exits = hostRun(lb.name, `journalctl -u dataplaneapi.service --since @${since} --no-pager -o cat | grep -c 'Main process exited' || true`).trim();
+        const exits = hostRun(
+            lb.name,
+            `journalctl --sync; journalctl -u dataplaneapi.service --since @${since} --no-pager -o cat | grep -c 'Main process exited' || true`,
+        ).trim();
         assert.equal(exits, "0", "the API never exited on its own (it exits when its userlist disappears); it was only restarted");
     });
 

@@ -206,7 +206,7 @@ function hostSuite(release: Release): void {
         // One reload path on every release: reload_cmd asks the reload service; no master_runtime.
         assert.doesNotMatch(yaml, /^\s*master_runtime:/m);
         assert.match(yaml, new RegExp(`^ {4}reload_cmd: ${API_RELOAD}$`, "m"));
-        assert.match(yaml, /^# HAProxy \d+\.\d+\.\d+ on this host: the API reloads it with reload_cmd through the reload service/m);
+        assert.match(yaml, /^# HAProxy \d+\.\d+\.\d+ on this host: the API reloads it through the reload service, never restarts it\.$/m);
         assert.match(yaml, /^ {2}master_worker_mode: true$/m);
     });
 
