@@ -13,8 +13,8 @@ export interface HostFactsArgs {
 /**
  * The preflight, and what the configuration depends on that only the host
  * knows. Every other step on the host waits for it (HostAccess.gate), so a
- * refusal here comes before anything changes. HAProxy's version decides how
- * the API reloads HAProxy (see apiConfig/yaml.ts apiUsesMasterSocket). The
+ * refusal here comes before anything changes. HAProxy's version is reported in
+ * the stack's outputs and the API's YAML (apiConfig/yaml.ts describeReloadPath). The
  * probe runs when the host is first deployed, and again whenever its inputs or
  * its connection change; its answer is kept in state, so later previews show
  * the configuration it leads to.

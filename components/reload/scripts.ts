@@ -11,8 +11,8 @@ export interface ReloadServiceSpec {
 /**
  * Starts the reload service's socket, and opens the admin socket's directory
  * to group haproxy, keeping its previous group and mode for destroy. Nothing
- * here touches haproxy.service: HAProxy keeps running as it was started, with
- * its stock master socket closed to everyone but root.
+ * here touches haproxy.service: HAProxy keeps running as it was started, and
+ * the program opens its master socket to no one.
  */
 export function reloadServiceScript(s: ReloadServiceSpec): string {
     const socketUnit = PATHS.reloadSocketUnitName;
