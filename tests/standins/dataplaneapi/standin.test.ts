@@ -563,8 +563,8 @@ function onHost(release: Release): void {
                 assert.ok(!workersBefore.includes(forked), `a new worker: ${forked} vs ${workersBefore}`);
                 await eventually(`worker ${forked} alone serves`, () => workerPids().join() === forked, 20);
             } else {
-                // reload_cmd's stdout: the program's helper reports the verdict it read from `show proc`.
-                assert.equal(done.response ?? "", "HAProxy reloaded\n");
+                // reload_cmd's stdout: the reload service's verdict, which its helper read from `show proc`.
+                assert.match(done.response ?? "", /^ok: HAProxy reloaded \(reload \d+ of its master\)\n$/);
                 await eventually(
                     "a new worker alone serves",
                     () => {
@@ -609,7 +609,7 @@ function onHost(release: Release): void {
         });
 
         it(`a failed reload (${
-            viaMaster ? "the master socket refuses the API's connection" : "reload_cmd cannot reach the master CLI"
+            viaMaster ? "the master socket refuses the API's connection" : "reload_cmd cannot reach the reload service"
         }) puts .lkg back over haproxy.cfg (after a .bck copy that it removes again)`, async () => {
             const v = await apiVersion();
             const good = sh(`cat ${CFG}`);
