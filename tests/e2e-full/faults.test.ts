@@ -28,6 +28,7 @@ import {
     buildTools,
     describeTools,
     eventually,
+    haproxyMasterIdentity,
     hostDown,
     hostExec,
     hostReboot,
@@ -40,6 +41,7 @@ import {
     RELEASES,
     type Release,
     setConfig,
+    sshLogins,
     type TestHost,
     type Tools,
 } from "../e2e/lab";
@@ -65,13 +67,6 @@ after(() => {
     console.log(`faults (release, fault, the message the user saw, seconds to converge, requests sent/failed):\n${figures.join("\n")}`);
 });
 
-/** SSH sessions the host's sshd accepted so far (journald synced first, so none is missed). */
-function sshLogins(host: TestHost): number {
-    return Number(
-        hostRun(host.name, "journalctl --sync 2>/dev/null || true; journalctl -u ssh.service --no-pager -o cat | grep -c 'Accepted publickey' || true").trim(),
-    );
-}
-
 /** A value from `stack export --show-secrets`: plain, or inside Pulumi's secret envelope. */
 function plain(v: unknown): string {
     if (typeof v === "string") return v;
@@ -91,7 +86,7 @@ for (const release of RELEASES) {
         let apiPort = 5555;
         let watchers = 0;
 
-        const masterIdentity = () => hostRun(lb.name, `ps -o pid=,lstart= -p "$(systemctl show -p MainPID --value haproxy.service)"`).trim();
+        const masterIdentity = () => haproxyMasterIdentity(lb.name);
         const frontends = () => [`http://${lb.address}/`];
 
         /** Runs `fn` under load; returns its result or error, and the load reports. */
@@ -180,11 +175,11 @@ for (const release of RELEASES) {
                 new RegExp(`v${out.version.replace(/\./g, "\\.")} `),
             );
 
-            const logins = sshLogins(lb);
+            const logins = sshLogins(lb.name);
             const again = await stack.up({ color: "never" });
             const changed = Object.entries(again.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0);
             assert.deepEqual(changed, [], "the next up is a no-op");
-            assert.equal(sshLogins(lb), logins, "and opens no SSH session");
+            assert.equal(sshLogins(lb.name), logins, "and opens no SSH session");
             figures.push(`${release.padEnd(8)} ${fault}: "${userMessage(message)}"; converged in ${seconds.toFixed(1)} s; fault ${faultLoad}, fix ${load}`);
         }
 

@@ -23,6 +23,7 @@ import {
     describeTools,
     eventually,
     haproxyAdmin,
+    haproxyMasterIdentity,
     hostDown,
     hostExec,
     hostReboot,
@@ -37,6 +38,7 @@ import {
     type Release,
     RESOURCES_PER_HOST,
     setConfig,
+    sshLogins,
     type TestHost,
     type Tools,
 } from "../e2e/lab";
@@ -79,16 +81,6 @@ function releaseOf(host: TestHost): string {
     return release;
 }
 
-/**
- * SSH sessions the host's sshd accepted so far. journald is synced first: a
- * line it has not written yet would otherwise count in the next step.
- */
-function sshLogins(host: TestHost): number {
-    return Number(
-        hostRun(host.name, "journalctl --sync 2>/dev/null || true; journalctl -u ssh.service --no-pager -o cat | grep -c 'Accepted publickey' || true").trim(),
-    );
-}
-
 /** The engine's operation counts, without the ones that changed nothing. */
 function changes(ops: Record<string, number> | undefined): Record<string, number> {
     return Object.fromEntries(Object.entries(ops ?? {}).filter(([op, n]) => op !== "same" && n > 0));
@@ -113,9 +105,7 @@ async function loaded<T>(label: string, hosts: TestHost[], fn: () => Promise<T>)
 }
 
 /** HAProxy's master on a host as "PID start-time": the same from the first up to destroy means it was never restarted. */
-function masterIdentity(host: TestHost): string {
-    return hostRun(host.name, `ps -o pid=,lstart= -p "$(systemctl show -p MainPID --value haproxy.service)"`).trim();
-}
+const masterIdentity = (host: TestHost): string => haproxyMasterIdentity(host.name);
 
 /**
  * Runs one engine operation as a scenario step, under load (see loaded):
@@ -128,11 +118,11 @@ async function step<T>(
     fn: () => Promise<T>,
     ops: (r: T) => Record<string, number> | undefined,
 ): Promise<{ result: T; ssh: number; ops: Record<string, number> }> {
-    const before = hosts.map(sshLogins);
+    const before = hosts.map((h) => sshLogins(h.name));
     const start = Date.now();
     const { result, load } = await loaded(label, hosts, fn);
     const seconds = (Date.now() - start) / 1000;
-    const ssh = hosts.map(sshLogins).reduce((sum, n, i) => sum + n - before[i], 0);
+    const ssh = hosts.map((h) => sshLogins(h.name)).reduce((sum, n, i) => sum + n - before[i], 0);
     const counts = ops(result) ?? {};
     records.push({
         step: label,

@@ -21,6 +21,7 @@ import {
     api,
     buildTools,
     describeTools,
+    haproxyMasterIdentity,
     hostDown,
     hostExec,
     hostRun,
@@ -48,8 +49,7 @@ const work = mkdtempSync(path.join(tmpdir(), "dpapi-upgrade-"));
 let tools: Tools;
 let previousDir: string;
 
-/** HAProxy's master as "PID start-time". */
-const masterIdentity = (h: TestHost) => hostRun(h.name, `ps -o pid=,lstart= -p "$(systemctl show -p MainPID --value haproxy.service)"`).trim();
+const masterIdentity = (h: TestHost) => haproxyMasterIdentity(h.name);
 
 before(() => {
     tools = buildTools();

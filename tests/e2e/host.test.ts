@@ -23,6 +23,7 @@ import { installMocks, mockHaproxyBanners, rawConfig, type Registration, registr
 import {
     eventually,
     haproxyAdmin,
+    haproxyMasterIdentity,
     haproxyMasterPid,
     hostDown,
     hostExec,
@@ -100,8 +101,7 @@ const statOf = (p: string) => hostRun(host.name, `stat -c '%U:%G %a' ${p}`).trim
 /** The master's reload count, from `show proc` on the stock master socket (as root). */
 const reloadCount = () =>
     Number(/^\d+\s+master\s+(\d+)/m.exec(hostRun(host.name, "echo 'show proc' | socat stdio unix-connect:/run/haproxy-master.sock"))?.[1]);
-/** The master's PID and start time: the same from the first step to the last means HAProxy was never restarted. */
-const masterIdentity = () => hostRun(host.name, `ps -o pid=,lstart= -p ${masterPid()}`).trim();
+const masterIdentity = () => haproxyMasterIdentity(host.name);
 
 for (const release of RELEASES) describe(`the program's remote commands on a real ${release} host`, () => hostSuite(release));
 

@@ -191,6 +191,21 @@ export function haproxyMasterPid(name: string): string {
     return hostRun(name, "systemctl show -p MainPID --value haproxy.service").trim();
 }
 
+/** HAProxy's master as "PID start-time": the same value before and after a step means HAProxy was not restarted (a new PID could reuse an old number; the start time cannot). */
+export function haproxyMasterIdentity(name: string): string {
+    return hostRun(name, `ps -o pid=,lstart= -p "$(systemctl show -p MainPID --value haproxy.service)"`).trim();
+}
+
+/**
+ * SSH sessions the host's sshd accepted so far. journald is synced first: a
+ * line it has not written yet would otherwise count in the next step.
+ */
+export function sshLogins(name: string): number {
+    return Number(
+        hostRun(name, "journalctl --sync 2>/dev/null || true; journalctl -u ssh.service --no-pager -o cat | grep -c 'Accepted publickey' || true").trim(),
+    );
+}
+
 export function hostReboot(name: string): void {
     const r = testhost(["reboot", name]);
     if (r.code !== 0) throw new Error(`testhost reboot ${name} failed:\n${r.stderr}`);
