@@ -46,7 +46,7 @@ import {
     type Tools,
 } from "../e2e/lab";
 import { shq } from "../../components/shared/shell";
-import { describeLoad, type LoadReport, underLoad } from "../e2e/load";
+import { assertServed, type LoadReport, underLoad } from "../e2e/load";
 
 const INDEX: Record<Release, number> = { bookworm: 19, trixie: 20 };
 const CFG = "/etc/haproxy/haproxy.cfg";
@@ -99,12 +99,6 @@ for (const release of RELEASES) {
                 }
             });
             return { ...out.result, reports: out.reports };
-        }
-
-        function assertServed(label: string, reports: LoadReport[]): string {
-            const failed = reports.filter((r) => r.failed > 0);
-            assert.equal(failed.length, 0, `requests failed during ${label}:\n${failed.map(describeLoad).join("\n")}`);
-            return `${reports.reduce((n, r) => n + r.sent, 0)}/0`;
         }
 
         /** An `up` that must fail: returns its message (the engine's error text), after checking what must hold whatever failed. */

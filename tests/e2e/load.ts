@@ -8,6 +8,7 @@
  * in-process would pause exactly while the step under test runs, hiding the
  * failures it is there to see.
  */
+import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import * as path from "node:path";
 
@@ -213,6 +214,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * sent in 12.0 s, 0 failed (0 refused, 0 reset, 0 timed out, 0 5xx); latency
  * p50 0.8 ms, p99 4.1 ms, max 9.0 ms".
  */
+/**
+ * Fails unless every request of every report was answered 2xx, naming
+ * `label` and describing each load that saw a failure; returns
+ * "<sent>/<failed>" over all reports, for a step's figures.
+ */
+export function assertServed(label: string, reports: LoadReport[]): string {
+    const failed = reports.filter((r) => r.failed > 0);
+    assert.equal(failed.length, 0, `requests failed during ${label}:\n${failed.map(describeLoad).join("\n")}`);
+    return `${reports.reduce((n, r) => n + r.sent, 0)}/0`;
+}
+
 export function describeLoad(r: LoadReport): string {
     const kind = r.mode === "new" ? "new connections" : "kept-alive connections";
     const rate = r.achievedRate >= 10 ? Math.round(r.achievedRate) : Math.round(r.achievedRate * 10) / 10;
