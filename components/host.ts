@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { ApiConfigFiles } from "./apiConfig";
-import { describeReloadPath, renderDataplaneApiConfig } from "./apiConfig/yaml";
+import { API_DIRECTORIES, describeReloadPath, renderDataplaneApiConfig } from "./apiConfig/yaml";
 import { DataplaneBinary } from "./binary";
 import type { DeploymentConfig, HostConfig } from "./config";
 import { deriveSalt, sha512Crypt } from "./crypt";
@@ -170,7 +170,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
             `${name}-service`,
             {
                 host: access,
-                unitText: renderUnit({ writableDirectories: c.directories }),
+                unitText: renderUnit({ writableDirectories: c.directories, transactionDir: API_DIRECTORIES.transactions }),
                 restartOn: {
                     binary: pulumi.interpolate`dataplaneapi ${binary.version} (${binary.sha256.apply((s) => s.slice(0, 16))})`,
                     config: configYaml.apply((y) => sha256Hex(y).slice(0, 16)),

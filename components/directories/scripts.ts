@@ -1,5 +1,6 @@
 import { PATHS } from "../shared/paths";
 import { script, shq } from "../shared/shell";
+import { DIRECTORY_MODE } from "./tmpfiles";
 
 export interface DirectorySpec {
     directories: readonly string[];
@@ -30,7 +31,7 @@ for dir in ${d.directories.map(shq).join(" ")}; do
     if ! awk -v d="$dir" '$1 == d { found = 1 } END { exit !found }' "$record"; then
         if [ -d "$dir" ]; then echo "$dir existed $(stat -c '%u %g %a' "$dir")" >> "$record"; else echo "$dir created" >> "$record"; fi
     fi
-    install -d -o haproxy -g haproxy -m 0755 "$dir"
+    install -d -o haproxy -g haproxy -m ${DIRECTORY_MODE} "$dir"
     echo "directory $dir: $(stat -c '%U:%G %a' "$dir")"
 done
 cat > ${shq(PATHS.tmpfiles)} <<'TMPFILES'

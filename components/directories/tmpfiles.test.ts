@@ -16,7 +16,7 @@ describe("tmpfiles.d", () => {
                 .split("\n")
                 .filter((l) => l.startsWith("d "))
                 .join("\n"),
-            "d /tmp/spoe-haproxy 0755 haproxy haproxy -",
+            "d /tmp/spoe-haproxy 0750 haproxy haproxy -",
         );
     });
 });

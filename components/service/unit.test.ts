@@ -3,10 +3,14 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { assertGolden, permuted } from "../testing/golden";
 import { DEFAULT_DIRECTORIES } from "../config";
-import { renderUnit } from "./unit";
+import { API_DIRECTORIES } from "../apiConfig/yaml";
+import { shellcheck } from "../testing/shellcheck";
+import { renderTransactionSweep, renderUnit } from "./unit";
+
+const transactionDir = API_DIRECTORIES.transactions;
 
 describe("systemd unit", () => {
-    const unit = renderUnit({ writableDirectories: DEFAULT_DIRECTORIES });
+    const unit = renderUnit({ writableDirectories: DEFAULT_DIRECTORIES, transactionDir });
     for (const directive of [
         "Type=exec",
         "User=haproxy",
@@ -32,11 +36,22 @@ describe("systemd unit", () => {
     it("renders exactly its golden file, whatever the order of the directories", () => {
         assertGolden(path.join(__dirname, "golden", "dataplaneapi.service"), unit);
         assert.equal(
-            renderUnit({ writableDirectories: permuted([...DEFAULT_DIRECTORIES, "/srv/dp"], true) }),
-            renderUnit({ writableDirectories: [...DEFAULT_DIRECTORIES, "/srv/dp"] }),
+            renderUnit({ writableDirectories: permuted([...DEFAULT_DIRECTORIES, "/srv/dp"], true), transactionDir }),
+            renderUnit({ writableDirectories: [...DEFAULT_DIRECTORIES, "/srv/dp"], transactionDir }),
         );
     });
     it("lists a writable directory outside the usual trees", () => {
-        assert.ok(renderUnit({ writableDirectories: ["/srv/dp"] }).includes("ReadWritePaths=/srv/dp\n"));
+        assert.ok(renderUnit({ writableDirectories: ["/srv/dp"], transactionDir }).includes("ReadWritePaths=/srv/dp\n"));
+    });
+    it("sweeps unreadable transaction files before each start, with the sweep's $ doubled for systemd and nothing else it would expand", () => {
+        const pre = unit.split("\n").find((l) => l.startsWith("ExecStartPre="));
+        assert.equal(pre, `ExecStartPre=/bin/sh -c '${renderTransactionSweep(transactionDir).replaceAll("$", "$$")}'`);
+        assert.doesNotMatch(renderTransactionSweep(transactionDir), /['%\\]/, "no quote, specifier or escape systemd would read");
+    });
+    it("the sweep passes shellcheck as POSIX sh", () => {
+        assert.equal(shellcheck(renderTransactionSweep(transactionDir), "sh"), "");
+    });
+    it("refuses a transaction directory it could not quote safely", () => {
+        assert.throws(() => renderTransactionSweep("/etc/haproxy/it's"), /transaction directory "\/etc\/haproxy\/it's": only letters/);
     });
 });

@@ -3,6 +3,29 @@ import { MANAGED_BY, PATHS } from "../shared/paths";
 export interface UnitModel {
     /** Directories the service writes, besides its config directory. */
     writableDirectories: readonly string[];
+    /** The API's transaction_dir, swept before each start (see renderTransactionSweep). */
+    transactionDir: string;
+}
+
+/**
+ * A POSIX sh script, run as the service's user before each start: it moves a
+ * top-level transaction file that user cannot read (or that is not a regular
+ * file) into `failed/`, where the API itself puts transactions that failed.
+ * The API parses every top-level `haproxy.cfg.*` there when it starts, and one
+ * it cannot load stops it from starting at all; open transactions it can read
+ * are left alone. No `'`, `$`-expansion of systemd specifiers or backslash:
+ * renderUnit puts it in single quotes and doubles each `$`.
+ */
+export function renderTransactionSweep(transactionDir: string): string {
+    if (!/^\/[\w./-]+$/.test(transactionDir))
+        throw new Error(`transaction directory ${JSON.stringify(transactionDir)}: only letters, digits, _ . / - are supported`);
+    return (
+        `d=${transactionDir}; for f in "$d"/haproxy.cfg.*; do ` +
+        '[ -e "$f" ] || [ -L "$f" ] || continue; ' +
+        '[ -f "$f" ] && [ -r "$f" ] && continue; ' +
+        'mkdir -p "$d/failed"; mv -f "$f" "$d/failed/"; ' +
+        'echo "moved $f to $d/failed/: the API cannot read it, and would not start with it there"; done'
+    );
 }
 
 /**
@@ -32,6 +55,7 @@ export function renderUnit(m: UnitModel): string {
         "Type=exec",
         "User=haproxy",
         "Group=haproxy",
+        `ExecStartPre=/bin/sh -c '${renderTransactionSweep(m.transactionDir).replaceAll("$", "$$")}'`,
         `ExecStart=${PATHS.binary} -f ${PATHS.configFile}`,
         "Restart=always",
         "RestartSec=5",

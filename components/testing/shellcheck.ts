@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { it } from "node:test";
 
-/** Runs shellcheck on a bash script; returns its findings (empty when clean). */
-export function shellcheck(script: string): string {
+/** Runs shellcheck on a script (bash unless told); returns its findings (empty when clean). */
+export function shellcheck(script: string, shell: "bash" | "sh" = "bash"): string {
     const dir = mkdtempSync(path.join(tmpdir(), "sc-"));
     const file = path.join(dir, "script.sh");
     writeFileSync(file, script);
     try {
-        execFileSync("shellcheck", ["-s", "bash", "-S", "style", file], { encoding: "utf8" });
+        execFileSync("shellcheck", ["-s", shell, "-S", "style", file], { encoding: "utf8" });
         return "";
     } catch (e: any) {
         return `${e.stdout ?? ""}${e.stderr ?? ""}` || String(e);

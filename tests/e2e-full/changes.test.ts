@@ -129,7 +129,7 @@ describe("each change a user makes updates in place, as the README says", () => 
         const pid = apiPid();
         const { byOp } = await change("directories + /srv/dpapi-extra", { directories: { value: dirs } });
         assert.deepEqual(byOp, { update: ["dirs-create", "service-start", "service-unit"] });
-        assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /srv/dpapi-extra").trim(), "haproxy:haproxy 755");
+        assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /srv/dpapi-extra").trim(), "haproxy:haproxy 750");
         assert.match(hostRun(lb.name, "systemctl show -p ReadWritePaths --value dataplaneapi.service"), /\/srv\/dpapi-extra/);
         assert.notEqual(apiPid(), pid, "restarted: the unit changed");
     });

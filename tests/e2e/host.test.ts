@@ -18,7 +18,6 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_DIRECTORIES, parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
-import { shq } from "../../components/shared/shell";
 import { installMocks, mockHaproxyBanners, rawConfig, type Registration, registrations, resolve, unwrapSecret } from "../../components/testing/harness";
 import {
     eventually,
@@ -31,11 +30,13 @@ import {
     hostRun,
     hostUp,
     httpGet,
+    inSandbox,
     Mirror,
     RELEASES,
     type Release,
     type TestHost,
     Timings,
+    unitSandboxProperties,
 } from "./lab";
 
 /** What differs by release: the host index and the HAProxy version the preflight must read. The reload path is the same on both. */
@@ -188,12 +189,12 @@ function hostSuite(release: Release): void {
     it("creates the API's directories owned by haproxy and opens /etc/haproxy to the group", () => {
         hostRun(host.name, "install -d -o root -g root -m 0750 /srv/existing && touch /srv/existing/data");
         mustRun("dirs-create");
-        assert.equal(statOf("/srv/existing"), "haproxy:haproxy 755", "the API can write there while deployed");
+        assert.equal(statOf("/srv/existing"), "haproxy:haproxy 750", "the API can write there while deployed");
         for (const d of ["/etc/haproxy-dataplane", "/etc/haproxy/maps", "/etc/haproxy/transactions", "/etc/haproxy/backups", "/tmp/spoe-haproxy"]) {
-            assert.equal(statOf(d), "haproxy:haproxy 755", d);
+            assert.equal(statOf(d), "haproxy:haproxy 750", d);
         }
         assert.equal(statOf("/etc/haproxy"), "root:haproxy 775");
-        assert.match(hostRun(host.name, "cat /etc/tmpfiles.d/haproxy-dataplaneapi.conf"), /^d \/tmp\/spoe-haproxy 0755 haproxy haproxy -$/m);
+        assert.match(hostRun(host.name, "cat /etc/tmpfiles.d/haproxy-dataplaneapi.conf"), /^d \/tmp\/spoe-haproxy 0750 haproxy haproxy -$/m);
     });
 
     it("writes the config and TLS files with owners and modes the service can use", () => {
@@ -382,14 +383,7 @@ function hostSuite(release: Release): void {
 
         // The unit's own [Service] sandbox, with a shell in the API's place: it must set up
         // (no 226/NAMESPACE), let user haproxy write where the API writes, and reload HAProxy.
-        const unit = hostRun(host.name, "cat /etc/systemd/system/dataplaneapi.service");
-        const service = unit.slice(unit.indexOf("[Service]"));
-        const props = service
-            .slice(0, service.indexOf("\n["))
-            .split("\n")
-            .slice(1)
-            .filter((l) => /^[A-Z]\w+=/.test(l) && !/^(ExecStart|Type|Restart|RestartSec)=/.test(l))
-            .flatMap((l) => ["-p", l]);
+        const props = unitSandboxProperties(host.name, "/etc/systemd/system/dataplaneapi.service");
         assert.ok(props.includes("BindPaths=/tmp/spoe-haproxy") && props.includes("ProtectSystem=strict"));
         const master = masterPid();
         const workers = workerPids();
@@ -401,7 +395,7 @@ function hostSuite(release: Release): void {
             "if touch /usr/local/bin/.probe 2>/dev/null; then echo 'ProtectSystem did not apply'; exit 1; fi",
             API_RELOAD,
         ].join("\n");
-        const res = hostExec(host.name, `systemd-run --quiet --wait --pipe --collect ${props.map(shq).join(" ")} /bin/sh -c ${shq(check)}`);
+        const res = inSandbox(host.name, props, check);
         assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
         assert.equal(hostRun(host.name, "cat /tmp/spoe-haproxy/.probe").trim(), "x", "the service's /tmp/spoe-haproxy is the host's");
         assert.equal(masterPid(), master, "the reload kept the master");
@@ -411,7 +405,7 @@ function hostSuite(release: Release): void {
 
     it("after a reboot the directories, the reload service and HAProxy come back by themselves", async () => {
         await timings.time("reboot", async () => hostReboot(host.name));
-        assert.equal(statOf("/tmp/spoe-haproxy"), "haproxy:haproxy 755", "tmpfiles.d recreated it");
+        assert.equal(statOf("/tmp/spoe-haproxy"), "haproxy:haproxy 750", "tmpfiles.d recreated it");
         assert.equal(statOf("/run/haproxy-dataplane/reload.sock"), "root:haproxy 660", "the enabled socket listens again");
         assert.match(statOf("/run/haproxy-master.sock"), /^root:root [0-7][0-5][0-5]$/);
         assert.match(adminSocket("show info"), /^Name: HAProxy$/m);

@@ -12,6 +12,7 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { shq } from "../../components/shared/shell";
 import { choosePlugins, describeRun, type PluginChoice } from "../plugins/select";
 import { openStack } from "../plugins/workspace";
 
@@ -186,6 +187,51 @@ export function haproxyAdmin(name: string, command: string): string {
     return hostRun(name, `echo '${command}' | su -s /bin/sh haproxy -c 'socat stdio unix-connect:/run/haproxy/admin.sock'`);
 }
 
+/**
+ * The [Service] settings of an installed unit that make up its sandbox (user,
+ * group and hardening), as `systemd-run -p` arguments: every setting but the
+ * ones that say what to start and when to restart it.
+ */
+export function unitSandboxProperties(name: string, unitPath: string): string[] {
+    const unit = hostRun(name, `cat ${unitPath}`);
+    const service = unit.slice(unit.indexOf("[Service]"));
+    return service
+        .slice(0, service.indexOf("\n["))
+        .split("\n")
+        .slice(1)
+        .filter((l) => /^[A-Z]\w+=/.test(l) && !/^(ExecStart|ExecStartPre|ExecStartPost|ExecReload|ExecStop|Type|Restart|RestartSec)=/.test(l))
+        .flatMap((l) => ["-p", l]);
+}
+
+/**
+ * Runs a POSIX sh script in a transient unit with `properties` (see
+ * unitSandboxProperties): as the unit's user, inside the unit's sandbox.
+ * Its exit status is the script's.
+ */
+export function inSandbox(name: string, properties: string[], script: string): { code: number; stdout: string; stderr: string } {
+    return hostExec(name, `systemd-run --quiet --wait --pipe --collect ${properties.map(shq).join(" ")} /bin/sh -c ${shq(script)}`);
+}
+
+/** One server as the running HAProxy has it (`show servers state`). */
+export interface LiveServer {
+    /** srv_op_state: 0 stopped, 1 starting, 2 running (UP), 3 stopping. */
+    opState: number;
+    /** srv_admin_state: bit 0x1 is forced maintenance, where HAProxy starts a server added at run time. */
+    adminState: number;
+    weight: number;
+}
+
+/** The servers of one backend of the running HAProxy, by name, read through the admin socket as user haproxy. */
+export function haproxyServers(name: string, backend: string): Map<string, LiveServer> {
+    return new Map(
+        haproxyAdmin(name, `show servers state ${backend}`)
+            .split("\n")
+            .map((l) => l.split(" "))
+            .filter((r) => r.length > 7 && r[1] === backend)
+            .map((r) => [r[3], { opState: Number(r[5]), adminState: Number(r[6]), weight: Number(r[7]) }]),
+    );
+}
+
 /** PID of HAProxy's master process: unchanged across reloads, new after a restart. */
 export function haproxyMasterPid(name: string): string {
     return hostRun(name, "systemctl show -p MainPID --value haproxy.service").trim();
@@ -319,12 +365,30 @@ export interface ApiResponse {
     headers: http.IncomingHttpHeaders;
 }
 
-/** One HTTPS request to a host's API, verified against the stack's CA. `body` goes as JSON, `text` as text/plain. */
-export function api(url: string, ca: string, opts: { method?: string; auth?: string; body?: unknown; text?: string } = {}): Promise<ApiResponse> {
+/** A file sent as multipart/form-data, as `curl -F field=@filename` sends it. */
+export interface FormFile {
+    field: string;
+    filename: string;
+    content: string;
+}
+
+/**
+ * One HTTPS request to a host's API, verified against the stack's CA. `body`
+ * goes as JSON, `text` as text/plain, `form` as multipart/form-data.
+ */
+export function api(
+    url: string,
+    ca: string,
+    opts: { method?: string; auth?: string; body?: unknown; text?: string; form?: FormFile } = {},
+): Promise<ApiResponse> {
     return new Promise((resolve, reject) => {
         const u = new URL(url);
-        const data = opts.text ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-        const type = opts.text !== undefined ? "text/plain" : "application/json";
+        const boundary = `----dpapi-lab-${Date.now().toString(16)}`;
+        const data = opts.form
+            ? `--${boundary}\r\nContent-Disposition: form-data; name="${opts.form.field}"; filename="${opts.form.filename}"\r\n` +
+              `Content-Type: application/octet-stream\r\n\r\n${opts.form.content}\r\n--${boundary}--\r\n`
+            : (opts.text ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)));
+        const type = opts.form ? `multipart/form-data; boundary=${boundary}` : opts.text !== undefined ? "text/plain" : "application/json";
         const req = https.request(
             {
                 host: u.hostname,
