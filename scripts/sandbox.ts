@@ -14,20 +14,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
-import {
-    buildTools,
-    CACHE,
-    describeTools,
-    hostDown,
-    hostInfo,
-    hostsConfig,
-    hostUp,
-    Mirror,
-    newStack,
-    releaseFromEnv,
-    type TestHost,
-    type Tools,
-} from "../tests/e2e/lab";
+import { buildTools, CACHE, describeTools, hostDown, hostInfo, hostsConfig, hostUp, Mirror, newStack, releaseFromEnv, type TestHost } from "../tests/e2e/lab";
+import { seedOperations } from "../tests/e2e/guide";
 
 const SANDBOX = path.join(CACHE, "sandbox");
 const STATE = path.join(SANDBOX, "state");
@@ -64,38 +52,21 @@ function sandboxHost(): TestHost {
     return hostUp(HOST, INDEX, wanted ?? "trixie");
 }
 
-function usage(tools: Tools, host: TestHost, out: { apiUrl: string; version: string; haproxy: string }, caFile: string): string {
-    const curl = `curl --cacert ${caFile} -u "dpadmin:$(cat ${path.join(SANDBOX, "api-password")})"`;
-    const base = `${out.apiUrl}/services/haproxy`;
-    const changes =
-        tools.dpapi.source === "stand-in"
-            ? `The Data Plane API here is the stand-in (tests/standins/dataplaneapi): it serves the raw
-configuration endpoints, not the per-object ones. A change without a restart:
-
-  v=$(${curl} -s ${base}/configuration/version)
-  ${curl} -s ${base}/configuration/raw > haproxy.cfg
-  # edit haproxy.cfg, e.g. add "  server web2 127.0.0.1:8082" under "backend web", then:
-  ${curl} -X POST -H 'Content-Type: text/plain' --data-binary @haproxy.cfg "${base}/configuration/raw?version=$v"`
-            : `The seed's operations (API v3 nests servers under their backend, and every change names the
-configuration version or a transaction):
-
-  v=$(${curl} -s ${base}/configuration/version)
-  ${curl} -X POST -H 'Content-Type: application/json' "${base}/configuration/backends/web/servers?version=$v" \\
-    -d '{"name": "new-server", "address": "127.0.0.1", "port": 8082}'
-  v=$(${curl} -s ${base}/configuration/version)
-  ${curl} -X PUT -H 'Content-Type: application/json' "${base}/configuration/backends/web/servers/web1?version=$v" \\
-    -d '{"name": "web1", "address": "127.0.0.1", "port": 8081, "weight": 150}'
-  ${curl} ${base}/runtime/backends/web/servers`;
+function usage(host: TestHost, out: { apiUrl: string; version: string; haproxy: string }, caFile: string): string {
+    const passwordFile = path.join(SANDBOX, "api-password");
+    const curl = `curl --cacert ${caFile} -u "dpadmin:$(cat ${passwordFile})"`;
     return `
 ${out.haproxy}.
 The Data Plane API ${out.version} answers at ${out.apiUrl}
-  user dpadmin, password in ${SANDBOX}/api-password, CA certificate in ${caFile}
+  user dpadmin, password in ${passwordFile}, CA certificate in ${caFile}
 
   ${curl} ${out.apiUrl}/info
   ${curl} ${out.apiUrl}/health
 
-${changes}
+The seed's operations, in the API's v3 form: servers sit under their backend, and every
+change names the configuration version it applies to. Paste these into a shell:
 
+${seedOperations({ apiUrl: out.apiUrl, caFile, user: "dpadmin", passwordFile })}
 Log in to the host: ssh -i ${host.privateKeyFile} ${host.user}@${host.address}
 Again (a no-op):    scripts/sandbox.sh
 Preview, destroy:   scripts/sandbox.sh preview | scripts/sandbox.sh destroy
@@ -133,7 +104,7 @@ async function main(action: string): Promise<void> {
             const out = result.outputs.dataplane.value[HOST];
             const caFile = path.join(SANDBOX, "ca.pem");
             writeFileSync(caFile, out.caCertificate);
-            print(usage(tools, host, out, caFile));
+            print(usage(host, out, caFile));
         }
     } finally {
         mirror.close();

@@ -12,7 +12,8 @@
 import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -24,6 +25,7 @@ import {
     eventually,
     haproxyAdmin,
     haproxyMasterIdentity,
+    haproxyServers,
     hostDown,
     hostExec,
     hostReboot,
@@ -42,6 +44,7 @@ import {
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { GUIDE_SERVER, seedOperations } from "../e2e/guide";
 import { assertServed, describeLoad, underLoad } from "../e2e/load";
 import { storedState } from "../plugins/workspace";
 
@@ -189,26 +192,16 @@ function sectionLines(cfg: string, section: string): string[] {
     return out;
 }
 
-/** Rewrites the lines of one section of a haproxy.cfg text. */
-function editSection(cfg: string, section: string, edit: (lines: string[]) => string[]): string {
-    const lines = cfg.split("\n");
-    const start = lines.findIndex((l) => isHeader(l, section));
-    assert.ok(start >= 0, `no "${section}" section in:\n${cfg}`);
-    let end = start + 1;
-    while (end < lines.length && !(/^\S/.test(lines[end]) && !lines[end].startsWith("#"))) end++;
-    while (end > start + 1 && lines[end - 1].trim() === "") end--;
-    return [...lines.slice(0, start + 1), ...edit(lines.slice(start + 1, end)), ...lines.slice(end)].join("\n");
-}
-
 /** The running HAProxy's view of backend web: server name to user weight. */
 function runningServers(host: TestHost): Map<string, string> {
-    const rows = haproxyAdmin(host.name, "show servers state web")
-        .split("\n")
-        .map((l) => l.split(" "));
-    return new Map(rows.filter((r) => r.length > 7 && r[1] === "web").map((r) => [r[3], r[7]]));
+    return new Map([...haproxyServers(host.name, "web")].map(([name, s]) => [name, String(s.weight)]));
 }
 
-/** A client of one host's API. */
+/**
+ * A client of one host's API for the seed's first two operations in their v3
+ * form (per-object endpoints with `?version=N`), the same with the real binary
+ * and with the stand-in; step 2 makes all three with the sandbox's printed calls.
+ */
 class ApiClient {
     constructor(
         private readonly url: string,
@@ -218,62 +211,44 @@ class ApiClient {
     get(p: string) {
         return api(`${this.url}${p}`, this.ca, { auth: this.auth });
     }
-
-    /**
-     * One change to the HAProxy configuration through the API. With the
-     * stand-in: the raw configuration endpoints (GET, edit, POST with the
-     * version). With the real binary: a transaction, as the README shows.
-     */
-    async change(edit: (cfg: string) => string, transaction: (base: string, id: string) => Promise<void>): Promise<void> {
-        const base = `${this.url}/services/haproxy`;
-        const version = (await this.get("/services/haproxy/configuration/version")).body;
-        assert.equal(typeof version, "number", `configuration version: ${JSON.stringify(version)}`);
-        if (tools.dpapi.source === "stand-in") {
-            const raw = await this.get("/services/haproxy/configuration/raw");
-            assert.equal(raw.status, 200, String(raw.body));
-            assert.equal(typeof raw.body, "string");
-            const posted = await api(`${base}/configuration/raw?version=${version}`, this.ca, { method: "POST", auth: this.auth, text: edit(raw.body) });
-            assert.ok([201, 202].includes(posted.status), `${posted.status} ${JSON.stringify(posted.body)}`);
-            return;
-        }
-        const tx = await api(`${base}/transactions?version=${version}`, this.ca, { method: "POST", auth: this.auth });
-        assert.equal(tx.status, 201, JSON.stringify(tx.body));
-        await transaction(base, tx.body.id);
-        const commit = await api(`${base}/transactions/${tx.body.id}`, this.ca, { method: "PUT", auth: this.auth });
-        assert.ok([200, 202].includes(commit.status), JSON.stringify(commit.body));
+    private send(method: string, p: string, body: unknown) {
+        return api(`${this.url}${p}`, this.ca, { method, auth: this.auth, body });
+    }
+    private async version(): Promise<number> {
+        const v = (await this.get("/services/haproxy/configuration/version")).body;
+        assert.equal(typeof v, "number", `configuration version: ${JSON.stringify(v)}`);
+        return v;
+    }
+    /** Waits for one of the API's reloads to end, and asserts it succeeded. */
+    async reloaded(id: string): Promise<void> {
+        let status = "";
+        await eventually(`reload ${id} to end`, async () => {
+            status = (await this.get(`/services/haproxy/reloads/${id}`)).body?.status;
+            return status === "succeeded" || status === "failed";
+        });
+        assert.equal(status, "succeeded", `reload ${id}`);
     }
 
-    /** Adds a server to backend web. */
-    addServer(name: string, port: number): Promise<void> {
-        return this.change(
-            (cfg) => editSection(cfg, "backend web", (lines) => [...lines, `  server ${name} 127.0.0.1:${port} weight 100`]),
-            async (base, id) => {
-                const r = await api(`${base}/configuration/backends/web/servers?transaction_id=${id}`, this.ca, {
-                    method: "POST",
-                    auth: this.auth,
-                    body: { name, address: "127.0.0.1", port, weight: 100 },
-                });
-                assert.equal(r.status, 201, JSON.stringify(r.body));
-            },
-        );
+    /** Seed op 1: adds a server to backend web. HAProxy takes it at once, through the runtime: 201, no reload, the server in maintenance. */
+    async addServer(name: string, port: number): Promise<void> {
+        const r = await this.send("POST", `/services/haproxy/configuration/backends/web/servers?version=${await this.version()}`, {
+            name,
+            address: "127.0.0.1",
+            port,
+            check: "enabled",
+            inter: 5000,
+        });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        assert.equal(r.headers["reload-id"], undefined, "no reload: the runtime took it");
     }
 
-    /** Sets web1's weight. */
-    setWeight(weight: number): Promise<void> {
-        return this.change(
-            (cfg) =>
-                editSection(cfg, "backend web", (lines) =>
-                    lines.map((l) => l.replace(/^(\s*server web1 \S+)(.*?)( weight \d+)?(.*)$/, `$1$2 weight ${weight}$4`)),
-                ),
-            async (base, id) => {
-                const r = await api(`${base}/configuration/backends/web/servers/web1?transaction_id=${id}`, this.ca, {
-                    method: "PUT",
-                    auth: this.auth,
-                    body: { name: "web1", address: "127.0.0.1", port: 8081, weight },
-                });
-                assert.equal(r.status, 200, JSON.stringify(r.body));
-            },
-        );
+    /** Seed op 2: web1's weight. PUT replaces the whole server, so it sends the server as GET gave it: only the weight differs, and the runtime takes it (200). */
+    async setWeight(weight: number): Promise<void> {
+        const s = await this.get("/services/haproxy/configuration/backends/web/servers/web1");
+        assert.equal(s.status, 200, JSON.stringify(s.body));
+        const r = await this.send("PUT", `/services/haproxy/configuration/backends/web/servers/web1?version=${await this.version()}`, { ...s.body, weight });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(r.headers["reload-id"], undefined, "no reload: the runtime took it");
     }
 }
 
@@ -416,17 +391,54 @@ function oneHost(release: Release): void {
         assert.equal(ssh, 0, "refresh runs no remote command");
     });
 
-    it("2. two separate changes through the API each reach the running HAProxy without a restart", async () => {
-        await timed(`2. two changes through the API (${tools.dpapi.source === "stand-in" ? "raw configuration" : "transactions"})`, [lb], async () => {
-            await client.addServer("web2", 8082);
-            await eventually("the running HAProxy to have web2", () => runningServers(lb).has("web2"), 60);
-            await client.setWeight(150);
-            await eventually("the running HAProxy to give web1 weight 150", () => runningServers(lb).get("web1") === "150", 60);
-        });
-        assertNotRestarted("after two API changes");
+    it("2. the seed's three operations, pasted as the sandbox prints them, reach the running HAProxy without a restart", async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "guide-"));
+        const target = { apiUrl, caFile: path.join(dir, "ca.pem"), user: "dpadmin", passwordFile: path.join(dir, "api-password") };
+        writeFileSync(target.caFile, ca);
+        writeFileSync(target.passwordFile, password1, { mode: 0o600 });
+        const s = GUIDE_SERVER.name;
+        let out = "";
+        try {
+            await timed("2. the seed's three operations, as the sandbox prints them", [lb], async () => {
+                const r = spawnSync("bash", ["-euo", "pipefail", "-c", seedOperations(target)], { encoding: "utf8", timeout: 60_000 });
+                out = r.stdout;
+                assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+                const responses = out
+                    .split(/^(?=HTTP\/\S+ \d{3})/m)
+                    .slice(1)
+                    .map((b) => ({ status: Number(/^HTTP\/\S+ (\d{3})/.exec(b)?.[1]), reloadId: /^reload-id: *(\S+)/im.exec(b)?.[1] }));
+                assert.deepEqual(
+                    responses.map((x) => [x.status, x.reloadId !== undefined]),
+                    [
+                        [201, false],
+                        [200, false],
+                        [202, true],
+                    ],
+                    `add through the runtime, weight through the runtime, health check by a reload:\n${out}`,
+                );
+                await client.reloaded(responses[2].reloadId!);
+                await eventually(`${s} to be UP after the reload, its health check passing`, () => haproxyServers(lb.name, "web").get(s)?.opState === 2, 30);
+            });
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+        assert.ok(!out.includes(password1), "the calls' output shows no password");
+        assertNotRestarted("after the seed's operations");
         const cfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
-        assert.match(cfg, /server web2 127\.0\.0\.1:8082/);
-        assert.match(cfg, /server web1 127\.0\.0\.1:8081.* weight 150/);
+        assert.match(cfg, new RegExp(`^\\s*server ${s} 127\\.0\\.0\\.1:${GUIDE_SERVER.port} .*\\bcheck\\b`, "m"));
+        assert.match(cfg, /^\s*server web1 127\.0\.0\.1:8081.* weight 150/m);
+        assert.match(cfg, /^\s*option httpchk GET \/health$/m);
+        assert.match(cfg, /^\s*balance roundrobin$/m, "the backend kept its balance: the body had it");
+        const live = haproxyServers(lb.name, "web");
+        assert.equal(live.get("web1")?.weight, 150);
+        assert.equal(live.get(s)?.adminState, 0, `${s} serves: out of maintenance after the reload`);
+        assert.match(
+            haproxyAdmin(lb.name, "show stat")
+                .split("\n")
+                .find((l) => l.startsWith(`web,${s},`)) ?? "",
+            /,L7OK,/,
+            "its HTTP check passed",
+        );
     });
 
     it("3. a second up with the same config changes nothing and opens no SSH session", async () => {
@@ -465,8 +477,12 @@ function oneHost(release: Release): void {
         assert.deepEqual(ops, { update: 2 });
         assert.match(hostRun(lb.name, "systemctl show -p ActiveState --value dataplaneapi.service"), /active/);
         const servers = runningServers(lb);
-        assert.ok(servers.has("web2") && servers.get("web1") === "150", "the API's changes are still live");
-        assert.match(hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg"), /server web2 127\.0\.0\.1:8082/, "and still configured");
+        assert.ok(servers.has(GUIDE_SERVER.name) && servers.get("web1") === "150", "the API's changes are still live");
+        assert.match(
+            hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg"),
+            new RegExp(`server ${GUIDE_SERVER.name} 127\\.0\\.0\\.1:${GUIDE_SERVER.port}`),
+            "and still configured",
+        );
         await client.addServer("web3", 8083);
         await eventually("a third API change to reach HAProxy after the program's own changes", () => runningServers(lb).has("web3"), 60);
     });
@@ -559,7 +575,7 @@ function oneHost(release: Release): void {
         await eventually("the API to answer after the reboot", async () => (await client.get("/info")).status === 200, 90);
         assert.equal(hostRun(lb.name, "systemctl is-active haproxy.service dataplaneapi.service").trim(), "active\nactive");
         assert.match(haproxyAdmin(lb.name, "show info"), /^Name: HAProxy$/m, "the admin socket is still open to group haproxy");
-        assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /tmp/spoe-haproxy").trim(), "haproxy:haproxy 755", "tmpfiles.d brought /tmp/spoe-haproxy back");
+        assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /tmp/spoe-haproxy").trim(), "haproxy:haproxy 750", "tmpfiles.d brought /tmp/spoe-haproxy back");
         assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /run/haproxy-dataplane/reload.sock").trim(), "root:haproxy 660", "the reload service listens again");
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200);
         await client.setWeight(120);
@@ -604,11 +620,11 @@ function oneHost(release: Release): void {
         assert.ok(!/^\s*master-worker/m.test(cfg), "master-worker is gone (the stock file did not have it)");
         assert.deepEqual(sectionLines(cfg, "global"), sectionLines(originalCfg, "global"), "global is as it was");
         assert.deepEqual(sectionLines(cfg, "frontend web"), sectionLines(originalCfg, "frontend web"));
-        assert.match(cfg, /server web2 127\.0\.0\.1:8082/, "what the API added stays");
+        assert.match(cfg, new RegExp(`server ${GUIDE_SERVER.name} 127\\.0\\.0\\.1:${GUIDE_SERVER.port}`), "what the API added stays");
         assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /etc/haproxy").trim(), "root:root 755", "/etc/haproxy has its mode back");
         assert.equal(hostRun(lb.name, "systemctl is-active haproxy.service").trim(), "active");
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200, "HAProxy is still serving");
-        assert.ok(runningServers(lb).has("web2"), "and still runs what the API configured");
+        assert.ok(runningServers(lb).has(GUIDE_SERVER.name), "and still runs what the API configured");
         assertNotRestarted("after destroy (the same master since the reboot)");
     });
 }
