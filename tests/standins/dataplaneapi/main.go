@@ -235,6 +235,11 @@ func main() {
 	if _, err := checkOrCreateWritableDirectory(s.TransactionDir); err != nil {
 		logFatalf("error initializing transaction directory %s: %v", s.TransactionDir, err)
 	}
+	// Persistent transactions: every in-progress transaction file is parsed
+	// at start, and one that fails to load is fatal.
+	if err := a.loadTransactionsAtStart(); err != nil {
+		logFatalf("Error initializing configuration client: %v", err)
+	}
 	a.rt = configureRuntime(s, mainCfg)
 	for _, d := range []struct{ what, dir string }{
 		{"map storage", s.MapsDir},

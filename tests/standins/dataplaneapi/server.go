@@ -71,6 +71,7 @@ func (a *api) handler() http.Handler {
 	mux.HandleFunc("POST /v3/services/haproxy/configuration/raw", a.postRawHandler)
 	mux.HandleFunc("GET /v3/services/haproxy/reloads", a.getReloads)
 	mux.HandleFunc("GET /v3/services/haproxy/reloads/{id}", a.getReload)
+	a.objectRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotImplemented, apiError{Code: 501, Message: fmt.Sprintf(
 			"%s %s is not implemented by the dataplaneapi stand-in (tests/standins/dataplaneapi); see its README.md", r.Method, r.URL.Path)})

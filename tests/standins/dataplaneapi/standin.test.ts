@@ -29,7 +29,20 @@ import { renderReloadClient } from "../../../components/reload/client";
 import { renderReloadServiceUnit, renderReloadSocketUnit } from "../../../components/reload/units";
 import { renderUnit } from "../../../components/service/unit";
 import { PATHS } from "../../../components/shared/paths";
-import { eventually, haproxyAdmin, haproxyMasterPid, hostDown, hostExec, hostRun, hostUp, RELEASES, REPO, type Release, type TestHost } from "../../e2e/lab";
+import {
+    eventually,
+    haproxyAdmin,
+    haproxyMasterPid,
+    haproxyServers,
+    hostDown,
+    hostExec,
+    hostRun,
+    hostUp,
+    RELEASES,
+    REPO,
+    type Release,
+    type TestHost,
+} from "../../e2e/lab";
 
 const HERE = path.join(REPO, "tests", "standins", "dataplaneapi");
 const PORT = 5555;
@@ -290,7 +303,7 @@ function onHost(release: Release): void {
             sh(`systemctl daemon-reload && systemctl start ${PATHS.reloadSocketUnitName}`);
             rendered = withMasterRuntime(renderDataplaneApiConfig(model()));
             shIn(`cat > ${PATHS.configFile} && chown haproxy:haproxy ${PATHS.configFile}`, rendered);
-            shIn(`cat > ${PATHS.unit}`, renderUnit({ writableDirectories: Object.values(API_DIRECTORIES) }));
+            shIn(`cat > ${PATHS.unit}`, renderUnit({ writableDirectories: Object.values(API_DIRECTORIES), transactionDir: API_DIRECTORIES.transactions }));
 
             cfgAtStart = sh(`cat ${CFG}`);
             sh("systemctl daemon-reload && systemctl start dataplaneapi.service");
@@ -394,7 +407,7 @@ function onHost(release: Release): void {
             assert.equal(raw.status, 200);
             assert.match(String(raw.headers["content-type"]), /^text\/plain/);
             assert.equal(raw.text, cfgAtStart);
-            const missing = await get("/services/haproxy/transactions");
+            const missing = await get("/services/haproxy/configuration/frontends");
             assert.equal(missing.status, 501);
             assert.match(JSON.parse(missing.text).message, /not implemented by the dataplaneapi stand-in/);
         });
@@ -766,6 +779,298 @@ function onHost(release: Release): void {
             assert.match(file, /\n\nglobal\n/);
             assert.match(file, /\n\nbackend zeta\n/);
             assert.equal(rest[0], `# _version=${v + 1}`);
+        });
+
+        // ------------------------------------------------------------ per-object endpoints
+
+        const TX = API_DIRECTORIES.transactions;
+        const json = (method: string, p: string, body?: unknown) =>
+            request(method, `/v3/services/haproxy${p}`, {
+                auth: [USER, current],
+                ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: "application/json" }),
+            });
+        /** Top-level transaction files (in progress), by name. */
+        const txFiles = (sub = ""): string[] =>
+            sh(`find ${TX}/${sub} -maxdepth 1 -type f -name 'haproxy.cfg.*' -printf '%f\\n' 2>/dev/null || true`).split("\n").filter(Boolean);
+        const webServers = () => haproxyServers(NAME, "web");
+
+        it("per-object setup: the lab's backend web (plus `timeout check 2s`) through raw, reloaded", async () => {
+            const orig = sh("cat /root/haproxy.cfg.orig").replace(/(\nbackend web\n {4}balance roundrobin\n)/, "$1    timeout check 2s\n");
+            const cfg = `${orig}\nuserlist controller\n    user ${USER} password ${cryptHash(current, "standin5")}\n`;
+            const r = await request("POST", `/v3/services/haproxy/configuration/raw?version=${await apiVersion()}`, { auth: [USER, current], body: cfg });
+            assert.equal(r.status, 202, r.text);
+            assert.equal((await settledReload(String(r.headers["reload-id"]))).status, "succeeded");
+            assert.equal(liveWeight(), "100");
+            assert.deepEqual([...webServers().keys()], ["web1"]);
+        });
+
+        it("GET backends and servers: the v3 models (JSON names, ms ints, enabled/disabled)", async () => {
+            const web = await json("GET", "/configuration/backends/web");
+            assert.equal(web.status, 200, web.text);
+            assert.deepEqual(JSON.parse(web.text), { name: "web", balance: { algorithm: "roundrobin" }, check_timeout: 2000 });
+            const all = JSON.parse((await json("GET", "/configuration/backends")).text);
+            assert.deepEqual(
+                all.map((b: { name: string }) => b.name),
+                ["web"],
+            );
+            const servers = await json("GET", "/configuration/backends/web/servers");
+            assert.deepEqual(JSON.parse(servers.text), [{ name: "web1", address: "127.0.0.1", port: 8081, weight: 100 }]);
+            assert.equal((await json("GET", "/configuration/backends/web/servers/nope")).status, 404);
+            assert.equal((await json("GET", "/configuration/backends/nope")).status, 404);
+        });
+
+        it("POST server with ?version: `add server` on the runtime, 201 without a reload; HAProxy has it in maintenance", async () => {
+            const v = await apiVersion();
+            const reloadsBefore = (await get("/services/haproxy/reloads")).text;
+            const r = await json("POST", `/configuration/backends/web/servers?version=${v}`, {
+                name: "web2",
+                address: "127.0.0.1",
+                port: 8082,
+                check: "enabled",
+                inter: 5000,
+            });
+            assert.equal(r.status, 201, r.text);
+            assert.equal(r.headers["reload-id"], undefined, "no reload");
+            assert.deepEqual(JSON.parse(r.text), { name: "web2", address: "127.0.0.1", port: 8082, check: "enabled", inter: 5000 });
+            assert.equal(r.headers["configuration-version"], String(v + 1));
+            const file = sh(`cat ${CFG}`);
+            assert.match(file, /\n {2}server web1 127\.0\.0\.1:8081 weight 100\n {2}server web2 127\.0\.0\.1:8082 check inter 5s\n/);
+            assert.equal(file.split("\n")[1], `# _version=${v + 1}`);
+            const web2 = webServers().get("web2");
+            assert.ok(web2, "HAProxy has web2 without a reload");
+            assert.equal(web2!.adminState & 1, 1, `a server added at run time starts in maintenance (admin state ${web2!.adminState})`);
+            assert.doesNotMatch(journal(), /failed to add server through runtime/);
+            assert.deepEqual(txFiles(), [], "the implicit transaction's file is gone");
+            assert.equal((await get("/services/haproxy/reloads")).text, reloadsBefore, "no reload scheduled");
+            const rt = await json("GET", "/runtime/backends/web/servers");
+            assert.equal(rt.status, 200, rt.text);
+            const list = JSON.parse(rt.text) as { name: string; admin_state: string; operational_state: string; port: number; address: string; id: string }[];
+            assert.deepEqual(
+                list.map((s) => [s.name, s.address, s.port, s.admin_state]),
+                [
+                    ["web1", "127.0.0.1", 8081, "ready"],
+                    ["web2", "127.0.0.1", 8082, "maint"],
+                ],
+            );
+            const one = JSON.parse((await json("GET", "/runtime/backends/web/servers/web1")).text);
+            assert.equal(one.operational_state, "up");
+            assert.equal((await json("GET", "/runtime/backends/web/servers/nope")).status, 404);
+        });
+
+        it("PUT server changing only weight: `set server web/web1 weight`, 200 without Reload-ID; live and in the file", async () => {
+            const v = await apiVersion();
+            const body = { ...JSON.parse((await json("GET", "/configuration/backends/web/servers/web1")).text), weight: 150 };
+            const r = await json("PUT", `/configuration/backends/web/servers/web1?version=${v}`, body);
+            assert.equal(r.status, 200, r.text);
+            assert.equal(r.headers["reload-id"], undefined);
+            assert.equal(liveWeight(), "150", "the runtime changed the weight");
+            assert.match(sh(`cat ${CFG}`), /\n {2}server web1 127\.0\.0\.1:8081 weight 150\n/);
+            assert.equal(await apiVersion(), v + 1);
+        });
+
+        it("PUT server with another difference (maxconn): 202 + Reload-ID that succeeds; web2 leaves maintenance with the reload", async () => {
+            const v = await apiVersion();
+            const body = { ...JSON.parse((await json("GET", "/configuration/backends/web/servers/web1")).text), maxconn: 50 };
+            const r = await json("PUT", `/configuration/backends/web/servers/web1?version=${v}`, body);
+            assert.equal(r.status, 202, r.text);
+            const id = String(r.headers["reload-id"]);
+            assert.match(id, /^\d{4}-\d{2}-\d{2}-\d+$/);
+            assert.match(sh(`cat ${CFG}`), /\n {2}server web1 127\.0\.0\.1:8081 maxconn 50 weight 150\n/);
+            assert.equal((await settledReload(id)).status, "succeeded");
+            await eventually("web2 is re-created from the file, out of maintenance", () => (webServers().get("web2")?.adminState ?? 1) === 0, 20);
+        });
+
+        it("PUT backend with httpchk: 202 + Reload-ID; `option httpchk GET /health` in the file, omitted fields gone, servers kept; the checked server UP", async () => {
+            const v = await apiVersion();
+            const got = JSON.parse((await json("GET", "/configuration/backends/web")).text);
+            const { check_timeout: _omitted, ...rest } = got;
+            assert.equal(_omitted, 2000);
+            const r = await json("PUT", `/configuration/backends/web?version=${v}`, {
+                ...rest,
+                adv_check: "httpchk",
+                httpchk_params: { method: "GET", uri: "/health" },
+            });
+            assert.equal(r.status, 202, r.text);
+            const file = sh(`cat ${CFG}`);
+            assert.match(
+                file,
+                /\nbackend web\n {2}balance roundrobin\n {2}option httpchk GET \/health\n {2}server web1 [^\n]*\n {2}server web2 127\.0\.0\.1:8082 check inter 5s\n/,
+            );
+            assert.doesNotMatch(file, /timeout check/, "a field the body omits is deleted");
+            assert.equal((await settledReload(String(r.headers["reload-id"]))).status, "succeeded");
+            await eventually("web2 (check, httpchk) is UP", () => webServers().get("web2")?.opState === 2 && webServers().get("web2")?.adminState === 0, 30);
+            // HAProxy runs the HTTP check itself: `show stat` reports L7OK (an L4 check would say L4OK).
+            await eventually("web2's `GET /health` check passes (L7OK)", () => /^web,web2,(?:[^,\n]*,)*L7OK,/m.test(haproxyAdmin(NAME, "show stat")), 30);
+            const back = JSON.parse((await json("GET", "/configuration/backends/web")).text);
+            assert.deepEqual(back, { ...rest, adv_check: "httpchk", httpchk_params: { method: "GET", uri: "/health" } });
+        });
+
+        it("DELETE server: always a reload (202 + Reload-ID); gone from the file and from HAProxy", async () => {
+            const v = await apiVersion();
+            const r = await json("DELETE", `/configuration/backends/web/servers/web2?version=${v}`);
+            assert.equal(r.status, 202, r.text);
+            assert.doesNotMatch(sh(`cat ${CFG}`), /server web2/);
+            assert.equal((await settledReload(String(r.headers["reload-id"]))).status, "succeeded");
+            await eventually("HAProxy no longer has web2", () => !webServers().has("web2"), 20);
+        });
+
+        it("409 on a stale version (object write and transaction start); 501 naming a field the stand-in does not model", async () => {
+            const v = await apiVersion();
+            const body = JSON.parse((await json("GET", "/configuration/backends/web/servers/web1")).text);
+            const stale = await json("PUT", `/configuration/backends/web/servers/web1?version=${v - 1}`, body);
+            assert.equal(stale.status, 409);
+            assert.deepEqual(JSON.parse(stale.text), {
+                code: 409,
+                message: `version mismatch: version in configuration file is ${v}, given version is ${v - 1}`,
+            });
+            assert.equal((await json("POST", `/transactions?version=${v - 1}`)).status, 409);
+            const odd = await json("POST", `/configuration/backends/web/servers?version=${v}`, { name: "x", address: "127.0.0.1", port: 1, proto: "h2" });
+            assert.equal(odd.status, 501);
+            assert.match(JSON.parse(odd.text).message, /server field\(s\) proto is not modelled by the dataplaneapi stand-in/);
+            assert.equal(await apiVersion(), v, "nothing written");
+            assert.deepEqual(txFiles(), []);
+        });
+
+        it("explicit transactions: files in transaction_dir, changes only there, commit reloads (never the runtime) and outdates older ones, DELETE removes, a failing commit lands in failed/", async () => {
+            const v = await apiVersion();
+            const t1r = await json("POST", `/transactions?version=${v}`);
+            assert.equal(t1r.status, 201, t1r.text);
+            const t1 = JSON.parse(t1r.text);
+            assert.equal(t1.status, "in_progress");
+            assert.equal(t1._version, v);
+            const t2 = JSON.parse((await json("POST", `/transactions?version=${v}`)).text);
+            assert.deepEqual(txFiles().sort(), [`haproxy.cfg.${t1.id}`, `haproxy.cfg.${t2.id}`].sort());
+            const before = sh(`cat ${CFG}`);
+            const add = await json("POST", `/configuration/backends/web/servers?transaction_id=${t1.id}`, { name: "web3", address: "127.0.0.1", port: 8083 });
+            assert.equal(add.status, 202, add.text);
+            assert.equal(add.headers["reload-id"], undefined);
+            assert.equal(sh(`cat ${CFG}`), before, "haproxy.cfg untouched");
+            assert.match(sh(`cat ${TX}/haproxy.cfg.${t1.id}`), /server web3 127\.0\.0\.1:8083\n/);
+            assert.ok(!webServers().has("web3"), "no runtime add inside a transaction");
+            assert.deepEqual(JSON.parse((await json("GET", `/configuration/backends/web/servers/web3?transaction_id=${t1.id}`)).text), {
+                name: "web3",
+                address: "127.0.0.1",
+                port: 8083,
+            });
+            assert.deepEqual(JSON.parse((await json("GET", `/transactions/${t1.id}`)).text), { _version: v, id: t1.id, status: "in_progress" });
+            const commit = await json("PUT", `/transactions/${t1.id}`);
+            assert.equal(commit.status, 202, commit.text);
+            assert.deepEqual(JSON.parse(commit.text), { _version: v, id: t1.id, status: "success" });
+            assert.match(sh(`cat ${CFG}`), /server web3 127\.0\.0\.1:8083\n/);
+            assert.equal(await apiVersion(), v + 1);
+            assert.equal((await settledReload(String(commit.headers["reload-id"]))).status, "succeeded");
+            await eventually("HAProxy has web3 after the reload", () => webServers().get("web3")?.adminState === 0, 20);
+            assert.deepEqual(txFiles(), [], "t1 committed, t2 outdated");
+            assert.deepEqual(txFiles("outdated"), [`haproxy.cfg.${t2.id}`]);
+            assert.equal(JSON.parse((await json("GET", `/transactions/${t2.id}`)).text).status, "outdated");
+            assert.equal((await json("PUT", `/transactions/${t2.id}`)).status, 406);
+            assert.equal((await json("DELETE", `/transactions/${t2.id}`)).status, 204);
+            assert.deepEqual(txFiles("outdated"), []);
+            assert.equal((await json("GET", `/transactions/${t2.id}`)).status, 404);
+            // haproxy -c refuses it (a CA file that does not exist): 400, the file in failed/, nothing written
+            const t3 = JSON.parse((await json("POST", `/transactions?version=${v + 1}`)).text);
+            const bad = await json("POST", `/configuration/backends/web/servers?transaction_id=${t3.id}`, {
+                name: "bad",
+                address: "127.0.0.1",
+                port: 8084,
+                ssl: "enabled",
+                verify: "required",
+                ssl_cafile: "/nonexistent/ca.pem",
+            });
+            assert.equal(bad.status, 202, bad.text);
+            const beforeFail = sh(`cat ${CFG}`);
+            const failed = await json("PUT", `/transactions/${t3.id}`);
+            assert.equal(failed.status, 400, failed.text);
+            assert.match(JSON.parse(failed.text).message, new RegExp(`^exit status 1: err transactionId=${t3.id}`));
+            assert.equal(failed.headers["reload-id"], undefined);
+            assert.ok(txFiles("failed").includes(`haproxy.cfg.${t3.id}`), "in failed/");
+            assert.equal(JSON.parse((await json("GET", `/transactions/${t3.id}`)).text).status, "failed");
+            assert.equal(sh(`cat ${CFG}`), beforeFail);
+            // DELETE of an open transaction removes its file
+            const t4 = JSON.parse((await json("POST", `/transactions?version=${v + 1}`)).text);
+            assert.deepEqual(txFiles(), [`haproxy.cfg.${t4.id}`]);
+            assert.equal((await json("DELETE", `/transactions/${t4.id}`)).status, 204);
+            assert.deepEqual(txFiles(), []);
+            const listed = JSON.parse((await json("GET", "/transactions?status=failed")).text) as { id: string }[];
+            assert.ok(listed.some((t) => t.id === t3.id));
+        });
+
+        it("open transactions survive an API restart; a top-level haproxy.cfg.* that cannot be loaded is fatal at start", async () => {
+            const v = await apiVersion();
+            const t = JSON.parse((await json("POST", `/transactions?version=${v}`)).text);
+            sh("systemctl restart dataplaneapi.service");
+            await waitUp();
+            assert.deepEqual(JSON.parse((await json("GET", `/transactions/${t.id}`)).text), { _version: v, id: t.id, status: "in_progress" });
+            const del = await json("DELETE", `/configuration/backends/web/servers/web3?transaction_id=${t.id}`);
+            assert.equal(del.status, 202, del.text);
+            assert.equal((await json("DELETE", `/transactions/${t.id}`)).status, 204);
+            // Root-only, so the API (user haproxy) cannot read it: a second instance outside the unit
+            // (as haproxy, another port) exits at start naming it. The program's unit sweeps such a
+            // file into failed/ before each start (components/service/unit.ts renderTransactionSweep).
+            sh(`install -m 0600 -o root -g root /dev/null ${TX}/haproxy.cfg.unreadable`);
+            try {
+                const yaml = sh(`cat ${PATHS.configFile}`)
+                    .replace(/^ {2}port: 5555$/m, "  port: 5602")
+                    .replace(/tls_port: 5555/, "tls_port: 5602");
+                shIn("install -d -o haproxy -m 0700 /var/tmp/standin3 && cat > /var/tmp/standin3/dp.yaml && chown haproxy /var/tmp/standin3/dp.yaml", yaml);
+                const second = hostExec(NAME, `cd /var/tmp/standin3 && timeout 4 runuser -u haproxy -- ${PATHS.binary} -f /var/tmp/standin3/dp.yaml`);
+                assert.equal(second.code, 1, second.stdout);
+                assert.match(second.stdout, /level=warning msg="transaction unreadable: open [^"]*permission denied"/);
+                assert.match(
+                    second.stdout,
+                    new RegExp(`level=fatal msg="[^"]*failed to read configuration: cannot read ${escapeRe(TX)}/haproxy\\.cfg\\.unreadable"`),
+                );
+                sh("systemctl restart dataplaneapi.service");
+                await waitUp();
+                assert.equal(sh(`stat -c %U ${TX}/failed/haproxy.cfg.unreadable`).trim(), "root", "the unit's sweep moved it to failed/");
+            } finally {
+                sh(`rm -f ${TX}/haproxy.cfg.unreadable ${TX}/failed/haproxy.cfg.unreadable`);
+            }
+            assert.deepEqual(txFiles(), [], "no top-level transaction file left behind");
+        });
+
+        it("POST storage/ssl_certificates (multipart file_upload): name sanitised, PEM checked, written 0644 by temp + rename, pushed with new/set/commit ssl cert; 409 for an existing name", async () => {
+            const dir = API_DIRECTORIES.sslCerts;
+            const pem = sh(
+                "cd /tmp && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout up.key -out up.crt -subj /CN=upload -days 2 2>/dev/null && cat up.crt up.key && rm -f up.crt up.key",
+            );
+            const multipart = (filename: string, content: string) => {
+                const boundary = `standin${randomBytes(8).toString("hex")}`;
+                return {
+                    body: `--${boundary}\r\nContent-Disposition: form-data; name="file_upload"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`,
+                    contentType: `multipart/form-data; boundary=${boundary}`,
+                };
+            };
+            const post = (filename: string, content: string) =>
+                request("POST", "/v3/services/haproxy/storage/ssl_certificates", { auth: [USER, current], ...multipart(filename, content) });
+            const path = `${dir}/lab_cert.pem`;
+            try {
+                const r = await post("lab cert.pem", pem);
+                assert.equal(r.status, 201, r.text);
+                assert.equal(r.headers["reload-id"], undefined, "pushed through the runtime, no reload");
+                assert.deepEqual(JSON.parse(r.text), {
+                    file: path,
+                    description: "managed SSL file",
+                    storage_name: "lab_cert.pem",
+                    size: Buffer.byteLength(pem),
+                });
+                assert.equal(sh(`stat -c '%U:%G %a' ${path}`).trim(), "haproxy:haproxy 644");
+                assert.equal(sh(`cat ${path}`), pem);
+                assert.match(
+                    haproxyAdmin(NAME, `show ssl cert ${path}`),
+                    new RegExp(`^Filename: ${escapeRe(path)}$`, "m"),
+                    "HAProxy holds the new certificate",
+                );
+                assert.equal((await post("lab cert.pem", pem)).status, 409, "an existing file is refused");
+                const noKey = await post("nokey.pem", pem.slice(0, pem.indexOf("-----END CERTIFICATE-----") + 26));
+                assert.equal(noKey.status, 500);
+                assert.equal(JSON.parse(noKey.text).message, "file should contain both certificate and private key");
+                assert.equal(sh(`test -e ${dir}/nokey.pem && echo kept || echo absent`).trim(), "absent");
+                const list = JSON.parse((await get("/services/haproxy/storage/ssl_certificates")).text);
+                assert.deepEqual(list, [{ file: path, description: "managed SSL file", storage_name: "lab_cert.pem" }]);
+            } finally {
+                sh(`rm -f ${path}`);
+            }
         });
     });
 }
