@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { assertGolden, permuted } from "../testing/golden";
@@ -20,6 +21,32 @@ describe("systemd unit", () => {
         "ProtectSystem=strict",
         "ProtectHome=true",
         "PrivateTmp=true",
+        "PrivateDevices=true",
+        "DevicePolicy=closed",
+        "PrivateIPC=true",
+        "PrivateUsers=true",
+        "PrivateMounts=true",
+        "ProtectKernelTunables=true",
+        "ProtectKernelModules=true",
+        "ProtectKernelLogs=true",
+        "ProtectControlGroups=true",
+        "ProtectClock=true",
+        "ProtectHostname=true",
+        "ProtectProc=invisible",
+        "CapabilityBoundingSet=",
+        "AmbientCapabilities=",
+        // AF_UNIX: the admin and reload sockets and systemd's bus (status_cmd).
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK",
+        "RestrictNamespaces=true",
+        "RestrictRealtime=true",
+        "RestrictSUIDSGID=true",
+        "LockPersonality=true",
+        "KeyringMode=private",
+        "SystemCallArchitectures=native",
+        "SystemCallFilter=@system-service",
+        "SystemCallFilter=~@privileged",
+        "SystemCallErrorNumber=EPERM",
+        "UMask=0027",
         "ReadWritePaths=/etc/haproxy",
         "ReadWritePaths=/etc/haproxy-dataplane",
         "ReadWritePaths=/var/lib/haproxy",
@@ -28,6 +55,14 @@ describe("systemd unit", () => {
         "ExecStart=/usr/local/bin/dataplaneapi -f /etc/haproxy-dataplane/dataplaneapi.yaml",
     ]) {
         it(`carries ${directive}`, () => assert.ok(unit.split("\n").includes(directive), unit));
+    }
+    // Each breaks something the API or its host needs (unit.ts says what;
+    // tests/e2e-full/security.test.ts shows it on a host).
+    for (const left of ["MemoryDenyWriteExecute=", "RemoveIPC=", "PrivateNetwork=", "IPAddressDeny=", "ProcSubset=", "DynamicUser=", "RootDirectory="]) {
+        it(`leaves out ${left} and says why`, () => {
+            assert.ok(!unit.split("\n").some((l) => l.startsWith(left)), unit);
+            assert.match(readFileSync(path.join(__dirname, "unit.ts"), "utf8"), new RegExp(`^ \\* - (.*, )?${left.replace("=", "")}`, "m"));
+        });
     }
     it("binds /tmp directories in instead of listing them in ReadWritePaths (226/NAMESPACE with PrivateTmp)", () => {
         assert.ok(unit.includes("BindPaths=/tmp/spoe-haproxy\n"));

@@ -29,10 +29,92 @@ export function renderTransactionSweep(transactionDir: string): string {
 }
 
 /**
- * The seed's hardened unit, made to start: directories under /tmp are bound in
+ * The sandbox of the API's unit, beyond its writable paths: every directive
+ * here was measured with `systemd-analyze security` and tried with the API
+ * running under it on both releases (tests/e2e-full/security.test.ts: 8.3
+ * EXPOSED before, 1.1 OK after, on Debian 12 and 13). What the API needs, and keeps:
+ * TCP (it serves 5555), AF_UNIX (the admin socket, the reload socket through
+ * reload_cmd, systemd's bus for status_cmd `systemctl is-active`), inotify on
+ * /etc/haproxy, exec of `haproxy -c`, of the Perl reload client and of
+ * systemctl, flock and rename in its directories, signals (SIGUSR1/SIGUSR2).
+ *
+ * Tried and left out, each with the operation it breaks:
+ * - MemoryDenyWriteExecute=true: `haproxy -W -f <transaction> -c`, run by the
+ *   API as its child under the same seccomp filter, cannot map JIT memory;
+ *   Debian builds HAProxy with PCRE2 JIT, so every configuration with a regex
+ *   (`path_reg`, `hdr_reg`, `regsub`...) fails validation ("regex ... jit
+ *   compilation failed") and the API refuses the write with 400 (shown by the
+ *   host test). Go and Perl themselves would not mind.
+ * - RemoveIPC=true: user haproxy is not the API's alone (HAProxy's workers run
+ *   as haproxy); systemd would delete every SysV IPC object and POSIX shared
+ *   memory segment the user owns whenever the API stops or restarts (shown by
+ *   the host test with a segment in /dev/shm).
+ * - PrivateNetwork=true, IPAddressDeny=: the API serves the network on its
+ *   port, and the program does not know which networks manage the load
+ *   balancer (`apiBindAddress` and a firewall are the place for that).
+ *   PrivateNetwork=true makes the API unreachable (shown by the host test on
+ *   Debian 12; systemd 257 in the lab's Debian 13 container cannot make a
+ *   network namespace and runs the unit without one, and says so).
+ * - ProcSubset=pid: hides /proc/meminfo, /proc/cpuinfo, /proc/sys. The stand-in
+ *   reads none of them, the real binary may (the system part of /v3/info), and
+ *   the lab cannot show which: left out.
+ * - RestrictAddressFamilies= keeps AF_NETLINK: Go's net.Interfaces and glibc's
+ *   getaddrinfo(AI_ADDRCONFIG) (in `haproxy -c` of a server by name) open
+ *   route netlink sockets; the stand-in does neither, so whether the real
+ *   binary needs it cannot be shown here: left open.
+ * - RootDirectory=/RootImage=: the API needs the host's haproxy, perl and
+ *   systemctl and the files they read.
+ * - DynamicUser=: the API must run as haproxy (the owner of what it writes,
+ *   and the group of the sockets).
+ */
+const SANDBOX = [
+    "NoNewPrivileges=true",
+    "ProtectSystem=strict",
+    "ProtectHome=true",
+    "PrivateTmp=true",
+    "PrivateDevices=true",
+    "DevicePolicy=closed",
+    "PrivateIPC=true",
+    // Root, haproxy and its group map to themselves: the files, the sockets
+    // (root:haproxy 0660) and systemd's bus (credentials are the host's) still work.
+    "PrivateUsers=true",
+    "PrivateMounts=true",
+    "ProtectKernelTunables=true",
+    "ProtectKernelModules=true",
+    "ProtectKernelLogs=true",
+    "ProtectControlGroups=true",
+    "ProtectClock=true",
+    "ProtectHostname=true",
+    // Other users' processes are hidden; the API reads only its own and its children's.
+    "ProtectProc=invisible",
+    "CapabilityBoundingSet=",
+    "AmbientCapabilities=",
+    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK",
+    "RestrictNamespaces=true",
+    "RestrictRealtime=true",
+    "RestrictSUIDSGID=true",
+    "LockPersonality=true",
+    "KeyringMode=private",
+    "SystemCallArchitectures=native",
+    "SystemCallFilter=@system-service",
+    // Not ~@resources: it holds setrlimit, and Go raises its open-file limit to
+    // the hard limit at start; under the filter the real API would keep the
+    // soft limit (1024) and could run out of descriptors under load, which the
+    // stand-in cannot show.
+    "SystemCallFilter=~@privileged",
+    // A call outside the filter fails (and the caller says so) rather than killing the API.
+    "SystemCallErrorNumber=EPERM",
+    // The API sets 0644 on haproxy.cfg and what it stores itself; directories
+    // and files it creates otherwise are closed to other users.
+    "UMask=0027",
+];
+
+/**
+ * The hardened unit, made to start: directories under /tmp are bound in
  * from the host (with PrivateTmp=true a ReadWritePaths= entry there does not
  * exist inside the namespace and the unit fails with 226/NAMESPACE), and
- * the API is started with `-f` (3.2.1 has no --config-file flag).
+ * the API is started with `-f` (3.2.1 has no --config-file flag). The sandbox
+ * is SANDBOX above.
  */
 export function renderUnit(m: UnitModel): string {
     const rw = new Set<string>(["/etc/haproxy", PATHS.configDir, "/var/lib/haproxy", "/run/haproxy"]);
@@ -60,10 +142,7 @@ export function renderUnit(m: UnitModel): string {
         "Restart=always",
         "RestartSec=5",
         "",
-        "NoNewPrivileges=true",
-        "ProtectSystem=strict",
-        "ProtectHome=true",
-        "PrivateTmp=true",
+        ...SANDBOX,
         // "-": /run/haproxy only exists once HAProxy has started once.
         ...[...rw].map((d) => `ReadWritePaths=${d === "/run/haproxy" ? "-" : ""}${d}`),
         ...bind.map((d) => `BindPaths=${d}`),
