@@ -46,7 +46,7 @@ const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
         "base URL with a quote",
         { dataplaneapiBaseUrl: "https://example.test/a'b" },
         [],
-        /dataplaneapiBaseUrl: "https:\/\/example\.test\/a'b" must be an http\(s\) URL/,
+        /dataplaneapiBaseUrl: "https:\/\/example\.test\/a'b" must be a URL of printable ASCII without spaces, quotes/,
     ],
     ["API port zero", { apiPort: 0 }, [], /apiPort: 0 is below 1024/],
     [
@@ -97,7 +97,7 @@ const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
     // Paths are compared as paths: other spellings of the same thing are caught.
     [
         "same socket, spelled differently",
-        { haproxyMasterSocket: "//run/./haproxy//admin.sock/" },
+        { haproxyMasterSocket: "//run/./haproxy//admin.sock" },
         [],
         /haproxyMasterSocket: "\/run\/haproxy\/admin\.sock" must differ from haproxyAdminSocket \(they name the same socket\)/,
     ],
@@ -185,7 +185,53 @@ const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
         "curl globbing in the download URL",
         { dataplaneapiBaseUrl: "https://mirror{1,2}.example/[a-z]" },
         [],
-        /dataplaneapiBaseUrl: .* must not contain \[ \] \{ \} \(curl would expand them as a glob\)/,
+        /dataplaneapiBaseUrl: .* without spaces, quotes, backslashes or \[ \] \{ \} \(curl would expand those as a glob\)/,
+    ],
+    ["a download URL with no host", { dataplaneapiBaseUrl: "https:///releases" }, [], /dataplaneapiBaseUrl: "https:\/\/\/releases" has no host/],
+    ["a download URL that is not one", { dataplaneapiBaseUrl: "mirror.example/releases" }, [], /dataplaneapiBaseUrl: "mirror\.example\/releases" is not a URL/],
+    [
+        "a download URL of another scheme",
+        { dataplaneapiBaseUrl: "ftp://mirror.example/releases" },
+        [],
+        /dataplaneapiBaseUrl: "ftp:\/\/mirror\.example\/releases" must be an http\(s\) URL/,
+    ],
+    [
+        "a download URL with a query",
+        { dataplaneapiBaseUrl: "https://mirror.example/releases?token=1" },
+        [],
+        /dataplaneapiBaseUrl: "https:\/\/mirror\.example\/releases\?token=1" must not have a query or fragment/,
+    ],
+    [
+        "a download URL with a space",
+        { dataplaneapiBaseUrl: "https://mirror.example/my releases" },
+        [],
+        /dataplaneapiBaseUrl: "https:\/\/mirror\.example\/my releases" must be a URL of printable ASCII/,
+    ],
+    // Socket paths.
+    [
+        "a socket path ending in /",
+        { haproxyAdminSocket: "/run/haproxy/" },
+        [],
+        /haproxyAdminSocket: "\/run\/haproxy\/" ends with '\/': a socket is a file, not a directory/,
+    ],
+    [
+        "a socket at the root of the file system",
+        { haproxyMasterSocket: "/master.sock" },
+        [],
+        /haproxyMasterSocket: "\/master\.sock" is at the root of the file system/,
+    ],
+    [
+        "a socket path spelled as the root",
+        { haproxyAdminSocket: "//admin.sock" },
+        [],
+        /haproxyAdminSocket: "\/\/admin\.sock" is at the root of the file system/,
+    ],
+    // Adopted directories.
+    [
+        "adopting a directory the API does not use",
+        { adoptDirectories: ["/srv/keys"] },
+        [],
+        /adoptDirectories\[0\]: "\/srv\/keys" is not in directories; only a directory the API uses can be adopted/,
     ],
     // Names that are JavaScript object keys.
     ["a host called __proto__", { hosts: [{ name: "__proto__", address: "198.18.1.2" }] }, [], /hosts\[0\]\.name: "__proto__" must be a lower-case DNS label/],

@@ -69,6 +69,7 @@ export const CONFIG_KEYS = [
     "haproxyReloadDelay",
     "haproxyAdoptSections",
     "directories",
+    "adoptDirectories",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -91,6 +92,39 @@ const absolutePath = z
     .regex(/^\/[A-Za-z0-9._/-]*$/, "must be an absolute path of [A-Za-z0-9._/-]")
     .refine((s) => !s.split("/").includes(".."), "must not contain '..'")
     .transform(canonicalPath);
+/** A socket's path: absolute, not at the root of the file system, and naming a file (no trailing "/"). */
+const socketPath = z
+    .string()
+    .refine((s) => !s.endsWith("/"), "ends with '/': a socket is a file, not a directory")
+    .pipe(absolutePath)
+    .refine((s) => s.lastIndexOf("/") > 0, "is at the root of the file system: put the socket in a directory of its own, such as /run/haproxy");
+/**
+ * The release site. Parsed as a URL, not matched as text: it must have a host,
+ * no credentials (it is shown in previews and logs), no query or fragment (the
+ * archive path is appended), and only characters a URL carries as they are.
+ */
+const downloadUrl = z
+    .string()
+    .regex(
+        /^[A-Za-z0-9\-._~:/%@!$&()*+,;=?#]*$/,
+        "must be a URL of printable ASCII without spaces, quotes, backslashes or [ ] { } (curl would expand those as a glob)",
+    )
+    .superRefine((s, ctx) => {
+        let u: URL;
+        try {
+            u = new URL(s);
+        } catch {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: "is not a URL (e.g. https://github.com/haproxytech/dataplaneapi/releases/download)" });
+            return;
+        }
+        if (u.protocol !== "https:" && u.protocol !== "http:") ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be an http(s) URL" });
+        else if (!/^[a-z]+:\/\/[^/]/i.test(s) || u.hostname === "") ctx.addIssue({ code: z.ZodIssueCode.custom, message: "has no host" });
+        else if (u.username !== "" || u.password !== "")
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must not carry credentials (user:password@): the URL is shown in previews and logs" });
+        else if (u.search !== "" || u.hash !== "" || s.includes("?") || s.includes("#"))
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must not have a query or fragment: the archive's path is appended to it" });
+    })
+    .transform((s) => s.replace(/\/+$/, ""));
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits");
 const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name");
 const hostKey = z
@@ -128,13 +162,7 @@ const schema = z.object({
     sshPrivateKeys: z.record(z.string()),
     dataplaneapiVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be a release version such as 3.2.1"),
     dataplaneapiArch: z.union([z.literal(""), z.enum(ARCHES)]),
-    dataplaneapiBaseUrl: z
-        .string()
-        .regex(/^https?:\/\/[^\s'"\\]+$/, "must be an http(s) URL without quotes or spaces")
-        // It goes into a command that is not secret, and into curl, which expands [] and {}.
-        .refine((s) => !/^[a-z]+:\/\/[^/]*@/i.test(s), "must not carry credentials (user:password@): the URL is shown in previews and logs")
-        .refine((s) => !/[[\]{}]/.test(s), "must not contain [ ] { } (curl would expand them as a glob)")
-        .transform((s) => s.replace(/\/+$/, "")),
+    dataplaneapiBaseUrl: downloadUrl,
     dataplaneapiSha256: z.record(z.enum(ARCHES), sha256),
     dataplaneapiLocalArchive: z.string(),
     dataplaneapiAllowHttp: z.boolean(),
@@ -161,11 +189,12 @@ const schema = z.object({
         .refine((s) => s.length <= 256, "must be at most 256 characters"),
     haproxyConfigFile: absolutePath,
     haproxyUserlist: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_.-]"),
-    haproxyAdminSocket: absolutePath,
-    haproxyMasterSocket: absolutePath,
+    haproxyAdminSocket: socketPath,
+    haproxyMasterSocket: socketPath,
     haproxyReloadDelay: z.number().int().min(1).max(60),
     haproxyAdoptSections: z.boolean(),
     directories: z.array(absolutePath).min(1, "must list at least one directory"),
+    adoptDirectories: z.array(absolutePath),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -212,6 +241,8 @@ export interface DeploymentConfig {
         adoptSections: boolean;
     };
     directories: string[];
+    /** Directories in `directories` that exist on the host, are not haproxy's, and may be handed to haproxy (destroy gives them back). */
+    adoptDirectories: string[];
 }
 
 export class ConfigError extends Error {
@@ -249,6 +280,7 @@ const PROJECT_DEFAULTS: Record<ConfigKey, unknown> = {
     haproxyReloadDelay: 5,
     haproxyAdoptSections: false,
     directories: [...DEFAULT_DIRECTORIES],
+    adoptDirectories: [],
 };
 
 /** The defaults, as Pulumi.yaml declares them (a unit test keeps the two in step). */
@@ -404,6 +436,9 @@ function crossChecks(c: Parsed, problems: string[]): void {
             problems.push(`directories[${i}]: "${d}" is the path of a file or socket set elsewhere in the configuration`);
         }
     }
+    for (const [i, d] of c.adoptDirectories.entries()) {
+        if (!ownedDirs.has(d)) problems.push(`adoptDirectories[${i}]: "${d}" is not in directories; only a directory the API uses can be adopted`);
+    }
     for (const required of [PATHS.configDir, ...Object.values(API_DIRECTORIES)]) {
         if (!ownedDirs.has(required)) {
             problems.push(`directories: ${truncate(JSON.stringify(c.directories))} must include "${required}", which the API configuration uses`);
@@ -530,6 +565,7 @@ function build(c: Parsed): DeploymentConfig {
             adoptSections: c.haproxyAdoptSections,
         },
         directories: c.directories,
+        adoptDirectories: c.adoptDirectories,
     };
 }
 

@@ -66,6 +66,8 @@ export class DataplaneHost extends pulumi.ComponentResource {
                     configFile: c.haproxy.configFile,
                     ownedSections: managedSectionIds(c.haproxy.userlist),
                     adoptSections: c.haproxy.adoptSections,
+                    directories: c.directories,
+                    adoptDirectories: c.adoptDirectories,
                 },
             },
             child,

@@ -9,7 +9,10 @@ export interface DirectorySpec {
 
 /**
  * Creates the API's directories, owned by haproxy, and makes /etc/haproxy
- * group-writable (the API writes haproxy.cfg there by temp file and rename).
+ * group-writable (the API writes haproxy.cfg there by temp file and rename)
+ * and closed to other users: haproxy.cfg holds the API users' password hashes,
+ * and the API rewrites it 0644 whatever the umask, so the directory is what
+ * keeps the hashes from anyone with a shell on the host.
  * What each directory was before (absent, or its owner and mode) and
  * /etc/haproxy's previous group and mode are kept so destroy can give them back.
  */
@@ -22,7 +25,7 @@ state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"
 [ -e "$state/etc-haproxy.stat" ] || stat -c '%g %a' /etc/haproxy > "$state/etc-haproxy.stat"
 chgrp haproxy /etc/haproxy
-chmod g+w /etc/haproxy
+chmod g+w,o-rwx /etc/haproxy
 # What each directory was before the first run, so destroy can give it back:
 # "created", or "existed uid gid mode" for one the host already had.
 record="$state/directories.before"

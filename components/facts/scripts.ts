@@ -8,6 +8,10 @@ export interface PreflightSpec {
     ownedSections: readonly string[];
     /** Take over sections with those names that the file already has, instead of refusing. */
     adoptSections: boolean;
+    /** The directories the program gives to haproxy. */
+    directories: readonly string[];
+    /** Those of them that may exist and belong to someone else (adoptDirectories). */
+    adoptDirectories: readonly string[];
 }
 
 /** An ERE matching the header line of section `id`, e.g. "userlist controller". */
@@ -19,14 +23,17 @@ function headerPattern(id: string): string {
 /**
  * Runs before any other step touches the host (every other step depends on
  * it): reads HAProxy's version, prints `haproxy_version=X.Y.Z`, refuses a
- * haproxy.cfg that `haproxy -c` rejects as it stands, and refuses to take over
+ * haproxy.cfg that `haproxy -c` rejects as it stands or that has no global or
+ * defaults section (a file that is not HAProxy's), refuses to take over
  * sections of it that the user already has under the names the program
- * manages, unless told to.
+ * manages, and refuses a directory that exists and is not haproxy's, unless
+ * told to (haproxyAdoptSections, adoptDirectories).
  */
 export function hostFactsScript(p: PreflightSpec): string {
     const checks = p.ownedSections.map((id) => `check_section ${shq(id)} ${shq(headerPattern(id))}`).join("\n");
+    const dirs = p.directories.map((d) => `check_directory ${shq(d)} ${p.adoptDirectories.includes(d) ? "yes" : "no"}`).join("\n");
     return script(
-        `preflight: read HAProxy's version; refuse a ${p.configFile} that haproxy -c rejects, or sections of it that are not the program's`,
+        `preflight: read HAProxy's version; refuse a ${p.configFile} that is not HAProxy's, sections of it, or directories that are not the program's`,
         `
 command -v haproxy >/dev/null || { echo "HAProxy is not installed on this host; install it first (apt-get install haproxy)" >&2; exit 1; }
 output=$(haproxy -v)
@@ -43,6 +50,10 @@ if ! check=$(haproxy -c -f "$cfg" 2>&1); then
     printf '%s\n' "$check" >&2
     exit 1
 fi
+for section in global defaults; do
+    grep -Eq "^[[:space:]]*$section([[:space:]]|$)" "$cfg" ||
+        { echo "$cfg has no '$section' section: it is not HAProxy's main configuration (haproxyConfigFile); nothing was changed" >&2; exit 1; }
+done
 owned=$(cat ${shq(`${PATHS.stateDir}/owned-sections`)} 2>/dev/null || true)
 adopt=${p.adoptSections ? "yes" : "no"}
 check_section() { # id header-pattern
@@ -58,6 +69,27 @@ check_section() { # id header-pattern
     fi
 }
 ${checks}
+# A directory the host already has and that is not haproxy's belongs to someone
+# else: handing it to haproxy would give it to whoever can commit configuration
+# through the API. Ownership is the rule, so no list of system paths can miss one.
+check_directory() { # path adopt(yes|no)
+    [ -e "$1" ] || [ -L "$1" ] || return 0
+    if [ -L "$1" ] || [ ! -d "$1" ]; then
+        echo "$1 exists and is not a directory; nothing was changed. Remove it or list another directory in directories." >&2
+        exit 1
+    fi
+    local was
+    was=$(stat -c '%U:%G %a' "$1")
+    case "$was" in haproxy:*) return 0 ;; esac
+    if [ "$2" = yes ]; then
+        echo "$1 ($was) will be handed to haproxy:haproxy (adoptDirectories names it); destroy gives it back"
+    else
+        echo "$1 already exists and belongs to $was, not to haproxy; nothing was changed." >&2
+        echo "The API's user would control it. List a directory of the API's own in directories, or add $1 to adoptDirectories to hand it over (destroy gives it back)." >&2
+        exit 1
+    fi
+}
+${dirs}
 echo "haproxy_version=$version"
 `,
     );

@@ -141,6 +141,9 @@ if ! awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
 fi
 ${swapAndReload()}
 rm -f "$state/haproxy.cfg.before" "$state/owned-sections"
+# The program wrote it (and the API refreshed it): with the API gone it is only
+# a stale copy, and it would keep the backups directory from being removed.
+if rm ${shq(`${e.backupsDir}/haproxy.cfg.lkg`)} 2>/dev/null; then echo ${shq(`removed the API's last known good copy ${e.backupsDir}/haproxy.cfg.lkg`)}; fi
 `,
     );
 }

@@ -428,7 +428,8 @@ case "$out" in *"[0]:"*|*"[1]:"*|*"[2]:"*|*"[3]:"*) echo ${shq(`${cmd}:`)} "$out
             throw new CheckFailed(`C11: ${dirs.ssl_certs_dir} is ${dirMode}: anyone on the host could read the keys stored there`);
         if (hostExec(lb.name, `test -e ${certPath()}`).code !== 0) {
             const pem = root(
-                "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=hostcheck -days 2 -keyout /dev/stdout -out /dev/stdout 2>/dev/null",
+                "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=hostcheck -days 2 -keyout /root/c11.key -out /root/c11.crt 2>/dev/null" +
+                    " && cat /root/c11.crt /root/c11.key && rm /root/c11.crt /root/c11.key",
             );
             const up = await call("/services/haproxy/storage/ssl_certificates", {
                 method: "POST",
@@ -457,6 +458,31 @@ case "$out" in *"[0]:"*|*"[1]:"*|*"[2]:"*|*"[3]:"*) echo ${shq(`${cmd}:`)} "$out
             root(`chmod 0750 ${dirs.ssl_certs_dir}`);
         }
         await c11();
+    });
+
+    // Beyond C1-C15 (issue 15): what a user outside group haproxy can read --
+    /** Files holding a private key or a password hash that user nobody can read, anywhere the deployment or the API writes. */
+    const readableSecrets = () =>
+        hostExec(
+            lb.name,
+            `su -s /bin/sh nobody -c ${shq(
+                "find /etc/haproxy /etc/haproxy-dataplane /var/lib/haproxy-dataplane-deploy /usr/local/lib/haproxy-dataplane /tmp/spoe-haproxy -type f -readable 2>/dev/null" +
+                    " | xargs -r grep -lE 'PRIVATE KEY|[$]6[$]' 2>/dev/null",
+            )}`,
+        ).stdout.trim();
+    it("no file holding a private key or a password hash is readable by a user outside group haproxy", () => {
+        assert.ok(hostExec(lb.name, `grep -q 'PRIVATE KEY' ${certPath()}`).code === 0, "the API stored a key (C11)");
+        assert.match(root(`cat ${CFG}`), /password \$6\$/, "haproxy.cfg holds the users' hashes");
+        assert.equal(readableSecrets(), "");
+    });
+    it("and the same search finds haproxy.cfg once /etc/haproxy is open to everyone", () => {
+        root("chmod o+rx /etc/haproxy");
+        try {
+            assert.match(readableSecrets(), /^\/etc\/haproxy\/haproxy\.cfg$/m);
+        } finally {
+            root("chmod o-rwx /etc/haproxy");
+        }
+        assert.equal(readableSecrets(), "");
     });
 
     // C12 -----------------------------------------------------------------
@@ -579,7 +605,7 @@ case "$out" in *"[0]:"*|*"[1]:"*|*"[2]:"*|*"[3]:"*) echo ${shq(`${cmd}:`)} "$out
     it("C15 fails after a YAML change without a restart, and passes once the API is restarted", async () => {
         root(`sed -i '1i # changed by hand' ${YAML_FILE}`);
         assert.throws(c15, /C15: \S+dataplaneapi\.yaml changed since the API last started/);
-        root("systemctl kill -s SIGUSR1 dataplaneapi.service");
+        root("systemctl kill --kill-who=main -s SIGUSR1 dataplaneapi.service");
         assert.throws(c15, /C15: /, "SIGUSR1 does not re-read it");
         root("systemctl restart dataplaneapi.service");
         await waitForApi();

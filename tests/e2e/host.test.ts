@@ -17,7 +17,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_DIRECTORIES, parseConfig } from "../../components/config";
+import { hostFactsScript } from "../../components/facts/scripts";
 import { deployStack } from "../../components/program";
+import { asRoot } from "../../components/shared/shell";
 import { installMocks, mockHaproxyBanners, rawConfig, type Registration, registrations, resolve, unwrapSecret } from "../../components/testing/harness";
 import {
     eventually,
@@ -128,6 +130,7 @@ function hostSuite(release: Release): void {
                     apiPassword: password,
                     // One directory the host already has: destroy must give it back as it was.
                     directories: [...DEFAULT_DIRECTORIES, "/srv/existing"],
+                    adoptDirectories: ["/srv/existing"],
                 }),
             ),
         );
@@ -163,6 +166,63 @@ function hostSuite(release: Release): void {
         assert.match(version, RELEASE[release].haproxy, `the preflight reads ${release}'s HAProxy`);
     });
 
+    it("the preflight refuses a haproxy.cfg with no global or no defaults section (not HAProxy's main file), before anything changes", () => {
+        hostRun(host.name, "cp -p /etc/haproxy/haproxy.cfg /root/keep.cfg");
+        try {
+            for (const section of ["global", "defaults"]) {
+                // The file without that section still passes haproxy -c: only the section check can refuse it.
+                hostRun(
+                    host.name,
+                    `awk '/^${section}/ { skip = 1; next } skip && /^[^ \t#]/ { skip = 0 } !skip' /root/keep.cfg > /etc/haproxy/haproxy.cfg && haproxy -c -q -f /etc/haproxy/haproxy.cfg`,
+                );
+                const refused = runCommand("facts-haproxy");
+                assert.notEqual(refused.code, 0);
+                assert.match(
+                    refused.stderr,
+                    new RegExp(
+                        `/etc/haproxy/haproxy\\.cfg has no '${section}' section: it is not HAProxy's main configuration \\(haproxyConfigFile\\); nothing was changed`,
+                    ),
+                );
+            }
+        } finally {
+            hostRun(host.name, "cp -p /root/keep.cfg /etc/haproxy/haproxy.cfg && rm /root/keep.cfg");
+        }
+        assert.notEqual(hostExec(host.name, "test -e /var/lib/haproxy-dataplane-deploy").code, 0, "the preflight wrote nothing");
+    });
+
+    it("the preflight refuses a directory that exists and is not haproxy's unless adoptDirectories names it, before anything changes", () => {
+        const preflight = (adopt: string[]) =>
+            hostExec(
+                host.name,
+                asRoot(
+                    hostFactsScript({
+                        configFile: "/etc/haproxy/haproxy.cfg",
+                        ownedSections: [],
+                        adoptSections: false,
+                        directories: ["/etc/haproxy-dataplane", "/srv/theirs"],
+                        adoptDirectories: adopt,
+                    }),
+                    false,
+                ),
+            );
+        hostRun(host.name, "install -d -o root -g root -m 0700 /srv/theirs");
+        try {
+            const refused = preflight([]);
+            assert.notEqual(refused.code, 0);
+            assert.match(refused.stderr, /^\/srv\/theirs already exists and belongs to root:root 700, not to haproxy; nothing was changed\.$/m);
+            assert.match(refused.stderr, /add \/srv\/theirs to adoptDirectories to hand it over/);
+            assert.equal(hostRun(host.name, "stat -c '%U:%G %a' /srv/theirs").trim(), "root:root 700", "untouched");
+            const adopted = preflight(["/srv/theirs"]);
+            assert.equal(adopted.code, 0, adopted.stderr);
+            assert.match(adopted.stdout, /\/srv\/theirs \(root:root 700\) will be handed to haproxy:haproxy \(adoptDirectories names it\)/);
+            hostRun(host.name, "rmdir /srv/theirs && touch /srv/theirs");
+            assert.match(preflight(["/srv/theirs"]).stderr, /\/srv\/theirs exists and is not a directory; nothing was changed/);
+        } finally {
+            hostRun(host.name, "rm -rf /srv/theirs");
+        }
+        assert.notEqual(hostExec(host.name, "test -e /var/lib/haproxy-dataplane-deploy").code, 0, "the preflight wrote nothing");
+    });
+
     it("the binary install refuses an archive whose SHA-256 does not match, and installs nothing", async () => {
         const dir = mkdtempSync(path.join(tmpdir(), "mirror-"));
         mkdirSync(path.join(dir, "v3.2.1"));
@@ -193,7 +253,7 @@ function hostSuite(release: Release): void {
         for (const d of ["/etc/haproxy-dataplane", "/etc/haproxy/maps", "/etc/haproxy/transactions", "/etc/haproxy/backups", "/tmp/spoe-haproxy"]) {
             assert.equal(statOf(d), "haproxy:haproxy 750", d);
         }
-        assert.equal(statOf("/etc/haproxy"), "root:haproxy 775");
+        assert.equal(statOf("/etc/haproxy"), "root:haproxy 770", "group-writable for the API, closed to others: haproxy.cfg holds the password hashes");
         assert.match(hostRun(host.name, "cat /etc/tmpfiles.d/haproxy-dataplaneapi.conf"), /^d \/tmp\/spoe-haproxy 0750 haproxy haproxy -$/m);
     });
 
@@ -449,6 +509,8 @@ function hostSuite(release: Release): void {
             "/var/lib/haproxy-dataplane-deploy",
             "/tmp/spoe-haproxy",
             "/etc/haproxy/maps",
+            // Held only the last known good copy, which the program wrote.
+            "/etc/haproxy/backups",
         ]) {
             assert.notEqual(hostExec(host.name, `test -e ${f}`).code, 0, `${f} is gone`);
         }
