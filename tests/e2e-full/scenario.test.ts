@@ -405,7 +405,7 @@ function oneHost(release: Release): void {
                 assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
                 const responses = out
                     .split(/^(?=HTTP\/\S+ \d{3})/m)
-                    .slice(1)
+                    .filter((b) => b.startsWith("HTTP/"))
                     .map((b) => ({ status: Number(/^HTTP\/\S+ (\d{3})/.exec(b)?.[1]), reloadId: /^reload-id: *(\S+)/im.exec(b)?.[1] }));
                 assert.deepEqual(
                     responses.map((x) => [x.status, x.reloadId !== undefined]),
