@@ -128,7 +128,8 @@ describe("each change a user makes updates in place, as the README says", () => 
         const dirs = [...(await stack.getConfig("haproxy-dataplane:directories").then((v) => JSON.parse(v.value) as string[])), "/srv/dpapi-extra"];
         const pid = apiPid();
         const { byOp } = await change("directories + /srv/dpapi-extra", { directories: { value: dirs } });
-        assert.deepEqual(byOp, { update: ["dirs-create", "service-start", "service-unit"] });
+        // The preflight runs again: the new directory must not be someone else's.
+        assert.deepEqual(byOp, { update: ["dirs-create", "facts-haproxy", "service-start", "service-unit"] });
         assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /srv/dpapi-extra").trim(), "haproxy:haproxy 750");
         assert.match(hostRun(lb.name, "systemctl show -p ReadWritePaths --value dataplaneapi.service"), /\/srv\/dpapi-extra/);
         assert.notEqual(apiPid(), pid, "restarted: the unit changed");
