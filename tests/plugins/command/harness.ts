@@ -148,7 +148,7 @@ export class Lab {
      * and returns those lines; throws after `seconds`, naming `what` and
      * listing the lines seen. Assert on what it returns: it only waits.
      */
-    async sshdLogUntil(cursor: string, what: string, done: (lines: string[]) => boolean, seconds = 15): Promise<string[]> {
+    async sshdLogUntil(cursor: string, what: string, done: (lines: string[]) => boolean, seconds = 30): Promise<string[]> {
         const deadline = Date.now() + seconds * 1000;
         for (;;) {
             const lines = this.sshdLog(cursor);
