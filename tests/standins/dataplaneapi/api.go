@@ -206,15 +206,7 @@ func (a *api) postRaw(body string, version int64, skipVersion, onlyValidate bool
 		a.failTransaction(tfile, "failed")
 		return err
 	}
-	if a.s.BackupsNumber > 0 {
-		dir := a.s.BackupsDir
-		if dir == "" {
-			dir = filepath.Dir(a.s.ConfigFile)
-		}
-		prefix := filepath.Join(dir, filepath.Base(a.s.ConfigFile))
-		_ = writeLocked(fmt.Sprintf("%s.%d", prefix, cur), []byte(a.main.StringWithHash()))
-		os.Remove(fmt.Sprintf("%s.%d", prefix, int(cur)-a.s.BackupsNumber))
-	}
+	a.saveBackup(cur)
 	if err := writeLocked(a.s.ConfigFile, []byte(tcfg.StringWithHash())); err != nil {
 		a.failTransaction(tfile, "failed")
 		return errf(500, "%s", err.Error())
@@ -225,6 +217,23 @@ func (a *api) postRaw(body string, version int64, skipVersion, onlyValidate bool
 }
 
 // failTransaction moves a transaction file to <transaction_dir>/failed or /outdated.
+// saveBackup keeps the configuration of version cur as
+// <backups_dir>/haproxy.cfg.<cur> (without backups_dir: beside haproxy.cfg)
+// and drops the one backups_number versions older, when backups_number > 0
+// (client-native configuration/transaction.go:213-220); every commit does it.
+func (a *api) saveBackup(cur int64) {
+	if a.s.BackupsNumber <= 0 {
+		return
+	}
+	dir := a.s.BackupsDir
+	if dir == "" {
+		dir = filepath.Dir(a.s.ConfigFile)
+	}
+	prefix := filepath.Join(dir, filepath.Base(a.s.ConfigFile))
+	_ = writeLocked(fmt.Sprintf("%s.%d", prefix, cur), []byte(a.main.StringWithHash()))
+	os.Remove(fmt.Sprintf("%s.%d", prefix, int(cur)-a.s.BackupsNumber))
+}
+
 func (a *api) failTransaction(tfile, status string) {
 	dir := filepath.Join(filepath.Dir(tfile), status)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

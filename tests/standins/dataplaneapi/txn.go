@@ -190,15 +190,7 @@ func (a *api) commitLocked(tfile, tid string) (*transactionModel, error) {
 		moveTransaction(tfile, "failed")
 		return nil, err
 	}
-	if a.s.BackupsNumber > 0 {
-		dir := a.s.BackupsDir
-		if dir == "" {
-			dir = filepath.Dir(a.s.ConfigFile)
-		}
-		prefix := filepath.Join(dir, filepath.Base(a.s.ConfigFile))
-		_ = writeLocked(fmt.Sprintf("%s.%d", prefix, cur), []byte(a.main.StringWithHash()))
-		os.Remove(fmt.Sprintf("%s.%d", prefix, int(cur)-a.s.BackupsNumber))
-	}
+	a.saveBackup(cur)
 	if err := writeLocked(a.s.ConfigFile, []byte(tcfg.StringWithHash())); err != nil {
 		moveTransaction(tfile, "failed")
 		return nil, errf(500, "%s", err.Error())
