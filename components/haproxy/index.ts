@@ -81,6 +81,7 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
             adminSocket: args.adminSocket,
             ownedSections: managedSectionIds(args.sections.userlist),
             backupsDir: API_DIRECTORIES.backups,
+            transactionDir: API_DIRECTORIES.transactions,
             placeholder: USERS_PLACEHOLDER,
         };
         // A new user line must re-run the edit. A digest of it goes into the

@@ -9,6 +9,7 @@ const edit = {
     ownedSections: ["userlist controller", "backend haproxy-dataplane-api"],
     placeholder: USERS_PLACEHOLDER,
     backupsDir: "/etc/haproxy/backups",
+    transactionDir: "/etc/haproxy/transactions",
 };
 
 describe("haproxy.cfg scripts", () => {

@@ -7,8 +7,10 @@ export interface HaproxyEditSpec {
     /** Ids of the sections the program owns (see sections.ts managedSectionIds). */
     ownedSections: readonly string[];
     placeholder: string;
-    /** The API's backups_dir, where it keeps haproxy.cfg.lkg. */
+    /** The API's backups_dir, where it keeps haproxy.cfg.lkg and haproxy.cfg.<version>. */
     backupsDir: string;
+    /** The API's transaction_dir, where it keeps haproxy.cfg.<id> (and failed/, outdated/). */
+    transactionDir: string;
     /** Digest of the hashed user lines, so that a new password changes this script (and re-runs it). */
     usersDigest?: string;
 }
@@ -140,10 +142,29 @@ if ! awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
     exit 1
 fi
 ${swapAndReload()}
+# The API renames its own copy into place, so haproxy.cfg is now user haproxy's;
+# with the API gone it gets the owner and mode it had before the first deploy.
+chown --reference="$state/haproxy.cfg.before" "$cfg"
+chmod --reference="$state/haproxy.cfg.before" "$cfg"
+echo "$cfg: $(stat -c '%U:%G %a' "$cfg"), as before the first deploy"
 rm -f "$state/haproxy.cfg.before" "$state/owned-sections"
-# The program wrote it (and the API refreshed it): with the API gone it is only
-# a stale copy, and it would keep the backups directory from being removed.
-if rm ${shq(`${e.backupsDir}/haproxy.cfg.lkg`)} 2>/dev/null; then echo ${shq(`removed the API's last known good copy ${e.backupsDir}/haproxy.cfg.lkg`)}; fi
+# The copies of haproxy.cfg the API kept (its backups, its last known good copy
+# the program refreshed, its open, failed and outdated transactions) each hold
+# the API users' password hashes, and nothing reads them once the API is gone.
+# Only the API's own names go: <file>.lkg, <file>.<version>, <file>.<transaction id>.
+base=$(basename "$cfg")
+backups=${shq(e.backupsDir)}
+transactions=${shq(e.transactionDir)}
+copies=0
+for f in "$backups/$base".* "$transactions/$base".* "$transactions/failed/$base".* "$transactions/outdated/$base".*; do
+    suffix=\${f##*/"$base".}
+    if [ -f "$f" ] && [[ $suffix =~ ^(lkg|[0-9]+|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$ ]]; then
+        rm -f "$f"
+        copies=$((copies + 1))
+    fi
+done
+rmdir "$transactions/failed" "$transactions/outdated" 2>/dev/null || true
+echo "removed $copies copies of $cfg the API kept in $backups and $transactions"
 `,
     );
 }

@@ -28,11 +28,13 @@ import {
     haproxyServers,
     hostDown,
     hostExec,
+    hostListing,
     hostReboot,
     hostRun,
     hostsConfig,
     hostUp,
     httpGet,
+    listingChanges,
     Mirror,
     newStack,
     PROJECT,
@@ -250,6 +252,18 @@ class ApiClient {
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.equal(r.headers["reload-id"], undefined, "no reload: the runtime took it");
     }
+
+    /** Starts an explicit transaction on the current configuration version, and gives its id. */
+    async startTransaction(): Promise<string> {
+        const t = await this.send("POST", `/services/haproxy/transactions?version=${await this.version()}`, undefined);
+        assert.equal(t.status, 201, JSON.stringify(t.body));
+        return t.body.id;
+    }
+
+    /** Commits transaction `id`; the API's answer. */
+    commitTransaction(id: string) {
+        return this.send("PUT", `/services/haproxy/transactions/${id}`, undefined);
+    }
 }
 
 before(() => {
@@ -269,6 +283,30 @@ after(() => {
 });
 
 /** The one-host scenario's host index for each release. */
+const CFG = "/etc/haproxy/haproxy.cfg";
+
+/**
+ * Every place the deployment writes to, or could leave something in: each is
+ * listed (owner, mode, digest; see hostListing) before the first `up` and
+ * compared after `destroy`.
+ */
+const TOUCHED = [
+    "/etc/haproxy",
+    "/etc/haproxy-dataplane",
+    "/etc/systemd/system",
+    "/etc/tmpfiles.d",
+    "/etc/passwd",
+    "/etc/group",
+    "/usr/local/bin",
+    "/usr/local/lib",
+    "/var/lib/haproxy",
+    "/var/lib/haproxy-dataplane-deploy",
+    "/run/haproxy",
+    "/run/haproxy-dataplane",
+    "/run/haproxy-master.sock",
+    "/tmp",
+];
+
 const ONE_HOST_INDEX: Record<Release, number> = { bookworm: 11, trixie: 16 };
 
 /** What the stack's `haproxy` output says on each release: its HAProxy, and the one reload path. */
@@ -284,6 +322,8 @@ function oneHost(release: Release): void {
     let lb: TestHost;
     let stack: Stack;
     let originalCfg: string;
+    /** TOUCHED as it was before the first up. */
+    let pristine: Map<string, string>;
     let ca: string;
     let apiUrl: string;
     let client: ApiClient;
@@ -296,6 +336,7 @@ function oneHost(release: Release): void {
         mirror = new Mirror(tools.dpapi.mirrorDir);
         const baseUrl = await mirror.listen(lb.outerAddress);
         originalCfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
+        pristine = hostListing(lb.name, TOUCHED);
         master = masterIdentity(lb);
         stack = await newStack(`e2e-${release}-${run}`, tools, path.join(stateDir, release), hostsConfig([lb], baseUrl, tools, password1));
     });
@@ -589,6 +630,17 @@ function oneHost(release: Release): void {
         assert.equal(ssh, 0);
     });
 
+    it("6c. transactions the API keeps: one outdated (committed after the version moved on), one left open", async () => {
+        const stale = await client.startTransaction();
+        await client.setWeight(130);
+        const commit = await client.commitTransaction(stale);
+        assert.equal(commit.status, 409, `a transaction older than the configuration is refused: ${JSON.stringify(commit.body)}`);
+        const open = await client.startTransaction();
+        const dir = "/etc/haproxy/transactions";
+        // Each copy holds the API users' password hashes: destroy must not leave them (step 7's listing).
+        hostRun(lb.name, `test -f ${dir}/outdated/haproxy.cfg.${stale} && test -f ${dir}/haproxy.cfg.${open}`);
+    });
+
     it("7. destroy removes the service and its files, gives haproxy.cfg back apart from the API's changes, and HAProxy keeps serving", async () => {
         const { result, ops } = await step(
             "7. destroy",
@@ -625,6 +677,18 @@ function oneHost(release: Release): void {
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200, "HAProxy is still serving");
         assert.ok(runningServers(lb).has(GUIDE_SERVER.name), "and still runs what the API configured");
         assertNotRestarted("after destroy (the same master since the reboot)");
+        // Every path as before the first up (owner, mode, content), but for what
+        // the API itself changed in haproxy.cfg: asserted above, and it stays.
+        const now = hostListing(lb.name, TOUCHED);
+        const left = listingChanges(pristine, now);
+        console.log(`after destroy on ${release}, what differs from before the first up:\n${left.join("\n")}`);
+        const withoutDigest = (entry: string | undefined) => entry?.split(" ").slice(0, 3).join(" ");
+        assert.equal(withoutDigest(now.get(CFG)), withoutDigest(pristine.get(CFG)), `${CFG} has its owner and mode back`);
+        assert.deepEqual(
+            left.filter((l) => !l.startsWith(`${CFG}: `)),
+            [],
+            "destroy leaves every path it touched as it found it",
+        );
     });
 }
 

@@ -232,6 +232,41 @@ export function haproxyServers(name: string, backend: string): Map<string, LiveS
     );
 }
 
+/**
+ * Every path under `roots` (each root included, `find -xdev`), as path ->
+ * "owner:group mode type what": for a regular file `what` is its SHA-256, for
+ * a symbolic link its target, otherwise "-". A root that does not exist is
+ * listed as "absent", so a root that appears later shows up as a difference.
+ * systemd's per-service private /tmp directories are left out: they come and
+ * go with whatever service runs.
+ */
+export function hostListing(name: string, roots: readonly string[]): Map<string, string> {
+    const script = `for r in ${roots.map(shq).join(" ")}; do
+  if [ ! -e "$r" ] && [ ! -L "$r" ]; then printf '%s\\tabsent\\n' "$r"; continue; fi
+  find "$r" -xdev -path '/tmp/systemd-private-*' -prune -o -printf '%y %u:%g %m %p\\n' |
+    while read -r type owner mode p; do
+      case $type in
+        f) what=$(sha256sum < "$p" | cut -d' ' -f1) ;;
+        l) what=$(readlink "$p") ;;
+        *) what=- ;;
+      esac
+      printf '%s\\t%s %s %s %s\\n' "$p" "$owner" "$mode" "$type" "$what"
+    done
+done`;
+    return new Map(
+        hostRun(name, script)
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => l.split("\t") as [string, string]),
+    );
+}
+
+/** The entries of two listings (see hostListing) that differ, as "path: before -> after" lines, sorted. */
+export function listingChanges(before: Map<string, string>, after: Map<string, string>): string[] {
+    const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
+    return paths.filter((p) => before.get(p) !== after.get(p)).map((p) => `${p}: ${before.get(p) ?? "(none)"} -> ${after.get(p) ?? "(none)"}`);
+}
+
 /** PID of HAProxy's master process: unchanged across reloads, new after a restart. */
 export function haproxyMasterPid(name: string): string {
     return hostRun(name, "systemctl show -p MainPID --value haproxy.service").trim();
