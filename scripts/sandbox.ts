@@ -1,8 +1,12 @@
 /**
- * The sandbox: one real host (scripts/testhost.sh) and a stack named
- * "sandbox" whose state and passphrase live in the cache, so repeated runs
- * update the same deployment. Credentials are generated once and kept in
- * files readable by root only; they are never printed.
+ * The sandbox: one real host (scripts/testhost.sh) and the stack "sandbox",
+ * the same stack scripts/pulumi drives (scripts/sandboxStack.ts says where it
+ * lives). Repeated runs update the same deployment. What the sandbox owns in
+ * Pulumi.sandbox.yaml (the host, its SSH key, the download mirror and the
+ * stand-in archive's checksum) is set on every run; everything else is set
+ * only when the stack does not have it yet, so a setting or a password
+ * changed with `scripts/pulumi config set` survives the next run. Secrets are
+ * never printed; the API's password is put in a file readable by root only.
  *
  *   up (default)  boot the host if it is not running, then `pulumi up`
  *   preview       `pulumi preview --diff`
@@ -14,21 +18,27 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
-import { buildTools, CACHE, describeTools, hostDown, hostInfo, hostsConfig, hostUp, Mirror, newStack, releaseFromEnv, type TestHost } from "../tests/e2e/lab";
+import { parse as parseYaml } from "yaml";
+import {
+    buildTools,
+    type ConfigValue,
+    describeTools,
+    hostDown,
+    hostInfo,
+    hostsConfig,
+    hostUp,
+    Mirror,
+    newStack,
+    PROJECT,
+    releaseFromEnv,
+    type TestHost,
+} from "../tests/e2e/lab";
 import { seedOperations } from "../tests/e2e/guide";
+import { HOST, INDEX, MIRROR_PORT, PASSPHRASE_FILE, SANDBOX, STACK, STACK_CONFIG_DIR, STATE, saveCliSettings } from "./sandboxStack";
 
-const SANDBOX = path.join(CACHE, "sandbox");
-const STATE = path.join(SANDBOX, "state");
-const HOST = "sandbox";
-const INDEX = 9;
-/** A fixed port, so that the download URL in the stack's config is the same on every run. */
-const MIRROR_PORT = 18089;
-
-function secretFile(name: string, make: () => string): string {
-    const file = path.join(SANDBOX, name);
-    if (!existsSync(file)) writeFileSync(file, make(), { mode: 0o600 });
-    return readFileSync(file, "utf8");
-}
+const STACK_FILE = path.join(STACK_CONFIG_DIR, `Pulumi.${STACK}.yaml`);
+const USER_FILE = path.join(SANDBOX, "api-user");
+const PASSWORD_FILE = path.join(SANDBOX, "api-password");
 
 /**
  * The running sandbox host, or a new one. A new host has nothing deployed, so
@@ -47,18 +57,46 @@ function sandboxHost(): TestHost {
     }
     if (existsSync(STATE)) {
         console.log("The sandbox host was not running: booting a new one and starting a new deployment.");
-        rmSync(STATE, { recursive: true, force: true });
+        forgetStack();
     }
     return hostUp(HOST, INDEX, wanted ?? "trixie");
 }
 
+/** Forgets the stack: its state, and its settings file (whose secrets are encrypted with the state's salt). */
+function forgetStack(): void {
+    rmSync(STATE, { recursive: true, force: true });
+    rmSync(STACK_FILE, { force: true });
+}
+
+/**
+ * The settings the sandbox owns, and the others a production stack holds
+ * (Pulumi.prod.yaml) where the stack does not have them yet.
+ */
+function sandboxConfig(host: TestHost, baseUrl: string, tools: ReturnType<typeof buildTools>): Record<string, ConfigValue> {
+    const have = existsSync(STACK_FILE) ? (parseYaml(readFileSync(STACK_FILE, "utf8"))?.config ?? {}) : {};
+    const { sshPrivateKeys, apiUsername, apiPassword, ...owned } = hostsConfig([host], baseUrl, tools, "");
+    const unlessSet: Record<string, ConfigValue> = {
+        apiUsername: { value: "dpadmin", secret: true },
+        apiPassword: { value: randomBytes(18).toString("base64url"), secret: true },
+        dataplaneapiVersion: { value: "3.2.1" },
+        apiPort: { value: 5555 },
+    };
+    return {
+        ...owned,
+        // One host: the single key, as a production stack has it.
+        sshPrivateKey: { value: readFileSync(host.privateKeyFile, "utf8"), secret: true },
+        ...Object.fromEntries(Object.entries(unlessSet).filter(([key]) => !(`${PROJECT}:${key}` in have))),
+    };
+}
+
 function usage(host: TestHost, out: { apiUrl: string; version: string; haproxy: string }, caFile: string): string {
-    const passwordFile = path.join(SANDBOX, "api-password");
-    const curl = `curl --cacert ${caFile} -u "dpadmin:$(cat ${passwordFile})"`;
+    // The user name is a secret setting too: the calls read both from their files.
+    const user = `$(cat ${USER_FILE})`;
+    const curl = `curl --cacert ${caFile} -u "${user}:$(cat ${PASSWORD_FILE})"`;
     return `
 ${out.haproxy}.
 The Data Plane API ${out.version} answers at ${out.apiUrl}
-  user dpadmin, password in ${passwordFile}, CA certificate in ${caFile}
+  user in ${USER_FILE}, password in ${PASSWORD_FILE}, CA certificate in ${caFile}
 
   ${curl} ${out.apiUrl}/info
   ${curl} ${out.apiUrl}/health
@@ -66,9 +104,14 @@ The Data Plane API ${out.version} answers at ${out.apiUrl}
 The seed's operations, in the API's v3 form: servers sit under their backend, and every
 change names the configuration version it applies to. Paste these into a shell:
 
-${seedOperations({ apiUrl: out.apiUrl, caFile, user: "dpadmin", passwordFile })}
+${seedOperations({ apiUrl: out.apiUrl, caFile, user, passwordFile: PASSWORD_FILE })}
 Log in to the host: ssh -i ${host.privateKeyFile} ${host.user}@${host.address}
 Again (a no-op):    scripts/sandbox.sh
+The stack, with the pulumi CLI:
+  scripts/pulumi config set haproxyReloadDelay 3
+  scripts/pulumi preview --diff
+  scripts/pulumi up
+  scripts/pulumi stack output dataplane --json
 Preview, destroy:   scripts/sandbox.sh preview | scripts/sandbox.sh destroy
 `;
 }
@@ -76,12 +119,12 @@ Preview, destroy:   scripts/sandbox.sh preview | scripts/sandbox.sh destroy
 async function main(action: string): Promise<void> {
     if (!["up", "preview", "destroy"].includes(action)) throw new Error(`unknown action "${action}": use up, preview or destroy`);
     mkdirSync(SANDBOX, { recursive: true, mode: 0o700 });
-    process.env.PULUMI_CONFIG_PASSPHRASE = secretFile("passphrase", () => randomBytes(16).toString("hex"));
-    const password = secretFile("api-password", () => randomBytes(18).toString("base64url"));
+    if (!existsSync(PASSPHRASE_FILE)) writeFileSync(PASSPHRASE_FILE, randomBytes(16).toString("hex"), { mode: 0o600 });
+    process.env.PULUMI_CONFIG_PASSPHRASE = readFileSync(PASSPHRASE_FILE, "utf8");
     const tools = buildTools();
     console.log(describeTools(tools));
     if (action === "destroy" && !hostInfo(HOST, INDEX)) {
-        rmSync(STATE, { recursive: true, force: true });
+        forgetStack();
         console.log("The sandbox host is not running; nothing to destroy.");
         return;
     }
@@ -89,7 +132,8 @@ async function main(action: string): Promise<void> {
     console.log(`sandbox host: ${host.name} at ${host.address}, Debian ${host.release}`);
     const mirror = new Mirror(tools.dpapi.mirrorDir);
     const baseUrl = await mirror.listen(host.outerAddress, MIRROR_PORT);
-    const stack = await newStack("sandbox", tools, STATE, hostsConfig([host], baseUrl, tools, password));
+    const stack = await newStack(STACK, tools, STATE, sandboxConfig(host, baseUrl, tools), STACK_CONFIG_DIR);
+    saveCliSettings({ binDir: tools.binDir, mirrorDir: tools.dpapi.mirrorDir, workDir: stack.workspace.workDir });
     const print = (s: string) => process.stdout.write(s);
     try {
         if (action === "preview") {
@@ -97,13 +141,16 @@ async function main(action: string): Promise<void> {
         } else if (action === "destroy") {
             await stack.destroy({ onOutput: print });
             hostDown(HOST);
-            rmSync(STATE, { recursive: true, force: true });
+            forgetStack();
             console.log("The sandbox is gone.");
         } else {
             const result = await stack.up({ onOutput: print });
             const out = result.outputs.dataplane.value[HOST];
             const caFile = path.join(SANDBOX, "ca.pem");
             writeFileSync(caFile, out.caCertificate);
+            // The credentials as the stack has them now (a rotation with `config set --secret` included), for the printed calls.
+            writeFileSync(USER_FILE, (await stack.getConfig(`${PROJECT}:apiUsername`)).value, { mode: 0o600 });
+            writeFileSync(PASSWORD_FILE, (await stack.getConfig(`${PROJECT}:apiPassword`)).value, { mode: 0o600 });
             print(usage(host, out, caFile));
         }
     } finally {

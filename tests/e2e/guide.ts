@@ -10,7 +10,7 @@ export interface GuideTarget {
     apiUrl: string;
     /** The CA certificate the API's certificate chains to (the stack's output), as a file. */
     caFile: string;
-    /** API user. */
+    /** API user, as shell text inside double quotes: a name, or `$(cat file)` where the name is a secret too. */
     user: string;
     /** A file holding the user's password: the text never holds the password itself. */
     passwordFile: string;

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { shq } from "../../components/shared/shell";
 import { choosePlugins, describeRun, type PluginChoice } from "../plugins/select";
-import { openStack } from "../plugins/workspace";
+import { openStack, stackSettingsFile } from "../plugins/workspace";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 export const CACHE = process.env.LB_CACHE_DIR ?? "/var/cache/haproxy-dpapi-lab";
@@ -340,7 +340,7 @@ export interface ConfigValue {
  */
 export async function setConfig(stack: Stack, config: Record<string, ConfigValue>): Promise<void> {
     const ws = stack.workspace as LocalWorkspace;
-    const file = path.join(ws.workDir, `Pulumi.${stack.name}.yaml`);
+    const file = stackSettingsFile(ws.workDir, stack.name);
     const doc = existsSync(file) ? (parseYaml(readFileSync(file, "utf8")) ?? {}) : {};
     doc.config ??= {};
     for (const [key, v] of Object.entries(config)) {
@@ -366,11 +366,19 @@ export async function setConfig(stack: Stack, config: Record<string, ConfigValue
 
 /**
  * A stack of this project on a local file backend with a passphrase secrets
- * provider, in a workspace of its own under stateDir (tests/plugins/workspace.ts):
- * nothing is written into the repository or the user's Pulumi home.
+ * provider, in a workspace of its own under stateDir (tests/plugins/workspace.ts).
+ * Its settings file is in stackConfigDir when one is given (the sandbox keeps
+ * Pulumi.sandbox.yaml beside Pulumi.prod.yaml), in the workspace otherwise;
+ * nothing reaches the user's Pulumi home.
  */
-export async function newStack(stackName: string, tools: Tools, stateDir: string, config: Record<string, ConfigValue>): Promise<Stack> {
-    const stack = await openStack({ programDir: REPO, stackName, stateDir, engineBinDir: tools.binDir, plugins: tools.plugins });
+export async function newStack(
+    stackName: string,
+    tools: Tools,
+    stateDir: string,
+    config: Record<string, ConfigValue>,
+    stackConfigDir?: string,
+): Promise<Stack> {
+    const stack = await openStack({ programDir: REPO, stackName, stateDir, engineBinDir: tools.binDir, plugins: tools.plugins, stackConfigDir });
     await setConfig(stack, config);
     return stack;
 }

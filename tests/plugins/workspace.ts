@@ -30,6 +30,8 @@ export interface WorkspaceStackSpec {
     /** Directory holding the engine: pulumi and pulumi-language-nodejs. */
     engineBinDir: string;
     plugins: PluginChoice[];
+    /** Where the stack settings files (Pulumi.<stack>.yaml) live; default: the workspace itself. */
+    stackConfigDir?: string;
 }
 
 /** Environment for every engine call: a private backend and home, no plugin downloads, Node 22 first on PATH. */
@@ -54,6 +56,8 @@ export function writeWorkspace(spec: WorkspaceStackSpec): string {
     const project = parse(readFileSync(path.join(spec.programDir, "Pulumi.yaml"), "utf8"));
     project.main = path.relative(dir, spec.programDir) || ".";
     project.plugins = pluginsSettings(spec.plugins);
+    if (spec.stackConfigDir) project.stackConfigDir = path.relative(dir, spec.stackConfigDir) || ".";
+    else delete project.stackConfigDir;
     writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(project, { lineWidth: 0 }));
     return dir;
 }
@@ -79,6 +83,12 @@ export async function openStack(spec: WorkspaceStackSpec): Promise<Stack> {
             secretsProvider: "passphrase",
         },
     );
+}
+
+/** The stack settings file of a stack in a workspace written by writeWorkspace (its `stackConfigDir`, or the workspace). */
+export function stackSettingsFile(workDir: string, stackName: string): string {
+    const project = parse(readFileSync(path.join(workDir, "Pulumi.yaml"), "utf8"));
+    return path.join(path.resolve(workDir, project.stackConfigDir ?? "."), `Pulumi.${stackName}.yaml`);
 }
 
 /**
