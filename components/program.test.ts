@@ -177,9 +177,11 @@ describe("one host under mocks", () => {
             assert.ok(start.inputs.create.includes(reason), `the start script names ${reason}`);
         }
         for (const r of regs.filter((x) => x.type === "command:remote:Command")) {
-            assert.equal(r.inputs.update, r.inputs.create, `${r.name} updates in place instead of being replaced`);
+            // triggers is the one input whose change replaces (providers.md): a replace would run the old delete after the new create.
+            assert.equal(r.inputs.triggers, undefined, `${r.name} is never replaced`);
+            assert.equal(r.inputs.update, undefined, `${r.name}: an update runs create, and a preview shows the script once`);
             assert.equal(r.inputs.addPreviousOutputInEnv, false);
-            assert.match(r.inputs.create, /^sudo -n bash -c '/, `${r.name} runs as root through sudo for a non-root user`);
+            assert.match(r.inputs.create, /^sudo -n bash -c "\$\(cat <<'DPDEPLOY_SCRIPT_END'\n# /, `${r.name} runs as root through sudo for a non-root user`);
         }
     });
 

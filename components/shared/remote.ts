@@ -21,31 +21,27 @@ export interface RemoteScriptArgs {
     delete?: string;
     /** Secrets go here, never into the scripts. */
     stdin?: pulumi.Input<string>;
-    /** Re-runs `create` (as an update, never a replace) when any of these change. */
-    triggers?: pulumi.Input<unknown>[];
-    /** Turn off when stdout could echo something sensitive. */
-    logging?: command.types.enums.remote.Logging;
 }
 
 /**
- * A script run as root on a host. Changes always update in place (`update` is
- * the create script): a replace would run the old delete after the new create,
- * and for a file that means deleting what was just written.
+ * A script run as root on a host. Every change to it is an in-place update,
+ * which runs the new `create` (the provider does when `update` is unset, and
+ * leaving it unset keeps each script once in a preview); nothing here sets
+ * `triggers`, the one input whose change replaces, because a replace runs the
+ * old `delete` after the new `create`: for a file, it deletes what was just
+ * written.
  */
 export function remoteScript(name: string, host: HostAccess, args: RemoteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
-    const create = pulumi.output(args.create).apply((s) => asRoot(s, host.useSudo));
     return new command.remote.Command(
         name,
         {
             connection: host.connection,
-            create,
-            update: create,
+            create: pulumi.output(args.create).apply((s) => asRoot(s, host.useSudo)),
             delete: args.delete === undefined ? undefined : asRoot(args.delete, host.useSudo),
             stdin: args.stdin,
-            triggers: args.triggers,
             // PULUMI_COMMAND_STDOUT would travel as SSH setenv, which sshd refuses by default.
             addPreviousOutputInEnv: false,
-            logging: args.logging ?? "stdoutAndStderr",
+            logging: "stdoutAndStderr",
         },
         withGate(host, opts),
     );

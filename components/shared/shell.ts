@@ -13,9 +13,19 @@ export function shq(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** How a script reaches root on the host: directly, or through passwordless sudo (no PTY is available). */
+/** Ends the script's here-document in asRoot; a script line equal to it would end the script early, so asRoot refuses one. */
+export const SCRIPT_END = "DPDEPLOY_SCRIPT_END";
+
+/**
+ * How a script reaches root on the host: directly, or through passwordless sudo
+ * (no PTY is available). The script travels as a quoted here-document, which
+ * the login shell passes on untouched: a preview then shows it exactly as it
+ * runs, where a single-quoted argument would show every ' in it as '\''.
+ * The command's stdin still reaches the script: only `cat` reads the here-document.
+ */
 export function asRoot(script: string, useSudo: boolean): string {
-    return `${useSudo ? "sudo -n " : ""}bash -c ${shq(script)}`;
+    if (script.split("\n").includes(SCRIPT_END)) throw new Error(`a script line may not be ${SCRIPT_END}: it ends the here-document`);
+    return `${useSudo ? "sudo -n " : ""}bash -c "$(cat <<'${SCRIPT_END}'\n${script}\n${SCRIPT_END}\n)"`;
 }
 
 /**
