@@ -70,12 +70,16 @@ function forgetStack(): void {
 
 /**
  * The settings the sandbox owns, and the others a production stack holds
- * (Pulumi.prod.yaml) where the stack does not have them yet.
+ * (Pulumi.prod.yaml; one host, so one sshPrivateKey) where the stack does
+ * not have them yet. Secrets are set only when missing: setting one again
+ * would re-encrypt it, and rewrite the file with nothing changed.
  */
 function sandboxConfig(host: TestHost, baseUrl: string, tools: ReturnType<typeof buildTools>): Record<string, ConfigValue> {
     const have = existsSync(STACK_FILE) ? (parseYaml(readFileSync(STACK_FILE, "utf8"))?.config ?? {}) : {};
     const { sshPrivateKeys, apiUsername, apiPassword, ...owned } = hostsConfig([host], baseUrl, tools, "");
     const unlessSet: Record<string, ConfigValue> = {
+        // The host's key lasts as long as the host; a new host starts a new stack (forgetStack).
+        sshPrivateKey: { value: readFileSync(host.privateKeyFile, "utf8"), secret: true },
         apiUsername: { value: "dpadmin", secret: true },
         apiPassword: { value: randomBytes(18).toString("base64url"), secret: true },
         dataplaneapiVersion: { value: "3.2.1" },
@@ -83,8 +87,6 @@ function sandboxConfig(host: TestHost, baseUrl: string, tools: ReturnType<typeof
     };
     return {
         ...owned,
-        // One host: the single key, as a production stack has it.
-        sshPrivateKey: { value: readFileSync(host.privateKeyFile, "utf8"), secret: true },
         ...Object.fromEntries(Object.entries(unlessSet).filter(([key]) => !(`${PROJECT}:${key}` in have))),
     };
 }
