@@ -125,8 +125,8 @@ describe("the sandbox stack, driven with the pulumi CLI as the README walks thro
 
     it("scripts/sandbox.sh again is a no-op that keeps what the user set, and prints the calls with the new password's file", () => {
         const out = mustSh("scripts/sandbox.sh");
-        assert.match(out, /unchanged/);
-        assert.doesNotMatch(out, /updated|created|deleted/);
+        assert.match(out, /Resources:\n\s+34 unchanged\n/);
+        assert.doesNotMatch(out, /^\s+[~+-] |\d+ (updated|created|deleted|replaced)/m, "no step changed");
         assert.equal(stackConfig()[key("haproxyReloadDelay")], "3", "the user's setting survives");
         assert.equal(readFileSync(path.join(sandboxDir, "api-password"), "utf8"), passwords[1], "the printed calls read the rotated password");
     });

@@ -73,7 +73,17 @@ export async function openStack(spec: WorkspaceStackSpec): Promise<Stack> {
     process.env.PULUMI_CONFIG_PASSPHRASE = passphrase;
     const workDir = writeWorkspace(spec);
     const env = engineEnv(spec.engineBinDir, spec.stateDir);
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(spec.engineBinDir), skipVersionCheck: false });
+    // PulumiCommand.get runs `pulumi version` with this process's environment, and the CLI
+    // logs into $PULUMI_HOME/logs: without this, that would be the user's ~/.pulumi.
+    const userHome = process.env.PULUMI_HOME;
+    process.env.PULUMI_HOME = env.PULUMI_HOME;
+    let pulumiCommand: PulumiCommand;
+    try {
+        pulumiCommand = await PulumiCommand.get({ root: path.dirname(spec.engineBinDir), skipVersionCheck: false });
+    } finally {
+        if (userHome === undefined) delete process.env.PULUMI_HOME;
+        else process.env.PULUMI_HOME = userHome;
+    }
     return LocalWorkspace.createOrSelectStack(
         { stackName: spec.stackName, workDir },
         {
