@@ -361,7 +361,7 @@ function oneHost(release: Release): void {
         assert.match(result.diff, /stdin +: "userlist controller\\n/, "the sections the edit adds to haproxy.cfg are readable in the preview");
         assert.match(
             result.diff,
-            /'# reload service: root reloads \(never restarts\) HAProxy when group haproxy asks on \/run\/haproxy-dataplane\/reload\.sock\\n/,
+            /\\n# reload service: root reloads \(never restarts\) HAProxy when group haproxy asks on \/run\/haproxy-dataplane\/reload\.sock\\n/,
             "the step that changes how HAProxy reloads says so in the preview",
         );
         assert.doesNotMatch(result.diff, /restart HAProxy/, "no step restarts HAProxy");
