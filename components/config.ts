@@ -215,8 +215,6 @@ export interface DeploymentConfig {
     hosts: (HostConfig & { privateKey: pulumi.Output<string> })[];
     dataplaneapi: {
         version: string;
-        /** Forced architecture; undefined means "ask the host". */
-        arch?: Arch;
         source: ArchiveSource;
         sha256: Partial<Record<Arch, string>>;
     };
@@ -542,7 +540,6 @@ function build(c: Parsed): DeploymentConfig {
         })),
         dataplaneapi: {
             version: c.dataplaneapiVersion,
-            arch: c.dataplaneapiArch || undefined,
             source:
                 c.dataplaneapiLocalArchive !== "" ? { kind: "local", path: c.dataplaneapiLocalArchive } : { kind: "download", baseUrl: c.dataplaneapiBaseUrl },
             sha256: { ...published, ...c.dataplaneapiSha256 },

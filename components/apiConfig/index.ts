@@ -21,8 +21,8 @@ export interface ApiConfigFilesArgs {
 /**
  * dataplaneapi.yaml and the API's TLS files. The YAML is owned by haproxy and
  * writable by it, because the API rewrites it on every start (temp file and
- * rename in the same directory). The key reaches the host on stdin only, with
- * logging off, and is readable by haproxy alone.
+ * rename in the same directory). The key reaches the host on stdin only (never
+ * in a command string or a log), and is readable by haproxy alone.
  */
 export class ApiConfigFiles extends pulumi.ComponentResource {
     /** Every write, for ordering the service after them. */

@@ -20,13 +20,12 @@ export interface DataplaneBinaryArgs {
 /**
  * /usr/local/bin/dataplaneapi from a release archive, checksum-verified before
  * it is unpacked and swapped in atomically. A version change updates this one
- * resource (and, through `restartToken`, restarts the service).
+ * resource; the service restarts because the binary's digest is one of its
+ * restart reasons.
  */
 export class DataplaneBinary extends pulumi.ComponentResource {
     /** The version the installed binary is. */
     public readonly version: pulumi.Output<string>;
-    /** The architecture that was installed. */
-    public readonly arch: pulumi.Output<string>;
     /**
      * SHA-256 of the installed binary: the service restarts when it changes, and
      * only then (a checksum added for another architecture re-runs the install
@@ -77,8 +76,7 @@ export class DataplaneBinary extends pulumi.ComponentResource {
         // What the installed binary itself reported, not the configured version echoed back.
         const field = (key: string) => this.install.stdout.apply((out) => new RegExp(`^${key}=(.+)$`, "m").exec(out)?.[1] ?? "unknown");
         this.version = field("version");
-        this.arch = field("arch");
         this.sha256 = field("binary_sha256");
-        this.registerOutputs({ version: this.version, arch: this.arch, sha256: this.sha256 });
+        this.registerOutputs({ version: this.version, sha256: this.sha256 });
     }
 }

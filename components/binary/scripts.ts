@@ -13,11 +13,6 @@ export interface BinaryInstallSpec {
     uploadedArchive?: string;
 }
 
-/** Release archives are named dataplaneapi_<version>_linux_<arch>.tar.gz, for arch x86_64 or arm64. */
-export function archiveName(version: string, arch: string): string {
-    return `dataplaneapi_${version}_linux_${arch}.tar.gz`;
-}
-
 /**
  * Fetches (or takes the uploaded) release archive, verifies its SHA-256 before
  * anything is unpacked, and swaps the binary in with a rename in its own

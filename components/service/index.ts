@@ -32,8 +32,8 @@ export interface DataplaneServiceArgs {
 
 /**
  * The hardened systemd unit, enabled and started; then an authenticated
- * GET /v3/info proves it serves. daemon-reload, enable and start are separate
- * steps, each with its own undo.
+ * GET /v3/info proves it serves. Three steps, each with its own undo: the unit
+ * file (its write runs daemon-reload), enable, and start-and-verify.
  */
 export class DataplaneService extends pulumi.ComponentResource {
     /** The start-and-verify step: when it is done, the API answers. */

@@ -38,7 +38,7 @@ export interface StartSpec {
 
 /**
  * Starts or restarts the service, then waits for an authenticated GET /v3/info
- * over TLS. stdin carries a curl config with the credentials. On failure it
+ * (over TLS, verified against caFile, unless the stack turned TLS off). stdin carries a curl config with the credentials. On failure it
  * prints the service's last journal lines, so `pulumi up` shows why.
  */
 export function startServiceScript(s: StartSpec): string {

@@ -50,13 +50,7 @@ export function remoteScript(name: string, host: HostAccess, args: RemoteScriptA
 /** The options with the host's gate added to dependsOn. */
 export function withGate(host: HostAccess, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
     if (!host.gate?.length) return opts;
-    const own =
-        opts.dependsOn === undefined
-            ? []
-            : Array.isArray(opts.dependsOn)
-              ? (opts.dependsOn as pulumi.Input<pulumi.Resource>[])
-              : [opts.dependsOn as pulumi.Input<pulumi.Resource>];
-    return { ...opts, dependsOn: [...own, ...host.gate] };
+    return pulumi.mergeOptions(opts, { dependsOn: host.gate });
 }
 
 /** A file on the host whose content is this command's stdin: a content change re-writes exactly this file. */

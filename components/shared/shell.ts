@@ -5,7 +5,8 @@
  *
  * Scripts are bash, start with `set -euo pipefail`, never contain a secret
  * (secrets travel on stdin), and are checked by shellcheck in the unit tests.
- * Values are pasted into scripts only through `shq`.
+ * Values reach a command through `shq`; only the program's own constants
+ * (paths, modes) and validated numbers are pasted as they are.
  */
 
 /** Quotes a string for bash as one word, whatever it contains. */

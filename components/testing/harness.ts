@@ -1,3 +1,4 @@
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -39,7 +40,7 @@ function mockStdout(name: string, script: string): string {
         return `${banner}\nhaproxy_version=${/^HAProxy version ([0-9.]+)/.exec(banner)?.[1]}\n`;
     }
     if (!name.endsWith("-binary-install")) return "";
-    // The script is quoted for `bash -c`, so quotes around the value are escaped.
+    // The value may be quoted in the script; \W* skips the quote.
     const sha = /x86_64\) sha=\W*([0-9a-f]{64})/.exec(script)?.[1] ?? "none";
     return `arch=x86_64\nversion=${MOCK_REPORTED_VERSION}\nbinary_sha256=${sha}\n`;
 }
@@ -123,12 +124,9 @@ function realTlsMaterial(): { cert: string; key: string } {
     return { cert: readFileSync(path.join(dir, "cert.pem"), "utf8"), key: readFileSync(path.join(dir, "key.pem"), "utf8") };
 }
 
-/** Pulumi's serialized secret: an object carrying this signature key. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-/** True for a value the engine received as a secret. */
+/** True for a value the engine received as a secret: Pulumi's serialized secret envelope. */
 export function isSecret(v: unknown): v is { value: unknown } {
-    return v !== null && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270";
+    return v !== null && typeof v === "object" && (v as Record<string, unknown>)[specialSigKey] === specialSecretSig;
 }
 
 /** The plain value inside a secret, or the value itself. */

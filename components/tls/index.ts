@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { isIPv4 } from "node:net";
 import { TOKEN_PREFIX } from "../shared/remote";
 
 export interface ApiTlsArgs {
@@ -9,11 +10,7 @@ export interface ApiTlsArgs {
     readonly addresses: readonly string[];
     /** A certificate and key the user supplies instead; default: a private CA issues one. */
     readonly userCertificate?: { certPem: string; keyPem: pulumi.Output<string> };
-    /** Validity of the server certificate in hours; default 8760 (a year), renewed 30 days early. */
-    readonly validityHours?: number;
 }
-
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /**
  * The API's TLS material: a private CA (ECDSA P-256; tls defaults ECDSA to
@@ -56,8 +53,8 @@ export class ApiTls extends pulumi.ComponentResource {
             {
                 privateKeyPem: serverKey.privateKeyPem,
                 subject: { commonName: args.hostName },
-                dnsNames: unique.filter((a) => !IPV4.test(a)),
-                ipAddresses: unique.filter((a) => IPV4.test(a)),
+                dnsNames: unique.filter((a) => !isIPv4(a)),
+                ipAddresses: unique.filter((a) => isIPv4(a)),
             },
             { parent: this },
         );
@@ -67,7 +64,8 @@ export class ApiTls extends pulumi.ComponentResource {
                 certRequestPem: csr.certRequestPem,
                 caPrivateKeyPem: caKey.privateKeyPem,
                 caCertPem: ca.certPem,
-                validityPeriodHours: args.validityHours ?? 8760,
+                // A year, renewed by any `up` in its last 30 days.
+                validityPeriodHours: 8760,
                 earlyRenewalHours: 30 * 24,
                 allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
             },

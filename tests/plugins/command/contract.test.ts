@@ -7,6 +7,7 @@
  * Run: cd /work/main && TS_NODE_TRANSPILE_ONLY=true node_modules/.bin/node \
  *   --require ts-node/register --test --test-concurrency=1 tests/plugins/command/contract.test.ts
  */
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -397,7 +398,7 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         const r = await lab.up(stack, [{ name: "port", conn: { port: 0 }, create: app("port 22") }]);
         assert.ok(r.ok, r.error);
         const st = await resourceState(stack, "port");
-        assert.equal(st.outputs.connection["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
+        assert.equal(st.outputs.connection[specialSigKey], specialSecretSig);
         const root = await lab.up(stack, [{ name: "root", conn: { user: "", dialErrorLimit: 0 }, create: app("as root") }]);
         assert.ok(!root.ok, "root may not log in on the test host");
         const asRoot = (l: string) => /user root|for root|ROOT LOGIN/i.test(l);
@@ -563,7 +564,7 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         assert.ok(!stored.includes(SECRET_MARK), "the secret create text is not in the state file in plaintext");
         assert.ok(stored.includes("visible-err"), "stderr is");
         const s = await resourceState(stack, "s");
-        const isSecret = (v: any) => typeof v === "object" && v?.["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
+        const isSecret = (v: any) => typeof v === "object" && v?.[specialSigKey] === specialSecretSig;
         for (const k of ["connection", "create", "stdin"]) {
             assert.ok(isSecret(s.outputs[k]), `outputs.${k} is secret`);
             assert.ok(isSecret(s.inputs[k]), `inputs.${k} is secret`);

@@ -11,6 +11,7 @@
  *
  * The tests share one stack and run in order: the later ones change its config.
  */
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import type { EngineEvent, OutputMap, Stack, UpResult } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -29,7 +30,6 @@ const HOST = { name: "tlsc30", index: 30 };
 const HOST_DIR = "/srv/tls-contract";
 const SERVER_NAME = "lb-tls.test";
 const HOST_IP = `198.18.${HOST.index}.2`;
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 let plugins: PluginChoice[];
 let stack: Stack;
@@ -151,7 +151,7 @@ function goRun(args: string[]): { code: number; output: string } {
 }
 
 const isSecretInState = (v: unknown): boolean =>
-    !!v && typeof v === "object" && (v as any)[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270" && typeof (v as any).ciphertext === "string";
+    !!v && typeof v === "object" && (v as any)[specialSigKey] === specialSecretSig && typeof (v as any).ciphertext === "string";
 
 describe("tls plugin contract (real engine, real test host)", () => {
     before(async () => {

@@ -10,6 +10,7 @@
  * values arrive raw, secrets in the envelope form, and secret outputs are
  * returned in that form.
  */
+import { specialOutputValueSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import {
     type CheckFailure,
     type CheckResult,
@@ -40,10 +41,10 @@ export const VERSION = "5.6.1";
 
 // ---- values as the provider server hands them over
 
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const SIG = specialSigKey;
+const SECRET_SIG = specialSecretSig;
+const OUTPUT_SIG = specialOutputValueSig;
+const UNKNOWN = unknownValue;
 
 type Props = Record<string, any>;
 
