@@ -185,6 +185,17 @@ describe("one host under mocks", () => {
         }
     });
 
+    it("no command that has a delete can be replaced: a replace runs the old delete after the new create", () => {
+        const withDelete = regs.filter((r) => r.type === "command:remote:Command" && r.inputs.delete !== undefined);
+        assert.ok(withDelete.length >= 8, `the steps with an undo are registered (${withDelete.length})`);
+        for (const r of withDelete) {
+            // providers.md: only triggers replaces, through the SDK's replaceOnChanges; nothing else may be added to it.
+            assert.deepEqual(r.replaceOnChanges, ["triggers[*]"], `${r.name}: the program adds no replaceOnChanges`);
+            assert.equal(r.inputs.triggers, undefined, `${r.name} has no triggers`);
+            assert.equal(r.deleteBeforeReplace, false, `${r.name}`);
+        }
+    });
+
     it("keeps secrets out of command strings and non-secret inputs", () => {
         const text = JSON.stringify(
             regs.map((r) => [

@@ -16,6 +16,9 @@ export interface Registration {
     parent: string;
     dependencies: string[];
     inputs: Record<string, any>;
+    /** Input paths whose change replaces the resource (the SDK's and the program's replaceOnChanges). */
+    replaceOnChanges: string[];
+    deleteBeforeReplace: boolean;
 }
 
 export const registrations: Registration[] = [];
@@ -88,6 +91,8 @@ export function installMocks(opts: { realTls?: boolean } = {}): void {
                     parent: req.getParent(),
                     dependencies: req.getDependenciesList(),
                     inputs: req.getObject()?.toJavaScript() ?? {},
+                    replaceOnChanges: req.getReplaceonchangesList(),
+                    deleteBeforeReplace: req.getDeletebeforereplace(),
                 });
             }
             cb(err, resp);
