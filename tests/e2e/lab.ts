@@ -279,11 +279,13 @@ export function haproxyMasterIdentity(name: string): string {
 
 /**
  * SSH sessions the host's sshd accepted so far. journald is synced first: a
- * line it has not written yet would otherwise count in the next step.
+ * line it has not written yet would otherwise count in the next step. Lines
+ * are picked by sshd's identifier, not by unit: journald can lose the unit of
+ * a line whose sender has already exited.
  */
 export function sshLogins(name: string): number {
     return Number(
-        hostRun(name, "journalctl --sync 2>/dev/null || true; journalctl -u ssh.service --no-pager -o cat | grep -c 'Accepted publickey' || true").trim(),
+        hostRun(name, "journalctl --sync 2>/dev/null || true; journalctl -t sshd -t sshd-session --no-pager -o cat | grep -c 'Accepted publickey' || true").trim(),
     );
 }
 

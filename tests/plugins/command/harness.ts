@@ -34,6 +34,13 @@ export interface RunResult {
 
 /** Flushes what journald has received to the journal files (best effort: only a wait makes a test sure). */
 const JOURNAL_SYNC = "journalctl --sync 2>/dev/null || true";
+/**
+ * sshd's lines, by the identifier each line carries itself (sshd-session on
+ * OpenSSH 9.8 and later). Not `-u ssh`: journald finds a line's unit from the
+ * sender's cgroup, and a pre-auth child that has exited by the time journald
+ * reads its last lines leaves them without one, so `-u` misses them at random.
+ */
+const SSHD_LINES = "-t sshd -t sshd-session";
 
 export class Lab {
     constructor(
@@ -129,7 +136,7 @@ export class Lab {
      * land after the mark.
      */
     journalCursor(): string {
-        return this.run(`${JOURNAL_SYNC}; journalctl -u ssh -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p'`).trim();
+        return this.run(`${JOURNAL_SYNC}; journalctl ${SSHD_LINES} -n 0 --show-cursor -q | sed -n 's/^-- cursor: //p'`).trim();
     }
 
     /**
@@ -138,7 +145,7 @@ export class Lab {
      * test that looks for lines must wait for them with sshdLogUntil.
      */
     sshdLog(cursor: string): string[] {
-        return this.run(`${JOURNAL_SYNC}; journalctl -u ssh -q -o cat --after-cursor=${shq(cursor)}`)
+        return this.run(`${JOURNAL_SYNC}; journalctl ${SSHD_LINES} -q -o cat --after-cursor=${shq(cursor)}`)
             .split("\n")
             .filter(Boolean);
     }
