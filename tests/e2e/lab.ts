@@ -285,7 +285,10 @@ export function haproxyMasterIdentity(name: string): string {
  */
 export function sshLogins(name: string): number {
     return Number(
-        hostRun(name, "journalctl --sync 2>/dev/null || true; journalctl -t sshd -t sshd-session --no-pager -o cat | grep -c 'Accepted publickey' || true").trim(),
+        hostRun(
+            name,
+            "journalctl --sync 2>/dev/null || true; journalctl -t sshd -t sshd-session --no-pager -o cat | grep -c 'Accepted publickey' || true",
+        ).trim(),
     );
 }
 
