@@ -70,6 +70,9 @@ export const CONFIG_KEYS = [
     "haproxyAdoptSections",
     "directories",
     "adoptDirectories",
+    "rolloutBatchSize",
+    "rolloutCheckUrl",
+    "rolloutHealthySeconds",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -125,6 +128,28 @@ const downloadUrl = z
             ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must not have a query or fragment: the archive's path is appended to it" });
     })
     .transform((s) => s.replace(/\/+$/, ""));
+/**
+ * The URL a health gate checks from each host: http(s), with a host, no
+ * credentials (it is shown in previews), and only characters a URL carries as
+ * they are; `{address}` stands for the host's address.
+ */
+const checkUrl = z
+    .string()
+    .regex(/^[A-Za-z0-9\-._~:/%@!$&()*+,;=?#{}]*$/, "must be a URL of printable ASCII without spaces, quotes, backslashes or [ ]")
+    .refine((s) => s.replaceAll("{address}", "").match(/[{}]/) === null, "may hold { } only as {address}")
+    .superRefine((s, ctx) => {
+        let u: URL;
+        try {
+            u = new URL(s.replaceAll("{address}", "192.0.2.1"));
+        } catch {
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: "is not a URL (e.g. http://{address}/health)" });
+            return;
+        }
+        if (u.protocol !== "https:" && u.protocol !== "http:") ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must be an http(s) URL" });
+        else if (u.hostname === "") ctx.addIssue({ code: z.ZodIssueCode.custom, message: "has no host" });
+        else if (u.username !== "" || u.password !== "")
+            ctx.addIssue({ code: z.ZodIssueCode.custom, message: "must not carry credentials (user:password@): the URL is shown in previews and logs" });
+    });
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits");
 const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Unix user name");
 const hostKey = z
@@ -195,6 +220,9 @@ const schema = z.object({
     haproxyAdoptSections: z.boolean(),
     directories: z.array(absolutePath).min(1, "must list at least one directory"),
     adoptDirectories: z.array(absolutePath),
+    rolloutBatchSize: z.number().int().min(0),
+    rolloutCheckUrl: z.union([z.literal(""), checkUrl]),
+    rolloutHealthySeconds: z.number().int().min(1).max(600),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -241,6 +269,14 @@ export interface DeploymentConfig {
     directories: string[];
     /** Directories in `directories` that exist on the host, are not haproxy's, and may be handed to haproxy (destroy gives them back). */
     adoptDirectories: string[];
+    rollout: {
+        /** Hosts changed at a time, in the order of `hosts`; 0: all at once. */
+        batchSize: number;
+        /** A URL each host must answer 2xx on (checked from the host; `{address}` is its address); empty: none. */
+        checkUrl: string;
+        /** How long a host must pass every check before the next batch starts. */
+        healthySeconds: number;
+    };
 }
 
 export class ConfigError extends Error {
@@ -279,6 +315,9 @@ const PROJECT_DEFAULTS: Record<ConfigKey, unknown> = {
     haproxyAdoptSections: false,
     directories: [...DEFAULT_DIRECTORIES],
     adoptDirectories: [],
+    rolloutBatchSize: 0,
+    rolloutCheckUrl: "",
+    rolloutHealthySeconds: 10,
 };
 
 /** The defaults, as Pulumi.yaml declares them (a unit test keeps the two in step). */
@@ -563,6 +602,7 @@ function build(c: Parsed): DeploymentConfig {
         },
         directories: c.directories,
         adoptDirectories: c.adoptDirectories,
+        rollout: { batchSize: c.rolloutBatchSize, checkUrl: c.rolloutCheckUrl, healthySeconds: c.rolloutHealthySeconds },
     };
 }
 

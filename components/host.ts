@@ -14,6 +14,8 @@ import { curlCredentialsConfig } from "./service/credentials";
 import { renderUnit } from "./service/unit";
 import { sha256Hex } from "./shared/digest";
 import { ReloadService } from "./reload";
+import { HealthGate } from "./rollout";
+import { checkUrlFor } from "./rollout/plan";
 import { PATHS } from "./shared/paths";
 import { type HostAccess, TOKEN_PREFIX } from "./shared/remote";
 import { ApiTls } from "./tls";
@@ -23,6 +25,10 @@ export interface DataplaneHostArgs {
     readonly host: HostConfig & { privateKey: pulumi.Output<string> };
     /** The validated stack configuration (shared by all hosts). */
     readonly config: DeploymentConfig;
+    /** In a rolling change: the previous batch's health gates, which every step here waits for. Default: none. */
+    readonly after?: pulumi.Resource[];
+    /** In a rolling change: the hosts of the next batch, named by this host's gate. Default: none. */
+    readonly nextBatch?: readonly string[];
 }
 
 /**
@@ -39,6 +45,8 @@ export class DataplaneHost extends pulumi.ComponentResource {
     public readonly caCertificate: pulumi.Output<string | undefined>;
     /** The host's HAProxy version and how the API reloads it (through the reload service, on every release). */
     public readonly haproxy: pulumi.Output<string>;
+    /** The health gate the next batch waits for; only in a rolling change (rolloutBatchSize > 0). */
+    public readonly gate?: pulumi.Resource;
 
     constructor(name: string, args: DataplaneHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:DataplaneHost`, name, {}, opts);
@@ -56,8 +64,11 @@ export class DataplaneHost extends pulumi.ComponentResource {
                 perDialTimeout: 15,
             },
             useSudo: h.user !== "root",
+            gate: args.after?.length ? [...args.after] : undefined,
+            // Recorded only for a health gate to run after them.
+            steps: c.rollout.batchSize > 0 ? [] : undefined,
         };
-        // The preflight runs first; every other step on the host waits for it.
+        // The preflight runs first (after the previous batch's gates, in a rolling change); every other step on the host waits for it.
         const facts = new HostFacts(
             `${name}-facts`,
             {
@@ -168,6 +179,10 @@ export class DataplaneHost extends pulumi.ComponentResource {
 
         const probeHost = c.api.userCertificate ? advertised : h.name;
         const probeAddress = c.api.bindAddress === "0.0.0.0" ? "127.0.0.1" : c.api.bindAddress;
+        const probeBase = `${scheme}://${probeHost}:${c.api.port}/v3`;
+        const probeResolve = `${probeHost}:${c.api.port}:${probeAddress}`;
+        const probeCa = apiTls?.caCertPem ? PATHS.tlsCa : undefined;
+        const credentials = pulumi.secret(pulumi.all([c.api.username, c.api.password]).apply(([u, p]) => curlCredentialsConfig(u, p)));
         const service = new DataplaneService(
             `${name}-service`,
             {
@@ -178,17 +193,34 @@ export class DataplaneHost extends pulumi.ComponentResource {
                     config: configYaml.apply((y) => sha256Hex(y).slice(0, 16)),
                     ...(apiTls ? { certificate: apiTls.certPem.apply((p) => sha256Hex(p).slice(0, 16)) } : {}),
                 },
-                probe: {
-                    url: `${scheme}://${probeHost}:${c.api.port}/v3/info`,
-                    resolve: `${probeHost}:${c.api.port}:${probeAddress}`,
-                    caFile: apiTls?.caCertPem ? PATHS.tlsCa : undefined,
-                    tls: c.api.tls,
-                    credentials: pulumi.secret(pulumi.all([c.api.username, c.api.password]).apply(([u, p]) => curlCredentialsConfig(u, p))),
-                },
+                probe: { url: `${probeBase}/info`, resolve: probeResolve, caFile: probeCa, tls: c.api.tls, credentials },
                 dependsOn: [binary.install, ...files.files, haproxy.edit, reloads.listening],
             },
             child,
         );
+
+        if (c.rollout.batchSize > 0) {
+            this.gate = new HealthGate(
+                `${name}-gate`,
+                {
+                    host: { ...access, steps: undefined },
+                    steps: direct.steps ?? [],
+                    gate: {
+                        hostName: h.name,
+                        healthUrl: `${probeBase}/health`,
+                        resolve: probeResolve,
+                        caFile: probeCa,
+                        tls: c.api.tls,
+                        checkUrl: c.rollout.checkUrl && checkUrlFor(c.rollout.checkUrl, h.address),
+                        healthySeconds: c.rollout.healthySeconds,
+                        graceSeconds: 60,
+                        nextHosts: args.nextBatch ?? [],
+                    },
+                    credentials,
+                },
+                child,
+            ).check;
+        }
 
         this.apiUrl = pulumi.output(`${scheme}://${advertised}:${c.api.port}/v3`);
         this.version = pulumi.all([binary.version, service.ready.stdout]).apply(([v]) => v);

@@ -304,6 +304,71 @@ describe("two hosts under mocks", () => {
     });
 });
 
+describe("a rolling change under mocks", () => {
+    const hosts = [
+        { name: "lb1", address: "198.18.1.2" },
+        { name: "lb2", address: "198.18.2.2" },
+        { name: "lb3", address: "198.18.3.2" },
+    ];
+    const commandsOf = (regs: Registration[], host: string) =>
+        regs.filter((r) => r.type === "command:remote:Command" && r.name.startsWith(`${host}-`) && r.name !== `${host}-gate-check`);
+
+    it("one host at a time: each host's every step waits for the gate of the host before it, and each gate for all of its host's steps", async () => {
+        const regs = await deploy({ hosts, rolloutBatchSize: 1, rolloutCheckUrl: "http://{address}/" }).since();
+        for (const [i, host] of ["lb1", "lb2", "lb3"].entries()) {
+            const gate = byName(regs, `${host}-gate-check`);
+            assert.equal(gate.parent, urnOf(regs, `${host}-gate`));
+            assert.equal(gate.inputs.delete, undefined, "the gate has nothing to undo, so replacing it only runs the check again");
+            const steps = commandsOf(regs, host);
+            assert.equal(steps.length, 18);
+            for (const s of steps) assert.ok(gate.dependencies.includes(s.urn), `${host}'s gate runs after ${s.name}`);
+            assert.equal(gate.inputs.triggers.length, steps.length, "one trigger per step: any change to the host runs its gate again");
+            assert.match(
+                gate.inputs.create,
+                new RegExp(
+                    `# health gate: ${host} ${i < 2 ? `before lb${i + 2}` : "\\(last\\)"}: passes when GET https://${host}:5555/v3/health says haproxy up and http://198\\.18\\.${i + 1}\\.2/ answers 2xx for 10 s in a row\n`,
+                ),
+            );
+            const before = i === 0 ? undefined : urnOf(regs, `lb${i}-gate-check`);
+            const preflight = byName(regs, `${host}-facts-haproxy`);
+            if (before) assert.ok(preflight.dependencies.includes(before), `${host}'s preflight waits for lb${i}'s gate`);
+            for (const s of steps) {
+                if (s !== preflight) assert.ok(s.dependencies.includes(preflight.urn), `${s.name} waits for the preflight, so for lb${i}'s gate too`);
+                if (!before)
+                    assert.ok(
+                        s.dependencies.every((d) => !d.includes("-gate")),
+                        `${s.name} of the first host waits for no gate`,
+                    );
+            }
+        }
+        const credentials = byName(regs, "lb2-gate-check").inputs.stdin;
+        assert.ok(isSecret(credentials), "the gate's credentials are a secret");
+        const credentialsStep = byName(regs, "lb1-gate-check").inputs.triggers.find((t: unknown) =>
+            String(unwrapSecret(t)).startsWith("lb1-haproxy-credentials: "),
+        );
+        assert.ok(isSecret(credentialsStep), "the fingerprint of a step with secret stdin stays secret");
+        assert.ok(!JSON.stringify(regs.map((r) => r.inputs.create)).includes(TEST_PASSWORD));
+    });
+
+    it("two at a time: the third host waits for both gates of the first batch", async () => {
+        const regs = await deploy({ hosts, rolloutBatchSize: 2 }).since();
+        const gates = [urnOf(regs, "lb1-gate-check"), urnOf(regs, "lb2-gate-check")];
+        for (const s of commandsOf(regs, "lb2"))
+            assert.ok(
+                s.dependencies.every((d) => !d.includes("-gate")),
+                `${s.name} is in the first batch`,
+            );
+        const lb3Facts = byName(regs, "lb3-facts-haproxy");
+        for (const g of gates) assert.ok(lb3Facts.dependencies.includes(g), "lb3's preflight waits for both gates of the first batch");
+        assert.doesNotMatch(byName(regs, "lb3-gate-check").inputs.create, /answers 2xx/, "no check URL: only /v3/health");
+    });
+
+    it("the default changes all hosts at once, with no gate", async () => {
+        const regs = await deploy({ hosts }).since();
+        assert.equal(regs.filter((r) => r.name.includes("-gate")).length, 0);
+    });
+});
+
 describe("host names that are JavaScript object keys", () => {
     it("a host called constructor gets its own key and its own resources, and is exported", async () => {
         const d = deploy({

@@ -38,8 +38,9 @@ export interface StartSpec {
 
 /**
  * Starts or restarts the service, then waits for an authenticated GET /v3/info
- * (over TLS, verified against caFile, unless the stack turned TLS off). stdin carries a curl config with the credentials. On failure it
- * prints the service's last journal lines, so `pulumi up` shows why.
+ * (over TLS, verified against caFile, unless the stack turned TLS off). stdin
+ * carries a curl config with the credentials. On failure it prints the
+ * service's last journal lines, so `pulumi up` shows why.
  */
 export function startServiceScript(s: StartSpec): string {
     const reasons = Object.entries(s.restartReasons)

@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { sha256Hex } from "./digest";
 import { asRoot, removeFileScript, type WriteFileSpec, writeFileScript } from "./shell";
 
 /** Every component type token starts with this, so it is spelled once. */
@@ -11,8 +12,20 @@ export interface HostAccess {
     connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
     /** True when the SSH user is not root: scripts then run under `sudo -n`. */
     useSudo: boolean;
-    /** Steps every command on this host waits for: the preflight, so that a refusal comes before any change. */
+    /**
+     * Steps every command on this host waits for: the preflight, so that a
+     * refusal comes before any change; in a rolling change, the previous
+     * batch's health gates.
+     */
     gate?: pulumi.Resource[];
+    /** When set, every command made for this host is recorded here (a health gate runs after them all). */
+    steps?: HostStep[];
+}
+
+/** One command on a host, and a digest of what it runs (secret when its stdin is). */
+export interface HostStep {
+    resource: command.remote.Command;
+    fingerprint: pulumi.Output<string>;
 }
 
 export interface RemoteScriptArgs {
@@ -21,30 +34,44 @@ export interface RemoteScriptArgs {
     delete?: string;
     /** Secrets go here, never into the scripts. */
     stdin?: pulumi.Input<string>;
+    /**
+     * Values whose change replaces the command (providers.md). Only for a
+     * command with no `delete`: a replace runs the old `delete` after the new
+     * `create`.
+     */
+    triggers?: pulumi.Input<string>[];
 }
 
 /**
  * A script run as root on a host. Every change to it is an in-place update,
  * which runs the new `create` (the provider does when `update` is unset, and
- * leaving it unset keeps each script once in a preview); nothing here sets
- * `triggers`, the one input whose change replaces, because a replace runs the
- * old `delete` after the new `create`: for a file, it deletes what was just
- * written.
+ * leaving it unset keeps each script once in a preview). `triggers`, the one
+ * input whose change replaces, is refused next to a `delete`, because a
+ * replace runs the old `delete` after the new `create`: for a file, it deletes
+ * what was just written.
  */
 export function remoteScript(name: string, host: HostAccess, args: RemoteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
-    return new command.remote.Command(
+    if (args.triggers !== undefined && args.delete !== undefined) throw new Error(`${name}: a command with a delete must not have triggers`);
+    const create = pulumi.output(args.create).apply((s) => asRoot(s, host.useSudo));
+    const cmd = new command.remote.Command(
         name,
         {
             connection: host.connection,
-            create: pulumi.output(args.create).apply((s) => asRoot(s, host.useSudo)),
+            create,
             delete: args.delete === undefined ? undefined : asRoot(args.delete, host.useSudo),
             stdin: args.stdin,
+            triggers: args.triggers,
             // PULUMI_COMMAND_STDOUT would travel as SSH setenv, which sshd refuses by default.
             addPreviousOutputInEnv: false,
             logging: "stdoutAndStderr",
         },
         withGate(host, opts),
     );
+    host.steps?.push({
+        resource: cmd,
+        fingerprint: pulumi.all([create, args.stdin ?? ""]).apply(([c, s]) => `${name}: ${sha256Hex(`${c}\0${s}`).slice(0, 16)}`),
+    });
+    return cmd;
 }
 
 /** The options with the host's gate added to dependsOn. */
