@@ -287,7 +287,7 @@ export function sshLogins(name: string): number {
     return Number(
         hostRun(
             name,
-            "journalctl --sync 2>/dev/null || true; journalctl -t sshd -t sshd-session --no-pager -o cat | grep -c 'Accepted publickey' || true",
+            "journalctl --sync 2>/dev/null || true; journalctl -t sshd -t sshd-session -t sshd-auth --no-pager -o cat | grep -c 'Accepted publickey' || true",
         ).trim(),
     );
 }

@@ -35,12 +35,12 @@ export interface RunResult {
 /** Flushes what journald has received to the journal files (best effort: only a wait makes a test sure). */
 const JOURNAL_SYNC = "journalctl --sync 2>/dev/null || true";
 /**
- * sshd's lines, by the identifier each line carries itself (sshd-session on
- * OpenSSH 9.8 and later). Not `-u ssh`: journald finds a line's unit from the
+ * sshd's lines, by the identifier each line carries itself (sshd-session and
+ * sshd-auth on newer OpenSSH). Not `-u ssh`: journald finds a line's unit from the
  * sender's cgroup, and a pre-auth child that has exited by the time journald
  * reads its last lines leaves them without one, so `-u` misses them at random.
  */
-const SSHD_LINES = "-t sshd -t sshd-session";
+const SSHD_LINES = "-t sshd -t sshd-session -t sshd-auth";
 
 export class Lab {
     constructor(
