@@ -24,7 +24,7 @@ function shellScripts(): string[] {
             .filter(keep)
             .map((f) => path.join(d, f));
     return [
-        ...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi"),
+        ...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi" || f === "drift"),
         ".ci/run",
         "tests/standins/dataplaneapi/build.sh",
         ...dir("tests/plugins/command/bin", () => true),

@@ -32,21 +32,27 @@ export class ApiConfigFiles extends pulumi.ComponentResource {
         super(`${TOKEN_PREFIX}:ApiConfigFiles`, name, {}, opts);
         const child = { parent: this, dependsOn: args.dependsOn };
         this.files = [
-            remoteFile(`${name}-yaml`, args.host, { path: PATHS.configFile, owner: "haproxy", group: "haproxy", mode: "0640" }, args.configYaml, child),
+            remoteFile(
+                `${name}-yaml`,
+                args.host,
+                { path: PATHS.configFile, owner: "haproxy", group: "haproxy", mode: "0640", compare: "yaml-values", restarts: PATHS.unitName },
+                args.configYaml,
+                child,
+            ),
         ];
         if (args.tls) {
             this.files.push(
                 remoteFile(
                     `${name}-cert`,
                     args.host,
-                    { path: PATHS.tlsCert, owner: "root", group: "haproxy", mode: "0644", removeEmptyDir: true },
+                    { path: PATHS.tlsCert, owner: "root", group: "haproxy", mode: "0644", removeEmptyDir: true, restarts: PATHS.unitName },
                     args.tls.certPem,
                     child,
                 ),
                 remoteFile(
                     `${name}-key`,
                     args.host,
-                    { path: PATHS.tlsKey, owner: "haproxy", group: "haproxy", mode: "0600", removeEmptyDir: true },
+                    { path: PATHS.tlsKey, owner: "haproxy", group: "haproxy", mode: "0600", removeEmptyDir: true, secret: true, restarts: PATHS.unitName },
                     pulumi.secret(args.tls.keyPem),
                     child,
                 ),
@@ -56,7 +62,7 @@ export class ApiConfigFiles extends pulumi.ComponentResource {
                     remoteFile(
                         `${name}-ca`,
                         args.host,
-                        { path: PATHS.tlsCa, owner: "root", group: "haproxy", mode: "0644", removeEmptyDir: true },
+                        { path: PATHS.tlsCa, owner: "root", group: "haproxy", mode: "0644", removeEmptyDir: true, restarts: PATHS.unitName },
                         args.tls.caCertPem,
                         child,
                     ),

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Arch, ArchiveSource } from "../config";
 import { type HostAccess, remoteScript, TOKEN_PREFIX, withGate } from "../shared/remote";
-import { installBinaryScript, removeBinaryScript } from "./scripts";
+import { installBinaryScript, removeBinaryScript, uploadedArchivePath } from "./scripts";
 
 export interface DataplaneBinaryArgs {
     /** The host to install on. */
@@ -42,7 +42,7 @@ export class DataplaneBinary extends pulumi.ComponentResource {
         const dependsOn: pulumi.Resource[] = [];
         if (args.source.kind === "local") {
             const sha = args.arch ? args.sha256[args.arch] : undefined;
-            uploadedArchive = `/tmp/dataplaneapi-upload-${(sha ?? "unverified").slice(0, 16)}.tar.gz`;
+            uploadedArchive = uploadedArchivePath(sha);
             dependsOn.push(
                 new command.remote.CopyToRemote(
                     `${name}-upload`,

@@ -1,5 +1,13 @@
 import { PATHS } from "../shared/paths";
-import { dirname, script, shq } from "../shared/shell";
+import { dirname, forgetDeployedScript, recordDeployedScript, script, shq, type WriteFileSpec } from "../shared/shell";
+
+/** The binary as the drift check knows it: its digest is recorded, no copy (a repair installs the release again). */
+export const BINARY_FILE: WriteFileSpec = { path: PATHS.binary, owner: "root", group: "root", mode: "0755", restarts: PATHS.unitName };
+
+/** Where an archive uploaded from the workstation lands (named by its checksum, so a new archive is a new upload). */
+export function uploadedArchivePath(sha256: string | undefined): string {
+    return `/tmp/dataplaneapi-upload-${(sha256 ?? "unverified").slice(0, 16)}.tar.gz`;
+}
 
 export interface BinaryInstallSpec {
     version: string;
@@ -93,6 +101,7 @@ if [ "$reported" != "$version" ]; then
     exit 1
 fi
 mv -f "$staged" ${shq(PATHS.binary)}
+${recordDeployedScript(BINARY_FILE, false)}
 ${
     b.uploadedArchive
         ? `install -d -m 0700 "\${kept%/*}"
@@ -112,6 +121,7 @@ export function removeBinaryScript(): string {
         `remove ${PATHS.binary}`,
         `
 rm -f ${shq(PATHS.binary)} ${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
+${forgetDeployedScript(PATHS.binary)}
 rm -rf ${shq(`${PATHS.stateDir}/archives`)}
 rmdir ${shq(PATHS.stateDir)} 2>/dev/null || true
 echo ${shq(`removed ${PATHS.binary}`)}

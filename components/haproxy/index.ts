@@ -7,11 +7,23 @@ import { sha256Hex } from "../shared/digest";
 import { PATHS } from "../shared/paths";
 import { type HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
 import { renderReloadHelper } from "./reloadHelper";
-import { haproxyEditScript, haproxyRevertScript } from "./scripts";
+import { haproxyEditScript, type HaproxyEditSpec, haproxyRevertScript } from "./scripts";
 import { managedSectionIds, type ManagedSectionsModel, renderManagedSections, renderUserLine, USERS_PLACEHOLDER } from "./sections";
 
 /** The awk program that edits haproxy.cfg on the host; the unit tests run this same file. */
 export const CFG_EDITOR_SOURCE = readFileSync(path.join(__dirname, "haproxy-cfg-edit.awk"), "utf8");
+
+/** The edit of haproxy.cfg as the deployment and the drift repair run it. */
+export function haproxyEditSpec(configFile: string, adminSocket: string, userlist: string): Omit<HaproxyEditSpec, "usersDigest"> {
+    return {
+        configFile,
+        adminSocket,
+        ownedSections: managedSectionIds(userlist),
+        backupsDir: API_DIRECTORIES.backups,
+        transactionDir: API_DIRECTORIES.transactions,
+        placeholder: USERS_PLACEHOLDER,
+    };
+}
 
 export interface HaproxyIntegrationArgs {
     /** The host whose HAProxy is edited. */
@@ -71,19 +83,12 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
         const credentials = remoteFile(
             `${name}-credentials`,
             args.host,
-            { path: `${PATHS.stateDir}/userlist-users`, owner: "root", group: "root", mode: "0600" },
+            { path: `${PATHS.stateDir}/userlist-users`, owner: "root", group: "root", mode: "0600", secret: true },
             userLine,
             child,
         );
 
-        const spec = {
-            configFile: args.configFile,
-            adminSocket: args.adminSocket,
-            ownedSections: managedSectionIds(args.sections.userlist),
-            backupsDir: API_DIRECTORIES.backups,
-            transactionDir: API_DIRECTORIES.transactions,
-            placeholder: USERS_PLACEHOLDER,
-        };
+        const spec = haproxyEditSpec(args.configFile, args.adminSocket, args.sections.userlist);
         // A new user line must re-run the edit. A digest of it goes into the
         // script text, which updates in place; a trigger would replace the
         // step, and the replaced step's delete (the revert) would then run

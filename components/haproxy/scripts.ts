@@ -116,6 +116,8 @@ ${swapAndReload(`
         echo "refreshed the API's last known good copy $lkg"
     fi`)}
 printf '%s\\n' "$owned" > "$state/owned-sections"
+# What this edit applied, for the drift check (the user lines stay a placeholder).
+install -m 0600 "$work/template" ${shq(PATHS.managedSections)}
 # The API re-reads its users from the userlist on SIGUSR2.
 # Only the main process: a reload helper or haproxy -c the API is running
 # at that moment must not get the signal.
@@ -147,7 +149,7 @@ ${swapAndReload()}
 chown --reference="$state/haproxy.cfg.before" "$cfg"
 chmod --reference="$state/haproxy.cfg.before" "$cfg"
 echo "$cfg: $(stat -c '%U:%G %a' "$cfg"), as before the first deploy"
-rm -f "$state/haproxy.cfg.before" "$state/owned-sections"
+rm -f "$state/haproxy.cfg.before" "$state/owned-sections" ${shq(PATHS.managedSections)}
 # The copies of haproxy.cfg the API kept (its backups, its last known good copy
 # the program refreshed, its open, failed and outdated transactions) each hold
 # the API users' password hashes, and nothing reads them once the API is gone.

@@ -52,6 +52,7 @@ export class DataplaneService extends pulumi.ComponentResource {
                 mode: "0644",
                 after: "systemctl daemon-reload",
                 afterDelete: "systemctl daemon-reload",
+                restarts: PATHS.unitName,
             },
             args.unitText,
             { parent: this, dependsOn: args.dependsOn },

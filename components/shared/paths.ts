@@ -23,6 +23,13 @@ export const PATHS = {
     cfgEditor: "/usr/local/lib/haproxy-dataplane/haproxy-cfg-edit.awk",
     /** Root-only state kept by the deployment: the pre-deploy haproxy.cfg, the hashed users, restart keys. */
     stateDir: "/var/lib/haproxy-dataplane-deploy",
+    /**
+     * Root-only: what each file the program writes was given (owner, mode,
+     * digest and, unless it is the binary, a copy), for the drift check.
+     */
+    deployedDir: "/var/lib/haproxy-dataplane-deploy/deployed",
+    /** The haproxy.cfg edit's managed sections, as last applied (user lines as a placeholder), for the drift check. */
+    managedSections: "/var/lib/haproxy-dataplane-deploy/managed-sections",
 } as const;
 
 /** The section the seed adds so that the existing reverse proxy can route to the API. */

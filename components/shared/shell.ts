@@ -1,3 +1,5 @@
+import { PATHS } from "./paths";
+
 /**
  * What every script the program sends to a host has in common: quoting, the
  * prelude, and writing or removing a file. Each step's own scripts live in
@@ -46,7 +48,21 @@ export function script(summary: string, body: string): string {
     return `# ${summary.replace(/[\r\n]+/g, " ")}\n${PRELUDE}${body.replace(/^\n/, "")}`;
 }
 
-export interface WriteFileSpec {
+/** What the drift check needs to know about a file the program writes, beyond its path, owner and mode. */
+export interface DriftTraits {
+    /** Its content is a secret: the drift check compares digests only and never shows it. Default: false. */
+    secret?: boolean;
+    /**
+     * How the drift check compares it: byte for byte (default), or, for the
+     * API's YAML, which the API rewrites in its own format (and mode 0644) at
+     * every start, by the values the program wrote.
+     */
+    compare?: "bytes" | "yaml-values";
+    /** The unit that reads this file when it starts: a drift repair of the file restarts it. Default: none. */
+    restarts?: string;
+}
+
+export interface WriteFileSpec extends DriftTraits {
     path: string;
     owner: string;
     group: string;
@@ -84,6 +100,7 @@ chown ${shq(`${f.owner}:${f.group}`)} "$tmp"
 chmod ${shq(f.mode)} "$tmp"
 mv -f "$tmp" "$target"
 trap - EXIT
+${recordDeployedScript(f, true)}
 ${f.after ?? ""}
 echo "wrote $target ($(stat -c '%U:%G %a' "$target"), sha256 $(sha256sum "$target" | cut -c1-12))"
 `,
@@ -95,6 +112,7 @@ export function removeFileScript(f: WriteFileSpec): string {
         `remove ${f.path}`,
         `
 rm -f ${shq(f.path)}
+${forgetDeployedScript(f.path)}
 ${
     f.removeEmptyDir
         ? `# Sibling files are removed in parallel: the directory may already be gone.
@@ -105,4 +123,36 @@ ${f.afterDelete ?? ""}
 echo ${shq(`removed ${f.path}`)}
 `,
     );
+}
+
+/** The name of a file's record in PATHS.deployedDir: its path with each `/` as `%`. */
+export function deployedId(path: string): string {
+    return path.replace(/\//g, "%");
+}
+
+/**
+ * Records a file the program has just put in place, for the drift check:
+ * `<id>.meta` holds one tab-separated line (path, owner, group, mode,
+ * sha256, compare, secret, copy, restarts) and `<id>` a copy of the file when
+ * `copy` is set, root-only like the rest of the state directory.
+ */
+export function recordDeployedScript(f: WriteFileSpec, copy: boolean): string {
+    const record = `${PATHS.deployedDir}/${deployedId(f.path)}`;
+    const fields = [f.path, f.owner, f.group, f.mode].map(shq).join(" ");
+    const traits = [f.compare ?? "bytes", f.secret ? "1" : "0", copy ? "1" : "0", f.restarts ?? "-"].map(shq).join(" ");
+    return `install -d -m 0700 ${shq(PATHS.stateDir)} ${shq(PATHS.deployedDir)}
+${
+    copy
+        ? `install -m 0600 ${shq(f.path)} ${shq(`${record}.new`)}
+mv -f ${shq(`${record}.new`)} ${shq(record)}
+`
+        : ""
+}printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' ${fields} "$(sha256sum < ${shq(f.path)} | cut -d' ' -f1)" ${traits} > ${shq(`${record}.meta`)}`;
+}
+
+/** Drops a removed file's record (and the records' directory once it is empty). */
+export function forgetDeployedScript(path: string): string {
+    const record = `${PATHS.deployedDir}/${deployedId(path)}`;
+    return `rm -f ${shq(record)} ${shq(`${record}.meta`)}
+rmdir ${shq(PATHS.deployedDir)} 2>/dev/null || true`;
 }
