@@ -47,7 +47,7 @@ describe("findDrift", () => {
     });
 
     it("reports owner and mode apart from content, and a missing file", () => {
-        const out = [file("/a", { live: "haproxy\troot\t600\t" + sha("a") }), file("/b", { live: "-\t-\t-\t-" }), ...dirs].join("\n");
+        const out = [file("/a", { live: `haproxy\troot\t600\t${sha("a")}` }), file("/b", { live: "-\t-\t-\t-" }), ...dirs].join("\n");
         const items = findDrift(out, expect).items;
         assert.deepEqual(
             items.map((i) => `${i.path}: ${i.summary}`),
