@@ -156,7 +156,7 @@ describe("drift: hand edits found, reported and repaired", () => {
             assert.ok(check.out.split("\n").includes(line), `the report has the line ${JSON.stringify(line)}`);
         }
         assert.match(check.out, /^ {6}[-+] *user <masked>$/m);
-        const deployedHash = hostRun(lb.name, "cut -d' ' -f7 /var/lib/haproxy-dataplane-deploy/userlist-users").trim();
+        const deployedHash = hostRun(lb.name, "awk '{ print $4 }' /var/lib/haproxy-dataplane-deploy/userlist-users").trim();
         assert.match(deployedHash, /^\$6\$/);
         for (const secret of [HAND_HASH, deployedHash, password, "dpadmin"])
             assert.ok(!check.out.includes(secret), "no hash, password or user name in the report");
