@@ -92,7 +92,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
             {
                 host: access,
                 version: c.dataplaneapi.version,
-                sha256: h.arch ? pick(c.dataplaneapi.sha256, h.arch) : c.dataplaneapi.sha256,
+                sha256: c.dataplaneapi.sha256,
                 arch: h.arch,
                 source: c.dataplaneapi.source,
             },
@@ -228,8 +228,4 @@ export class DataplaneHost extends pulumi.ComponentResource {
         this.haproxy = facts.haproxyVersion.apply(describeReloadPath);
         this.registerOutputs({ apiUrl: this.apiUrl, version: this.version, caCertificate: this.caCertificate, haproxy: this.haproxy });
     }
-}
-
-function pick<T>(map: Partial<Record<string, T>>, key: string): Partial<Record<string, T>> {
-    return map[key] === undefined ? {} : { [key]: map[key] };
 }

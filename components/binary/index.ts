@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { Arch, ArchiveSource } from "../config";
 import { type HostAccess, remoteScript, TOKEN_PREFIX, withGate } from "../shared/remote";
-import { installBinaryScript, removeBinaryScript, uploadedArchivePath } from "./scripts";
+import { installBinaryScript, installSpecFor, removeBinaryScript } from "./scripts";
 
 export interface DataplaneBinaryArgs {
     /** The host to install on. */
@@ -38,18 +38,17 @@ export class DataplaneBinary extends pulumi.ComponentResource {
     constructor(name: string, args: DataplaneBinaryArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:DataplaneBinary`, name, {}, opts);
 
-        let uploadedArchive: string | undefined;
+        const spec = installSpecFor(args.version, args.sha256, args.arch, args.source);
         const dependsOn: pulumi.Resource[] = [];
-        if (args.source.kind === "local") {
+        if (args.source.kind === "local" && spec.uploadedArchive) {
             const sha = args.arch ? args.sha256[args.arch] : undefined;
-            uploadedArchive = uploadedArchivePath(sha);
             dependsOn.push(
                 new command.remote.CopyToRemote(
                     `${name}-upload`,
                     {
                         connection: args.host.connection,
                         source: new pulumi.asset.FileAsset(args.source.path),
-                        remotePath: uploadedArchive,
+                        remotePath: spec.uploadedArchive,
                         triggers: [sha ?? ""],
                     },
                     withGate(args.host, { parent: this }),
@@ -61,13 +60,7 @@ export class DataplaneBinary extends pulumi.ComponentResource {
             `${name}-install`,
             args.host,
             {
-                create: installBinaryScript({
-                    version: args.version,
-                    sha256: args.sha256,
-                    arch: args.arch,
-                    baseUrl: args.source.kind === "download" ? args.source.baseUrl : undefined,
-                    uploadedArchive,
-                }),
+                create: installBinaryScript(spec),
                 delete: removeBinaryScript(),
             },
             { parent: this, dependsOn },

@@ -1,3 +1,4 @@
+import type { Arch, ArchiveSource } from "../config";
 import { PATHS } from "../shared/paths";
 import { dirname, forgetDeployedScript, recordDeployedScript, script, shq, type WriteFileSpec } from "../shared/shell";
 
@@ -7,6 +8,23 @@ export const BINARY_FILE: WriteFileSpec = { path: PATHS.binary, owner: "root", g
 /** Where an archive uploaded from the workstation lands (named by its checksum, so a new archive is a new upload). */
 export function uploadedArchivePath(sha256: string | undefined): string {
     return `/tmp/dataplaneapi-upload-${(sha256 ?? "unverified").slice(0, 16)}.tar.gz`;
+}
+
+/**
+ * The install step's spec for one host: with a declared architecture, only
+ * that architecture's checksum (so a checksum added for another one does not
+ * change this host's step); with a local archive, where its upload lands. The
+ * deployment and the drift repair both install from this.
+ */
+export function installSpecFor(version: string, sha256: Partial<Record<Arch, string>>, arch: Arch | undefined, source: ArchiveSource): BinaryInstallSpec {
+    const own = arch ? sha256[arch] : undefined;
+    return {
+        version,
+        sha256: arch ? (own === undefined ? {} : { [arch]: own }) : sha256,
+        arch,
+        baseUrl: source.kind === "download" ? source.baseUrl : undefined,
+        uploadedArchive: source.kind === "local" ? uploadedArchivePath(own) : undefined,
+    };
 }
 
 export interface BinaryInstallSpec {

@@ -5,8 +5,8 @@
  * (providers.md), so a hand edit stays invisible to `pulumi refresh` and
  * `pulumi up`.
  */
-import { installBinaryScript, uploadedArchivePath } from "../binary/scripts";
-import { CONFIG_KEYS, type ConfigKey, type DeploymentConfig, parseConfig, type RawConfig } from "../config";
+import { installBinaryScript, installSpecFor } from "../binary/scripts";
+import { CONFIG_KEYS, type ConfigKey, parseConfig, type RawConfig } from "../config";
 import { DIRECTORY_MODE } from "../directories/tmpfiles";
 import { haproxyEditSpec } from "../haproxy";
 import { findDrift, formatReport, repairPlan } from "./report";
@@ -67,7 +67,10 @@ export async function runDrift(raw: RawConfig, opts: DriftRunOptions): Promise<n
                     if (found.unrecorded) return 1;
                     if (found.items.length === 0) return 0;
                     if (!opts.repair) return 2;
-                    const plan = repairPlan(found.items, binaryInstallScript(c, h.arch));
+                    const plan = repairPlan(
+                        found.items,
+                        installBinaryScript(installSpecFor(c.dataplaneapi.version, c.dataplaneapi.sha256, h.arch, c.dataplaneapi.source)),
+                    );
                     const r = await session.run(target, driftRepairScript(spec, plan, DIRECTORY_MODE));
                     opts.print(
                         r.stdout
@@ -93,16 +96,4 @@ export async function runDrift(raw: RawConfig, opts: DriftRunOptions): Promise<n
     } finally {
         session.close();
     }
-}
-
-/** The deployment's own install step for this host, which a repair of the binary runs again. */
-function binaryInstallScript(c: DeploymentConfig, arch: DeploymentConfig["hosts"][number]["arch"]): string {
-    const sha256 = arch ? { [arch]: c.dataplaneapi.sha256[arch] } : c.dataplaneapi.sha256;
-    return installBinaryScript({
-        version: c.dataplaneapi.version,
-        sha256,
-        arch,
-        baseUrl: c.dataplaneapi.source.kind === "download" ? c.dataplaneapi.source.baseUrl : undefined,
-        uploadedArchive: c.dataplaneapi.source.kind === "local" ? uploadedArchivePath(arch ? c.dataplaneapi.sha256[arch] : undefined) : undefined,
-    });
 }

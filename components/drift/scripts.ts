@@ -31,7 +31,7 @@ const MASK_USERS = `sed 's/^\\([-+ ][[:space:]]*user\\)[[:space:]].*/\\1 <masked
 export function driftCheckScript(s: DriftHostSpec): string {
     const deployed = PATHS.deployedDir;
     const editor = `${deployed}/${deployedId(PATHS.cfgEditor)}`;
-    const users = `${deployed}/${deployedId(`${PATHS.stateDir}/userlist-users`)}`;
+    const users = `${deployed}/${deployedId(PATHS.userlistUsers)}`;
     return script(
         "drift check: compare this host with what the stack deployed (reads only)",
         `

@@ -83,7 +83,7 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
         const credentials = remoteFile(
             `${name}-credentials`,
             args.host,
-            { path: `${PATHS.stateDir}/userlist-users`, owner: "root", group: "root", mode: "0600", secret: true },
+            { path: PATHS.userlistUsers, owner: "root", group: "root", mode: "0600", secret: true },
             userLine,
             child,
         );

@@ -88,7 +88,7 @@ state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"
 [ -e "$state/haproxy.cfg.before" ] || cp -p "$cfg" "$state/haproxy.cfg.before"
 ${LOCKED_WORK_DIR}cat > "$work/template"
-awk -v users="$state/userlist-users" -v placeholder=${shq(e.placeholder)} '
+awk -v users=${shq(PATHS.userlistUsers)} -v placeholder=${shq(e.placeholder)} '
     $1 == placeholder { while ((getline line < users) > 0) print line; next }
     { print }
 ' "$work/template" > "$work/managed"

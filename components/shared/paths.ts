@@ -23,6 +23,8 @@ export const PATHS = {
     cfgEditor: "/usr/local/lib/haproxy-dataplane/haproxy-cfg-edit.awk",
     /** Root-only state kept by the deployment: the pre-deploy haproxy.cfg, the hashed users, restart keys. */
     stateDir: "/var/lib/haproxy-dataplane-deploy",
+    /** Root-only: the API users' hashed userlist lines, which the haproxy.cfg edit puts in place of its placeholder. */
+    userlistUsers: "/var/lib/haproxy-dataplane-deploy/userlist-users",
     /**
      * Root-only: what each file the program writes was given (owner, mode,
      * digest and, unless it is the binary, a copy), for the drift check.

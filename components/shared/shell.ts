@@ -58,7 +58,7 @@ export interface DriftTraits {
      * every start, by the values the program wrote.
      */
     compare?: "bytes" | "yaml-values";
-    /** The unit that reads this file when it starts: a drift repair of the file restarts it. Default: none. */
+    /** The unit that reads this file when it starts: a drift repair of its content restarts it (of owner or mode alone, not). Default: none. */
     restarts?: string;
 }
 
