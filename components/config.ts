@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { isIPv4 } from "node:net";
 import { z } from "zod";
 import { API_DIRECTORIES } from "./apiConfig/yaml";
 import { PATHS } from "./shared/paths";
@@ -80,15 +81,14 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
 export const SECRET_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(["sshPrivateKey", "sshPrivateKeys", "apiTlsKey", "apiUsername", "apiPassword"]);
 
 const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lower-case DNS label (a-z, 0-9, '-'), at most 63 characters");
-const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const dnsName = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const address = z
     .string()
     .refine((s) => !s.includes(":"), "is an IPv6 address, which is not supported; use an IPv4 address or a DNS name")
     // A DNS name of digits and dots only would be looked up as a name, and some
     // resolvers read "10.0.5" as 10.0.0.5: such a name must be a real IPv4 address.
-    .refine((s) => s.includes(":") || !/^[\d.]+$/.test(s) || ipv4.test(s), "is not an IPv4 address (four numbers 0-255) nor a DNS name")
-    .refine((s) => s.includes(":") || /^[\d.]+$/.test(s) || ipv4.test(s) || dnsName.test(s), "must be an IPv4 address or a DNS name");
+    .refine((s) => s.includes(":") || !/^[\d.]+$/.test(s) || isIPv4(s), "is not an IPv4 address (four numbers 0-255) nor a DNS name")
+    .refine((s) => s.includes(":") || /^[\d.]+$/.test(s) || isIPv4(s) || dnsName.test(s), "must be an IPv4 address or a DNS name");
 const port = z.number().int().min(1).max(65535);
 const absolutePath = z
     .string()
@@ -191,7 +191,7 @@ const schema = z.object({
     dataplaneapiSha256: z.record(z.enum(ARCHES), sha256),
     dataplaneapiLocalArchive: z.string(),
     dataplaneapiAllowHttp: z.boolean(),
-    apiBindAddress: z.string().regex(ipv4, "must be an IPv4 address (0.0.0.0 for all)"),
+    apiBindAddress: z.string().refine(isIPv4, "must be an IPv4 address (0.0.0.0 for all)"),
     // The API runs as user haproxy, without CAP_NET_BIND_SERVICE.
     apiPort: z
         .number()

@@ -171,7 +171,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
             {
                 host: access,
                 adminSocket: c.haproxy.adminSocket,
-                dependsOn: [haproxy.reloadHelper, haproxy.edit],
+                dependsOn: [haproxy.reloadHelper],
                 upgradesFrom: `${name}-sockets`,
             },
             child,

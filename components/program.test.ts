@@ -41,29 +41,52 @@ const byName = (regs: Registration[], name: string) => {
 };
 const urnOf = (regs: Registration[], name: string) => byName(regs, name).urn;
 
-/** Every command resource of one host, in the order a first `up` must run them. */
+/** Pairs of one host's commands where the first must be done before the second starts. */
 const ORDER = [
-    ["lb1-facts-haproxy", "lb1-config-yaml"],
     ["lb1-dirs-create", "lb1-config-yaml"],
-    ["lb1-dirs-create", "lb1-haproxy-credentials"],
-    ["lb1-config-ca", "lb1-haproxy-credentials"],
+    ["lb1-dirs-create", "lb1-config-key"],
+    ["lb1-dirs-create", "lb1-haproxy-cfg"],
+    ["lb1-config-ca", "lb1-haproxy-cfg"],
     ["lb1-haproxy-credentials", "lb1-haproxy-cfg"],
     ["lb1-haproxy-editor", "lb1-haproxy-cfg"],
     ["lb1-haproxy-reload-helper", "lb1-haproxy-cfg"],
-    ["lb1-haproxy-cfg", "lb1-reload-socket"],
-    ["lb1-haproxy-reload-helper", "lb1-reload-service-unit"],
+    ["lb1-haproxy-reload-helper", "lb1-reload-socket"],
     ["lb1-reload-client", "lb1-reload-socket"],
     ["lb1-reload-service-unit", "lb1-reload-socket"],
     ["lb1-reload-socket-unit", "lb1-reload-socket"],
-    ["lb1-binary-install", "lb1-service-unit"],
-    ["lb1-reload-socket", "lb1-service-unit"],
     ["lb1-service-unit", "lb1-service-enable"],
     ["lb1-service-enable", "lb1-service-start"],
     ["lb1-binary-install", "lb1-service-start"],
     ["lb1-config-yaml", "lb1-service-start"],
     ["lb1-config-key", "lb1-service-start"],
     ["lb1-haproxy-cfg", "lb1-service-start"],
+    ["lb1-reload-socket", "lb1-service-start"],
 ];
+
+/**
+ * The longest chain of one host's commands that must run one after another,
+ * preflight included: a fresh `up` takes about one SSH round per link. The
+ * chain today: preflight, directories, the API's files, the haproxy.cfg edit,
+ * the start.
+ */
+const CRITICAL_PATH = ["lb1-facts-haproxy", "lb1-dirs-create", "lb1-config-ca", "lb1-haproxy-cfg", "lb1-service-start"];
+
+/** The longest dependency chain among the commands in `regs`, as names. */
+function longestChain(regs: Registration[]): string[] {
+    const commands = new Map(regs.filter((r) => r.type.startsWith("command:remote:")).map((r) => [r.urn, r]));
+    const memo = new Map<string, string[]>();
+    const chain = (urn: string): string[] => {
+        const known = memo.get(urn);
+        if (known) return known;
+        const r = commands.get(urn)!;
+        let longest: string[] = [];
+        for (const d of r.dependencies) if (commands.has(d)) longest = [chain(d), longest].reduce((a, b) => (a.length >= b.length ? a : b));
+        const result = [...longest, r.name];
+        memo.set(urn, result);
+        return result;
+    };
+    return [...commands.keys()].map(chain).reduce((a, b) => (a.length >= b.length ? a : b), []);
+}
 
 describe("one host under mocks", () => {
     let regs: Registration[];
@@ -165,6 +188,26 @@ describe("one host under mocks", () => {
     it("orders the steps: each depends on what must exist before it", () => {
         for (const [first, then] of ORDER) {
             assert.ok(byName(regs, then).dependencies.includes(urnOf(regs, first)), `${then} depends on ${first}`);
+        }
+    });
+
+    it("runs one after another only what must be: the longest chain is five steps", () => {
+        const chain = longestChain(regs);
+        assert.equal(chain.length, CRITICAL_PATH.length, `the longest chain: ${chain.join(" -> ")}`);
+        // Each link is a real need: drop it and the step after it could run too early.
+        for (let i = 1; i < CRITICAL_PATH.length; i++) {
+            assert.ok(
+                byName(regs, CRITICAL_PATH[i]).dependencies.includes(urnOf(regs, CRITICAL_PATH[i - 1])),
+                `${CRITICAL_PATH[i]} waits for ${CRITICAL_PATH[i - 1]}`,
+            );
+        }
+        for (const early of ["lb1-service-unit", "lb1-reload-service-unit", "lb1-haproxy-editor", "lb1-haproxy-credentials", "lb1-binary-install"]) {
+            const deps = byName(regs, early).dependencies.filter((d) => regs.some((r) => r.urn === d && r.type.startsWith("command:remote:")));
+            assert.deepEqual(
+                deps.map((d) => regs.find((r) => r.urn === d)!.name),
+                ["lb1-facts-haproxy"],
+                `${early} waits for the preflight alone`,
+            );
         }
     });
 

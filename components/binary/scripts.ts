@@ -1,6 +1,6 @@
 import type { Arch, ArchiveSource } from "../config";
 import { PATHS } from "../shared/paths";
-import { dirname, forgetDeployedScript, recordDeployedScript, script, shq, type WriteFileSpec } from "../shared/shell";
+import { dirname, forgetDeployedScript, REMOVE_STATE_DIR_IF_EMPTY, recordDeployedScript, script, shq, type WriteFileSpec } from "../shared/shell";
 
 /** The binary as the drift check knows it: its digest is recorded, no copy (a repair installs the release again). */
 export const BINARY_FILE: WriteFileSpec = { path: PATHS.binary, owner: "root", group: "root", mode: "0755", restarts: PATHS.unitName };
@@ -141,7 +141,7 @@ export function removeBinaryScript(): string {
 rm -f ${shq(PATHS.binary)} ${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
 ${forgetDeployedScript(PATHS.binary)}
 rm -rf ${shq(`${PATHS.stateDir}/archives`)}
-rmdir ${shq(PATHS.stateDir)} 2>/dev/null || true
+${REMOVE_STATE_DIR_IF_EMPTY}
 echo ${shq(`removed ${PATHS.binary}`)}
 `,
     );

@@ -1,5 +1,5 @@
 import { PATHS } from "../shared/paths";
-import { script, shq } from "../shared/shell";
+import { REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 import { DIRECTORY_MODE } from "./tmpfiles";
 
 export interface DirectorySpec {
@@ -69,7 +69,7 @@ if [ -f "$state/etc-haproxy.stat" ]; then
     rm -f "$state/etc-haproxy.stat"
     echo "restored /etc/haproxy to group $gid, mode $mode"
 fi
-rmdir "$state" 2>/dev/null || true
+${REMOVE_STATE_DIR_IF_EMPTY}
 `,
     );
 }

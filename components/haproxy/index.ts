@@ -40,7 +40,12 @@ export interface HaproxyIntegrationArgs {
     readonly username: pulumi.Input<string>;
     /** SHA-512 crypt hash of the API password (secret). */
     readonly passwordHash: pulumi.Input<string>;
-    /** Steps that must be done first (e.g. the CA file the backend verifies with). */
+    /**
+     * Steps the edit needs first: the directories (the API's backups and
+     * transactions) and the CA file the API backend verifies with. The editor,
+     * the reload helper and the user lines need nothing but the host, so they
+     * are written meanwhile.
+     */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -59,7 +64,7 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
 
     constructor(name: string, args: HaproxyIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:HaproxyIntegration`, name, {}, opts);
-        const child = { parent: this, dependsOn: args.dependsOn };
+        const child = { parent: this };
 
         const editor = remoteFile(
             `${name}-editor`,
@@ -83,7 +88,7 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
         const credentials = remoteFile(
             `${name}-credentials`,
             args.host,
-            { path: PATHS.userlistUsers, owner: "root", group: "root", mode: "0600", secret: true },
+            { path: PATHS.userlistUsers, owner: "root", group: "root", mode: "0600", secret: true, dirMode: "0700" },
             userLine,
             child,
         );
@@ -103,7 +108,7 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
                 delete: haproxyRevertScript(spec),
                 stdin: renderManagedSections(args.sections),
             },
-            { parent: this, dependsOn: [editor, this.reloadHelper, credentials] },
+            { parent: this, dependsOn: [...(args.dependsOn ?? []), editor, this.reloadHelper, credentials] },
         );
 
         this.registerOutputs({});

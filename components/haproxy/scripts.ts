@@ -1,5 +1,5 @@
 import { PATHS } from "../shared/paths";
-import { script, shq } from "../shared/shell";
+import { REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 
 export interface HaproxyEditSpec {
     configFile: string;
@@ -166,6 +166,7 @@ for f in "$backups/$base".* "$transactions/$base".* "$transactions/failed/$base"
     fi
 done
 rmdir "$transactions/failed" "$transactions/outdated" 2>/dev/null || true
+${REMOVE_STATE_DIR_IF_EMPTY}
 echo "removed $copies copies of $cfg the API kept in $backups and $transactions"
 `,
     );

@@ -12,7 +12,10 @@ export interface ReloadServiceArgs {
     readonly host: HostAccess;
     /** HAProxy's admin socket, whose directory is opened to group haproxy; default /run/haproxy/admin.sock. */
     readonly adminSocket: string;
-    /** Steps that must come first: the reload helper the service runs, and the haproxy.cfg edit that sets the admin socket's group. */
+    /**
+     * Steps the socket must not start before: the reload helper the service
+     * runs. The client and the units need nothing but the host.
+     */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /**
      * The name this host's SocketPermissions component had in earlier versions
@@ -54,7 +57,7 @@ export class ReloadService extends pulumi.ComponentResource {
         });
         const socketUnitText = renderReloadSocketUnit();
         const serviceUnitText = renderReloadServiceUnit();
-        const child = { parent: this, dependsOn: args.dependsOn };
+        const child = { parent: this };
         const client = remoteFile(
             `${name}-client`,
             args.host,

@@ -1,5 +1,5 @@
 import { PATHS } from "../shared/paths";
-import { dirname, script, shq } from "../shared/shell";
+import { dirname, REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 
 export interface ReloadServiceSpec {
     /** HAProxy's admin socket; its directory is opened to group haproxy. */
@@ -63,6 +63,7 @@ if [ -f "$state/admin-dir.stat" ]; then
     rm -f "$state/admin-dir.stat"
     echo "restored $admin_dir to group $gid, mode $mode"
 fi
+${REMOVE_STATE_DIR_IF_EMPTY}
 `,
     );
 }

@@ -26,7 +26,7 @@ export interface DataplaneServiceArgs {
         /** Seconds to wait for an answer; default 90. */
         timeoutSeconds?: number;
     };
-    /** Everything that must be in place before the service starts. */
+    /** Everything that must be in place before the service starts (the unit file and its enabling need none of it). */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -55,7 +55,7 @@ export class DataplaneService extends pulumi.ComponentResource {
                 restarts: PATHS.unitName,
             },
             args.unitText,
-            { parent: this, dependsOn: args.dependsOn },
+            { parent: this },
         );
 
         const enable = remoteScript(

@@ -1,5 +1,5 @@
 import { PATHS } from "../shared/paths";
-import { script, shq } from "../shared/shell";
+import { REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 
 export function enableServiceScript(): string {
     return script(
@@ -96,6 +96,7 @@ export function stopServiceScript(): string {
         `
 systemctl stop ${shq(PATHS.unitName)} 2>&1 || true
 rm -f ${shq(`${PATHS.stateDir}/restart-key`)}
+${REMOVE_STATE_DIR_IF_EMPTY}
 echo ${shq(`stopped ${PATHS.unitName}`)}
 `,
     );

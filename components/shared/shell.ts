@@ -74,6 +74,8 @@ export interface WriteFileSpec extends DriftTraits {
     afterDelete?: string;
     /** Remove the file's directory too once it is empty (a directory the program created for it). */
     removeEmptyDir?: boolean;
+    /** Mode of the file's directory when the write has to create it; default "0755". */
+    dirMode?: string;
 }
 
 /** The directory part of an absolute path, as dirname(1) gives it. */
@@ -92,7 +94,7 @@ export function writeFileScript(f: WriteFileSpec): string {
         `write ${f.path} (${f.owner}:${f.group} ${f.mode}) from stdin`,
         `
 target=${shq(f.path)}
-[ -d ${shq(dir)} ] || install -d -m 0755 ${shq(dir)}
+[ -d ${shq(dir)} ] || install -d -m ${shq(f.dirMode ?? "0755")} ${shq(dir)}
 tmp=$(mktemp ${shq(`${dir}/.dpdeploy.XXXXXX`)})
 trap 'rm -f "$tmp"' EXIT
 cat > "$tmp"
@@ -150,9 +152,17 @@ mv -f ${shq(`${record}.new`)} ${shq(record)}
 }printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' ${fields} "$(sha256sum < ${shq(f.path)} | cut -d' ' -f1)" ${traits} > ${shq(`${record}.meta`)}`;
 }
 
-/** Drops a removed file's record (and the records' directory once it is empty). */
+/**
+ * Removes the state directory once it is empty. Every step that takes
+ * something out of it ends with this: a destroy removes independent steps in
+ * parallel, so whichever of them finishes last leaves nothing behind.
+ */
+export const REMOVE_STATE_DIR_IF_EMPTY = `rmdir ${shq(PATHS.stateDir)} 2>/dev/null || true`;
+
+/** Drops a removed file's record (and the records' directory and the state directory once they are empty). */
 export function forgetDeployedScript(path: string): string {
     const record = `${PATHS.deployedDir}/${deployedId(path)}`;
     return `rm -f ${shq(record)} ${shq(`${record}.meta`)}
-rmdir ${shq(PATHS.deployedDir)} 2>/dev/null || true`;
+rmdir ${shq(PATHS.deployedDir)} 2>/dev/null || true
+${REMOVE_STATE_DIR_IF_EMPTY}`;
 }
