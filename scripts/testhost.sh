@@ -21,7 +21,7 @@ readonly PREP_REVISION=3
 readonly DEPLOY_USER=deploy
 readonly DEPLOY_UID=1000
 readonly HOSTNAME_PLACEHOLDER=lb-placeholder
-readonly MAX_INDEX=50
+readonly MAX_INDEX=60
 
 CACHE_DIR=${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}
 RUN_DIR=${LB_RUN_DIR:-/run/haproxy-dpapi-lab}
