@@ -34,14 +34,16 @@ export interface WorkspaceStackSpec {
     stackConfigDir?: string;
 }
 
-/** Environment for every engine call: a private backend and home, no plugin downloads, Node 22 first on PATH. */
+/**
+ * Environment for every engine call: a private backend and home, no plugin
+ * downloads, Node 22 first on PATH. Whether the program is type-checked is
+ * left to its tsconfig.json, as for a user (the repository's sets noCheck).
+ */
 export function engineEnv(engineBinDir: string, stateDir: string): Record<string, string> {
     return {
         PULUMI_BACKEND_URL: `file://${path.join(stateDir, "backend")}`,
         PULUMI_HOME: path.join(stateDir, "home"),
         PULUMI_SKIP_UPDATE_CHECK: "true",
-        // The tests type-check every program with tsc beforehand; the language host need not again.
-        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         // Only the plugins named in Pulumi.yaml are used, never one that happens to be on PATH.
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
