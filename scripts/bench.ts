@@ -67,10 +67,19 @@ function roleOf(cmdline: string): string {
 /** Each process's role, read once (the sampler runs every 100 ms and should cost little itself). */
 const roles = new Map<number, string>();
 
-/** The processes below `root` (not `root` itself), with their memory, CPU time and role. */
-function descendants(root: number): Map<number, ProcSample> {
+/** One process as /proc shows it: its parent, CPU ticks (its own, and its reaped children's), resident memory. */
+interface ProcEntry {
+    ppid: number;
+    ownTicks: number;
+    reapedTicks: number;
+    rssKiB: number;
+    nspawn: boolean;
+}
+
+/** Every process, read once from /proc, with each one's children. */
+function procTable(): { procs: Map<number, ProcEntry>; children: Map<number, number[]> } {
+    const procs = new Map<number, ProcEntry>();
     const children = new Map<number, number[]>();
-    const info = new Map<number, ProcSample>();
     for (const entry of readdirSync("/proc")) {
         if (!/^\d+$/.test(entry)) continue;
         try {
@@ -78,24 +87,52 @@ function descendants(root: number): Map<number, ProcSample> {
             // The command name (in parentheses) may hold spaces: the fields after it are fixed.
             const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
             const pid = Number(entry);
-            children.set(Number(fields[1]), [...(children.get(Number(fields[1])) ?? []), pid]);
+            const ppid = Number(fields[1]);
             const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${entry}/status`, "utf8"));
-            info.set(pid, {
+            procs.set(pid, {
+                ppid,
+                ownTicks: Number(fields[11]) + Number(fields[12]),
+                reapedTicks: Number(fields[13]) + Number(fields[14]),
                 rssKiB: m ? Number(m[1]) : 0,
-                cpuTicks: Number(fields[11]) + Number(fields[12]),
-                role: roles.get(pid) ?? roles.set(pid, roleOf(readFileSync(`/proc/${entry}/cmdline`, "utf8"))).get(pid)!,
+                nspawn: stat.includes("(systemd-nspawn)"),
             });
+            children.set(ppid, [...(children.get(ppid) ?? []), pid]);
         } catch {
             // The process exited while being read.
         }
     }
-    const found = new Map<number, ProcSample>();
+    return { procs, children };
+}
+
+/** The processes below `root` in the table (not `root` itself). */
+function below(children: Map<number, number[]>, root: number): number[] {
+    const found: number[] = [];
     const stack = [...(children.get(root) ?? [])];
     while (stack.length > 0) {
         const pid = stack.pop()!;
-        const p = info.get(pid);
-        if (p) found.set(pid, p);
+        found.push(pid);
         stack.push(...(children.get(pid) ?? []));
+    }
+    return found;
+}
+
+/** The processes below `root` (not `root` itself), with their memory, CPU time and role. */
+function descendants(root: number): Map<number, ProcSample> {
+    const { procs, children } = procTable();
+    const found = new Map<number, ProcSample>();
+    for (const pid of below(children, root)) {
+        const p = procs.get(pid);
+        if (!p) continue;
+        let role = roles.get(pid);
+        if (role === undefined) {
+            try {
+                role = roleOf(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+            } catch {
+                continue; // The process exited meanwhile.
+            }
+            roles.set(pid, role);
+        }
+        found.set(pid, { rssKiB: p.rssKiB, cpuTicks: p.ownTicks, role });
     }
     return found;
 }
@@ -109,35 +146,11 @@ function descendants(root: number): Map<number, ProcSample> {
  * process that ever ran in it.
  */
 function treeCpuSeconds(): { operation: number; hosts: number } {
-    const children = new Map<number, number[]>();
-    const ticks = new Map<number, { own: number; reaped: number }>();
-    const nspawns: number[] = [];
-    for (const entry of readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-            const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-            const pid = Number(entry);
-            children.set(Number(fields[1]), [...(children.get(Number(fields[1])) ?? []), pid]);
-            ticks.set(pid, { own: Number(fields[11]) + Number(fields[12]), reaped: Number(fields[13]) + Number(fields[14]) });
-            if (stat.includes("(systemd-nspawn)")) nspawns.push(pid);
-        } catch {
-            // The process exited while being read.
-        }
-    }
-    const subtree = (root: number): number => {
-        let total = 0;
-        const stack = [...(children.get(root) ?? [])];
-        while (stack.length > 0) {
-            const pid = stack.pop()!;
-            const t = ticks.get(pid);
-            if (t) total += t.own + t.reaped;
-            stack.push(...(children.get(pid) ?? []));
-        }
-        return total;
-    };
-    const self = ticks.get(process.pid)?.reaped ?? 0;
-    const hosts = nspawns.reduce((sum, pid) => sum + (ticks.get(pid)?.own ?? 0) + (ticks.get(pid)?.reaped ?? 0) + subtree(pid), 0);
+    const { procs, children } = procTable();
+    const ticks = (pid: number) => (procs.get(pid)?.ownTicks ?? 0) + (procs.get(pid)?.reapedTicks ?? 0);
+    const subtree = (root: number) => below(children, root).reduce((sum, pid) => sum + ticks(pid), 0);
+    const self = procs.get(process.pid)?.reapedTicks ?? 0;
+    const hosts = [...procs].filter(([, p]) => p.nspawn).reduce((sum, [pid]) => sum + ticks(pid) + subtree(pid), 0);
     return { operation: (self + subtree(process.pid)) / CLOCK_TICK, hosts: hosts / CLOCK_TICK };
 }
 

@@ -17,6 +17,7 @@ import { after, before, describe, it } from "node:test";
 import {
     api,
     buildTools,
+    commandEventOrder,
     describeTools,
     haproxyMasterIdentity,
     hostDown,
@@ -40,20 +41,6 @@ const password = `pw-${randomBytes(12).toString("hex")}`;
 /** Ten hosts, the releases alternating: index and release. */
 const HOSTS: [number, Release][] = [35, 36, 37, 38, 39, 42, 43, 44, 45, 46].map((index, i) => [index, i % 2 === 0 ? "bookworm" : "trixie"]);
 const BATCH = 2;
-
-/** The order in which the engine began (pre) and finished (done) each command, by name. */
-function eventOrder(events: EngineEvent[]): string[] {
-    const order: string[] = [];
-    for (const e of events) {
-        for (const [kind, m] of [
-            ["pre", e.resourcePreEvent?.metadata],
-            ["done", e.resOutputsEvent?.metadata],
-        ] as const) {
-            if (m?.type === "command:remote:Command" && m.op !== "same") order.push(`${kind} ${m.urn.split("::").pop()}`);
-        }
-    }
-    return order;
-}
 
 describe("ten hosts in one stack, both releases", () => {
     let tools: Tools;
@@ -132,7 +119,7 @@ describe("ten hosts in one stack, both releases", () => {
             create: 2 * hosts.length,
         });
 
-        const order = eventOrder(events);
+        const order = commandEventOrder(events);
         for (let b = BATCH; b < hosts.length; b += BATCH) {
             const gatesDone = hosts.slice(b - BATCH, b).map((h) => order.indexOf(`done ${h.name}-gate-check`));
             const nextStarts = hosts.slice(b, b + BATCH).map((h) => order.findIndex((o) => o.startsWith(`pre ${h.name}-`)));

@@ -16,6 +16,7 @@ import { after, before, describe, it } from "node:test";
 import {
     api,
     buildTools,
+    commandEventOrder,
     describeTools,
     eventually,
     haproxyMasterIdentity,
@@ -56,24 +57,6 @@ function untouched(h: TestHost): string {
         hostRun(h.name, "systemctl show -p MainPID -p ExecMainStartTimestamp dataplaneapi.service"),
         haproxyMasterIdentity(h.name),
     ].join("\n");
-}
-
-/**
- * The order in which the engine began (pre) and finished (done) each command
- * on the hosts, by name. Components are left out: the program registers them
- * all at once, before any command runs.
- */
-function eventOrder(events: EngineEvent[]): string[] {
-    const order: string[] = [];
-    for (const e of events) {
-        for (const [kind, m] of [
-            ["pre", e.resourcePreEvent?.metadata],
-            ["done", e.resOutputsEvent?.metadata],
-        ] as const) {
-            if (m?.type === "command:remote:Command") order.push(`${kind} ${m.urn.split("::").pop()}`);
-        }
-    }
-    return order;
 }
 
 describe("a rolling change across three hosts, one at a time", () => {
@@ -142,7 +125,7 @@ describe("a rolling change across three hosts, one at a time", () => {
         const result = await loaded("first up", () => stack.up({ onEvent: (e) => events.push(e), color: "never" }));
         assert.equal(result.summary.result, "succeeded");
         assert.deepEqual(result.summary.resourceChanges, { create: 3 * PER_HOST + 1 });
-        const order = eventOrder(events);
+        const order = commandEventOrder(events);
         for (let i = 1; i < hosts.length; i++) {
             const gateDone = order.indexOf(`done ${hosts[i - 1].name}-gate-check`);
             const nextStarts = order.findIndex((o) => o.startsWith(`pre ${hosts[i].name}-`));
@@ -219,7 +202,7 @@ describe("a rolling change across three hosts, one at a time", () => {
         const events: EngineEvent[] = [];
         const result = await loaded("destroy", () => stack.destroy({ onEvent: (e) => events.push(e), color: "never" }));
         assert.deepEqual(result.summary.resourceChanges, { delete: 3 * PER_HOST + 1 });
-        const order = eventOrder(events);
+        const order = commandEventOrder(events);
         const steps = (h: TestHost) => order.map((o, i) => [o, i] as const).filter(([o]) => o.startsWith(`done ${h.name}-`) || o.startsWith(`pre ${h.name}-`));
         for (let i = 1; i < hosts.length; i++) {
             const laterLast = Math.max(...steps(hosts[i]).map(([, n]) => n));

@@ -4,7 +4,7 @@
  * real Pulumi engine (scripts/build-tools.sh) driven by the Automation API.
  * Used by the e2e tests and by the sandbox.
  */
-import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { spawnSync } from "node:child_process";
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
@@ -514,4 +514,23 @@ export class Timings {
     report(): string {
         return this.rows.map(([l, s]) => `${s.toFixed(1).padStart(7)} s  ${l}`).join("\n");
     }
+}
+
+/**
+ * The order in which the engine began (pre) and finished (done) each command
+ * it ran on the hosts, as "pre <name>" and "done <name>". Components are left
+ * out (the program registers them all at once, before any command runs), and
+ * so are `same` steps, which run nothing.
+ */
+export function commandEventOrder(events: EngineEvent[]): string[] {
+    const order: string[] = [];
+    for (const e of events) {
+        for (const [kind, m] of [
+            ["pre", e.resourcePreEvent?.metadata],
+            ["done", e.resOutputsEvent?.metadata],
+        ] as const) {
+            if (m?.type === "command:remote:Command" && m.op !== "same") order.push(`${kind} ${m.urn.split("::").pop()}`);
+        }
+    }
+    return order;
 }
