@@ -38,6 +38,9 @@ if [ -n "$failed" ]; then
     log "not available from the Go module proxy: $failed (details: $build_log)"
 fi
 
+log "compiling the stand-in provider plugins (cached)"
+sh tests/plugins/standin.sh compile command tls
+
 mapfile -t releases < <(bash scripts/testhost.sh releases)
 for release in "${releases[@]}"; do
     log "building the $release test host root filesystem (cached)"

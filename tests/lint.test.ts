@@ -17,7 +17,7 @@ function run(cmd: string, args: string[], cwd = REPO): { code: number; out: stri
     return { code: r.status ?? -1, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
-/** The repository's bash scripts: scripts/, .ci/run, the stand-ins' build and plugin wrappers. */
+/** The repository's shell scripts: scripts/, .ci/run, the stand-ins' build, their plugin wrappers and launcher. */
 function shellScripts(): string[] {
     const dir = (d: string, keep: (f: string) => boolean) =>
         readdirSync(path.join(REPO, d))
@@ -26,6 +26,7 @@ function shellScripts(): string[] {
     return [
         ...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi" || f === "drift"),
         ".ci/run",
+        "tests/plugins/standin.sh",
         "tests/standins/dataplaneapi/build.sh",
         ...dir("tests/plugins/command/bin", () => true),
         ...dir("tests/plugins/tls/bin", () => true),
