@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { haproxyEditSpec } from "../haproxy";
 import { PATHS } from "../shared/paths";
-import { itPassesShellcheck } from "../testing/shellcheck";
 import { type DriftHostSpec, driftCheckScript, driftRepairScript } from "./scripts";
 
 const spec: DriftHostSpec = {
@@ -20,16 +19,6 @@ const everything = {
 };
 
 describe("drift scripts", () => {
-    itPassesShellcheck({
-        driftCheckScript: driftCheckScript(spec),
-        driftRepairScript: driftRepairScript(spec, everything, "0750"),
-        "driftRepairScript (one file)": driftRepairScript(
-            spec,
-            { files: [{ path: PATHS.reloadHelper, content: true }], directories: [], haproxyCfg: false },
-            "0750",
-        ),
-    });
-
     it("the check only reads: no command in it writes outside its own temporary directory", () => {
         const check = driftCheckScript(spec);
         // (The host-side proof is tests/e2e-full/drift.test.ts, which lists the host before and after a check.)

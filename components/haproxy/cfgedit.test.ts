@@ -168,7 +168,7 @@ describe("haproxy.cfg as the Data Plane API stand-in rewrote it after a deployme
 /**
  * The files the editor must get right or refuse: each is a fixture
  * fixtures/<case>.cfg with the result of apply next to it, <case>.expected.cfg,
- * or the error it stops with, <case>.error.txt. cfgedit.host.test.ts starts
+ * or the error it stops with, <case>.error.txt. tests/e2e/cfgedit.test.ts starts
  * HAProxy on the expected files and checks what it does with them.
  */
 const FIXTURES = path.join(__dirname, "fixtures");

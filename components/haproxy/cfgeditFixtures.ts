@@ -2,9 +2,8 @@
  * What the tests of haproxy-cfg-edit.awk know about fixtures/: where the
  * fixtures of Debian's own haproxy.cfg come from, and the managed sections
  * every expected result was made with. Shared by cfgedit.test.ts (the editor
- * on this machine) and cfgedit.host.test.ts (HAProxy on real hosts).
+ * on this machine) and tests/e2e/cfgedit.test.ts (HAProxy on real hosts).
  */
-import type { Release } from "../../tests/e2e/lab";
 import { renderManagedSections, renderUserLine, USERS_PLACEHOLDER } from "./sections";
 
 /** The managed sections (userlist controller with one user, the API backend on port 5555) of every fixtures/<case>.expected.cfg. */
@@ -30,13 +29,13 @@ export interface PackageFixture {
 
 /**
  * The package fixture of each release the lab runs (scripts/testhost.sh).
- * cfgedit.host.test.ts checks on a host of each release that haproxy of this
+ * tests/e2e/cfgedit.test.ts checks on a host of each release that haproxy of this
  * version's upstream branch is installed and that dpkg records the md5 of the
  * fixture's package file for /etc/haproxy/haproxy.cfg. At these versions both releases ship the
  * same file (md5 6e882ee7f7a6a3d62d8c3aeb3fe7c80d): debian13-haproxy.cfg
  * differs from debian12-haproxy.cfg only by the lab's application.
  */
-export const PACKAGE_FIXTURES: Record<Release, PackageFixture> = {
+export const PACKAGE_FIXTURES: Record<"bookworm" | "trixie", PackageFixture> = {
     bookworm: { fixture: "debian12-haproxy", debian: "Debian 12", version: "2.6.12-1+deb12u3", withLabApplication: true },
     trixie: { fixture: "debian13-haproxy", debian: "Debian 13", version: "3.0.11-1+deb13u4", withLabApplication: false },
 };

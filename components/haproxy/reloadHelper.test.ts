@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { assertGolden } from "../testing/golden";
-import { itPassesShellcheck } from "../testing/shellcheck";
 import { renderReloadHelper } from "./reloadHelper";
 
 const dir = mkdtempSync(path.join(tmpdir(), "reload-helper-"));
@@ -97,10 +96,6 @@ describe("reload helper", () => {
     it("renders exactly its golden file", () => {
         assertGolden(path.join(__dirname, "golden", "reload-haproxy"), renderReloadHelper("/run/haproxy-master.sock"));
     });
-    const helper = renderReloadHelper("/run/haproxy-master.sock");
-    // A file the API runs, not a step's script: no summary line or prelude.
-    itPassesShellcheck({ reloadHelper: helper }, { prelude: false });
-
     it("sends `reload` and exits 0 once the new master counts one more reload and no failure", () =>
         withFakeMaster("loads", async (master) => {
             const r = await runHelper(renderReloadHelper(master.socket, 10));

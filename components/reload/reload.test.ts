@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { assertGolden } from "../testing/golden";
-import { itPassesShellcheck } from "../testing/shellcheck";
 import { renderReloadClient } from "./client";
 import { reloadServiceScript, removeReloadServiceScript } from "./scripts";
 import { renderReloadServiceUnit, renderReloadSocketUnit } from "./units";
@@ -67,10 +66,6 @@ describe("reload service units", () => {
 });
 
 describe("reload service scripts", () => {
-    itPassesShellcheck({
-        reloadService: reloadServiceScript({ adminSocket: "/run/haproxy/admin.sock", unitsDigest: "0123456789abcdef" }),
-        removeReloadService: removeReloadServiceScript({ adminSocket: "/run/haproxy/admin.sock" }),
-    });
     it("never restart HAProxy", () => {
         for (const s of [
             reloadServiceScript({ adminSocket: "/run/haproxy/admin.sock", unitsDigest: "x" }),
@@ -82,9 +77,6 @@ describe("reload service scripts", () => {
 });
 
 describe("reload client (the API's reload_cmd)", () => {
-    // A file the API runs, not a step's script: no summary line or prelude.
-    itPassesShellcheck({ reloadClient: renderReloadClient() }, { prelude: false });
-
     it("exits 0 and repeats the verdict when the service answers ok", async () => {
         const svc = await fakeService("ok: HAProxy reloaded (reload 4 of its master)\n");
         try {

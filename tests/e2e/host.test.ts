@@ -20,7 +20,7 @@ import { DEFAULT_DIRECTORIES, parseConfig } from "../../components/config";
 import { hostFactsScript } from "../../components/facts/scripts";
 import { deployStack } from "../../components/program";
 import { asRoot } from "../../components/shared/shell";
-import { installMocks, mockHaproxyBanners, rawConfig, type Registration, registrations, resolve, unwrapSecret } from "../../components/testing/harness";
+import { installMocks, mockHaproxyBanners, rawConfig, type Registration, registrations, resolve, unwrapSecret } from "../support/harness";
 import {
     eventually,
     haproxyAdmin,

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { parseConfig } from "./config";
-import { deployStack } from "./program";
+import { parseConfig } from "../../components/config";
+import { deployStack } from "../../components/program";
 import {
     installMocks,
     isSecret,
@@ -17,7 +17,7 @@ import {
     TEST_PASSWORD,
     TEST_SSH_KEY,
     unwrapSecret,
-} from "./testing/harness";
+} from "../support/harness";
 
 installMocks();
 

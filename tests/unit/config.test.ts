@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, DEFAULT_DIRECTORIES, parseConfig, projectDefaults } from "./config";
-import { deployStack } from "./program";
-import { installMocks, rawConfig, registrations, settle, TEST_PASSWORD, TEST_SSH_KEY } from "./testing/harness";
+import { CONFIG_KEYS, ConfigError, DEFAULT_DIRECTORIES, parseConfig, projectDefaults } from "../../components/config";
+import { deployStack } from "../../components/program";
+import { installMocks, rawConfig, registrations, settle, TEST_PASSWORD, TEST_SSH_KEY } from "../support/harness";
 
 installMocks();
 
@@ -261,7 +261,9 @@ const BAD: [string, Record<string, unknown>, string[], RegExp][] = [
     ],
 ];
 
-describe("bad configuration", () => {
+// Concurrently: each case waits out the registrations it must not make. A case that did
+// register would change the count the others see, so it could not pass unseen.
+describe("bad configuration", { concurrency: true }, () => {
     for (const [title, values, plaintext, message] of BAD) {
         it(`${title}: fails with its message and registers nothing`, async () => {
             const raw = rawConfig(values, plaintext.length ? plaintext : undefined);
@@ -320,7 +322,7 @@ describe("bad configuration", () => {
 });
 
 describe("Pulumi.yaml", () => {
-    const project = parse(readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+    const project = parse(readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8"));
     it("declares every key the program reads, with type, description and the program's default", () => {
         const defaults = projectDefaults();
         assert.deepEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
@@ -331,7 +333,7 @@ describe("Pulumi.yaml", () => {
         }
     });
     it("production stack names one host and commits no secret", () => {
-        const prod = parse(readFileSync(path.join(__dirname, "..", "Pulumi.prod.yaml"), "utf8"));
+        const prod = parse(readFileSync(path.join(__dirname, "..", "..", "Pulumi.prod.yaml"), "utf8"));
         assert.equal(prod.config["haproxy-dataplane:hosts"].length, 1);
         for (const key of ["apiPassword", "apiUsername", "sshPrivateKey"]) {
             const v = prod.config[`haproxy-dataplane:${key}`];

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { RawConfig } from "../config";
+import type { RawConfig } from "../../components/config";
 
 export const PROJECT = "haproxy-dataplane";
 

@@ -9,7 +9,7 @@ import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 
-const REPO = path.resolve(__dirname, "..");
+const REPO = path.resolve(__dirname, "..", "..");
 const BIOME = path.join(REPO, "node_modules", ".bin", "biome");
 
 function run(cmd: string, args: string[], cwd = REPO): { code: number; out: string } {
@@ -27,6 +27,7 @@ function shellScripts(): string[] {
         ...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi" || f === "drift"),
         ".ci/run",
         "tests/plugins/standin.sh",
+        "tests/run.sh",
         "tests/standins/dataplaneapi/build.sh",
         ...dir("tests/plugins/command/bin", () => true),
         ...dir("tests/plugins/tls/bin", () => true),
