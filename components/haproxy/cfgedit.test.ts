@@ -5,13 +5,14 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { LAB_APPLICATION, fixtureManagedSections as managed, PACKAGE_FIXTURES, packageFile, provenance } from "./cfgeditFixtures";
+import { ASSETS_DIR } from "../shared/assets";
 import { managedSectionIds, renderManagedSections, renderUserLine, USERS_PLACEHOLDER } from "./sections";
 
 /**
  * These tests run haproxy-cfg-edit.awk, the very file the hosts run, with the
  * awk of this machine, as the host script calls it.
  */
-const EDITOR = path.join(__dirname, "haproxy-cfg-edit.awk");
+const EDITOR = path.join(ASSETS_DIR, "haproxy", "haproxy-cfg-edit.awk");
 // Debian 12's haproxy.cfg with the lab's application after it (cfgeditFixtures.ts).
 const STOCK = readFileSync(path.join(__dirname, "fixtures", "debian12-haproxy.cfg"), "utf8");
 // Hand-written in the API's format (sections sorted, 2-space indentation, `from` on headers, extra

@@ -1,8 +1,7 @@
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { API_DIRECTORIES } from "../apiConfig/yaml";
+import { renderAsset } from "../shared/assets";
 import { sha256Hex } from "../shared/digest";
 import { PATHS } from "../shared/paths";
 import { type HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
@@ -10,8 +9,8 @@ import { renderReloadHelper } from "./reloadHelper";
 import { haproxyEditScript, type HaproxyEditSpec, haproxyRevertScript } from "./scripts";
 import { managedSectionIds, type ManagedSectionsModel, renderManagedSections, renderUserLine, USERS_PLACEHOLDER } from "./sections";
 
-/** The awk program that edits haproxy.cfg on the host; the unit tests run this same file. */
-export const CFG_EDITOR_SOURCE = readFileSync(path.join(__dirname, "haproxy-cfg-edit.awk"), "utf8");
+/** The awk program that edits haproxy.cfg on the host (assets/haproxy/); the unit tests run this same file. */
+export const CFG_EDITOR_SOURCE = renderAsset("haproxy/haproxy-cfg-edit.awk");
 
 /** The edit of haproxy.cfg as the deployment and the drift repair run it. */
 export function haproxyEditSpec(configFile: string, adminSocket: string, userlist: string): Omit<HaproxyEditSpec, "usersDigest"> {

@@ -1,3 +1,4 @@
+import { renderAsset } from "../shared/assets";
 import { MANAGED_BY, PATHS } from "../shared/paths";
 import { RELOAD_WAIT_SECONDS } from "../haproxy/reloadHelper";
 
@@ -8,28 +9,8 @@ import { RELOAD_WAIT_SECONDS } from "../haproxy/reloadHelper";
  * exits with the verdict the service sends back. The API judges reload_cmd by
  * its exit status and puts its last known good haproxy.cfg back when it fails.
  * The API splits reload_cmd on spaces and runs it without a shell, so this is
- * one path with no arguments.
+ * one path with no arguments. The script is assets/reload/reload-client.sh.
  */
 export function renderReloadClient(socket: string = PATHS.reloadSocket, waitSeconds = RELOAD_WAIT_SECONDS + 10): string {
-    return `#!/bin/sh
-# ${MANAGED_BY}
-# The Data Plane API's reload_cmd: asks the reload service (root) to reload HAProxy,
-# and exits 0 when HAProxy loaded the new configuration, 1 when it refused it.
-set -eu
-exec /usr/bin/perl -MIO::Socket::UNIX -e '
-    my ($socket, $wait) = @ARGV;
-    $SIG{ALRM} = sub { print STDERR "no verdict from the reload service at $socket within $wait s\\n"; exit 1 };
-    alarm $wait;
-    my $s = IO::Socket::UNIX->new(Peer => $socket)
-        or do { print STDERR "cannot reach the reload service at $socket: $!\\n"; exit 1 };
-    local $/;
-    my $answer = <$s>;
-    $answer = "" unless defined $answer;
-    my @lines = grep { length } split /\\n/, $answer;
-    my $verdict = @lines ? $lines[-1] : "";
-    if ($verdict =~ /^ok: /) { print "$verdict\\n"; exit 0 }
-    print STDERR ($verdict =~ /^failed: / ? $verdict : "the reload service answered no verdict (journalctl -u haproxy-dataplane-reload@* says why)"), "\\n";
-    exit 1;
-' "${socket}" ${waitSeconds}
-`;
+    return renderAsset("reload/reload-client.sh", { MANAGED_BY, SOCKET: socket, WAIT_SECONDS: waitSeconds });
 }

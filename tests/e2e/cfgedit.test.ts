@@ -17,13 +17,14 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { haproxyAdmin, hostDown, hostExec, hostRun, hostUp, RELEASES, type Release } from "./lab";
+import { ASSETS_DIR } from "../../components/shared/assets";
 import { API_BACKEND } from "../../components/shared/paths";
 import { fixtureManagedSections, LAB_APPLICATION, PACKAGE_FIXTURES, packageFile, provenance } from "../../components/haproxy/cfgeditFixtures";
 import { renderManagedSections, SYSTEM_CA_BUNDLE, USERS_PLACEHOLDER } from "../../components/haproxy/sections";
 
 const HAPROXY = path.join(__dirname, "..", "..", "components", "haproxy");
 const FIXTURES = path.join(HAPROXY, "fixtures");
-const EDITOR = path.join(HAPROXY, "haproxy-cfg-edit.awk");
+const EDITOR = path.join(ASSETS_DIR, "haproxy", "haproxy-cfg-edit.awk");
 const SOCKET = "/run/haproxy/admin.sock";
 const CFG = "/etc/haproxy/haproxy.cfg";
 const MW_PID = "/run/cfgedit-mw-check.pid";

@@ -26,6 +26,8 @@ function shellScripts(): string[] {
     return [
         ...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi" || f === "drift"),
         ".ci/run",
+        ...dir("assets/haproxy", (f) => f.endsWith(".sh")),
+        ...dir("assets/reload", (f) => f.endsWith(".sh")),
         "tests/plugins/standin.sh",
         "tests/run.sh",
         "tests/standins/dataplaneapi/build.sh",
