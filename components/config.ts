@@ -239,6 +239,14 @@ export interface RawConfig {
 /** Binary source: a URL the host downloads, or an archive on the workstation to upload. */
 export type ArchiveSource = { kind: "download"; baseUrl: string } | { kind: "local"; path: string };
 
+/**
+ * How the API serves, decided here once from apiTls, apiTlsCertificate and
+ * apiTlsKey: plain HTTP; HTTPS with a certificate from a private CA per host
+ * (the default); or HTTPS with the user's own certificate, which clients and
+ * HAProxy verify against the system's CAs.
+ */
+export type ApiTlsPlan = { mode: "off" } | { mode: "private-ca" } | { mode: "own-certificate"; certPem: string; keyPem: pulumi.Output<string> };
+
 export interface DeploymentConfig {
     hosts: (HostConfig & { privateKey: pulumi.Output<string> })[];
     dataplaneapi: {
@@ -251,9 +259,7 @@ export interface DeploymentConfig {
         port: number;
         /** Empty: each host's own address. */
         advertisedAddress: string;
-        tls: boolean;
-        /** User-supplied certificate and key; absent: a private CA issues one per host. */
-        userCertificate?: { certPem: string; keyPem: pulumi.Output<string> };
+        tls: ApiTlsPlan;
         username: pulumi.Output<string>;
         password: pulumi.Output<string>;
     };
@@ -587,8 +593,11 @@ function build(c: Parsed): DeploymentConfig {
             bindAddress: c.apiBindAddress,
             port: c.apiPort,
             advertisedAddress: c.apiAdvertisedAddress,
-            tls: c.apiTls,
-            userCertificate: c.apiTlsCertificate !== "" ? { certPem: c.apiTlsCertificate, keyPem: pulumi.secret(c.apiTlsKey) } : undefined,
+            tls: !c.apiTls
+                ? { mode: "off" }
+                : c.apiTlsCertificate !== ""
+                  ? { mode: "own-certificate", certPem: c.apiTlsCertificate, keyPem: pulumi.secret(c.apiTlsKey) }
+                  : { mode: "private-ca" },
             username: pulumi.secret(c.apiUsername),
             password: pulumi.secret(c.apiPassword),
         },

@@ -3,12 +3,12 @@ import * as tls from "@pulumi/tls";
 import { ApiConfigFiles } from "./apiConfig";
 import { API_DIRECTORIES, describeReloadPath, renderDataplaneApiConfig } from "./apiConfig/yaml";
 import { DataplaneBinary } from "./binary";
-import type { DeploymentConfig, HostConfig } from "./config";
+import type { ApiTlsPlan, DeploymentConfig, HostConfig } from "./config";
 import { deriveSalt, sha512Crypt } from "./crypt";
 import { DirectorySet } from "./directories";
 import { HostFacts } from "./facts";
 import { HaproxyIntegration } from "./haproxy";
-import { managedSectionIds } from "./haproxy/sections";
+import { type ManagedSectionsModel, managedSectionIds } from "./haproxy/sections";
 import { DataplaneService } from "./service";
 import { curlCredentialsConfig } from "./service/credentials";
 import { renderUnit } from "./service/unit";
@@ -31,6 +31,32 @@ export interface DataplaneHostArgs {
     readonly nextBatch?: readonly string[];
 }
 
+/** What the API's TLS plan means for one host's steps. */
+interface TlsWiring {
+    /** The API serves HTTPS. */
+    https: boolean;
+    scheme: "http" | "https";
+    /** The name a local client (the start's probe, the health gate) asks for: the one the certificate is for. */
+    probeHost: string;
+    /** The CA file on the host that a local client verifies the API with; undefined: the system's CAs, or no TLS. */
+    probeCaFile?: string;
+    /** How HAProxy's backend for the API verifies it. */
+    backend: ManagedSectionsModel["tls"];
+}
+
+/** The one place the TLS plan is read: everything a host's steps need from it. */
+export function tlsWiring(plan: ApiTlsPlan, hostName: string, advertised: string): TlsWiring {
+    switch (plan.mode) {
+        case "off":
+            return { https: false, scheme: "http", probeHost: hostName, backend: undefined };
+        case "private-ca":
+            return { https: true, scheme: "https", probeHost: hostName, probeCaFile: PATHS.tlsCa, backend: { caFile: PATHS.tlsCa, serverName: hostName } };
+        case "own-certificate":
+            // The user's certificate names the address clients use, not necessarily the host's name.
+            return { https: true, scheme: "https", probeHost: advertised, backend: { systemCa: true } };
+    }
+}
+
 /**
  * One load balancer, end to end: binary, directories, TLS, config files,
  * HAProxy integration, the reload service and the API's service, finishing with a
@@ -50,86 +76,88 @@ export class DataplaneHost extends pulumi.ComponentResource {
 
     constructor(name: string, args: DataplaneHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:DataplaneHost`, name, {}, opts);
-        const { host: h, config: c } = args;
+        const { host, config } = args;
         const child = { parent: this };
 
-        const direct: HostAccess = {
+        const preflightAccess: HostAccess = {
             connection: {
-                host: h.address,
-                port: h.port,
-                user: h.user,
-                privateKey: h.privateKey,
-                hostKey: h.hostKey,
+                host: host.address,
+                port: host.port,
+                user: host.user,
+                privateKey: host.privateKey,
+                hostKey: host.hostKey,
                 dialErrorLimit: 20,
                 perDialTimeout: 15,
             },
-            useSudo: h.user !== "root",
+            useSudo: host.user !== "root",
             gate: args.after?.length ? [...args.after] : undefined,
             // Recorded only for a health gate to run after them.
-            steps: c.rollout.batchSize > 0 ? [] : undefined,
+            steps: config.rollout.batchSize > 0 ? [] : undefined,
         };
         // The preflight runs first (after the previous batch's gates, in a rolling change); every other step on the host waits for it.
         const facts = new HostFacts(
             `${name}-facts`,
             {
-                host: direct,
+                host: preflightAccess,
                 preflight: {
-                    configFile: c.haproxy.configFile,
-                    ownedSections: managedSectionIds(c.haproxy.userlist),
-                    adoptSections: c.haproxy.adoptSections,
-                    directories: c.directories,
-                    adoptDirectories: c.adoptDirectories,
+                    configFile: config.haproxy.configFile,
+                    ownedSections: managedSectionIds(config.haproxy.userlist),
+                    adoptSections: config.haproxy.adoptSections,
+                    directories: config.directories,
+                    adoptDirectories: config.adoptDirectories,
                 },
             },
             child,
         );
-        const access: HostAccess = { ...direct, gate: [facts.probe] };
-        const advertised = c.api.advertisedAddress || h.address;
-        const scheme = c.api.tls ? "https" : "http";
+        const afterPreflight: HostAccess = { ...preflightAccess, gate: [facts.probe] };
+        const advertised = config.api.advertisedAddress || host.address;
+        const wiring = tlsWiring(config.api.tls, host.name, advertised);
 
         const binary = new DataplaneBinary(
             `${name}-binary`,
             {
-                host: access,
-                version: c.dataplaneapi.version,
-                sha256: c.dataplaneapi.sha256,
-                arch: h.arch,
-                source: c.dataplaneapi.source,
+                host: afterPreflight,
+                version: config.dataplaneapi.version,
+                sha256: config.dataplaneapi.sha256,
+                arch: host.arch,
+                source: config.dataplaneapi.source,
             },
             child,
         );
 
-        const directories = new DirectorySet(`${name}-dirs`, { host: access, directories: c.directories }, child);
+        const directories = new DirectorySet(`${name}-dirs`, { host: afterPreflight, directories: config.directories }, child);
 
-        const apiTls = c.api.tls
-            ? new ApiTls(
-                  `${name}-tls`,
-                  {
-                      hostName: h.name,
-                      addresses: [h.address, advertised],
-                      userCertificate: c.api.userCertificate,
-                  },
-                  child,
-              )
-            : undefined;
+        const tlsPlan = config.api.tls;
+        const apiTls =
+            tlsPlan.mode === "off"
+                ? undefined
+                : new ApiTls(
+                      `${name}-tls`,
+                      {
+                          hostName: host.name,
+                          addresses: [host.address, advertised],
+                          userCertificate: tlsPlan.mode === "own-certificate" ? { certPem: tlsPlan.certPem, keyPem: tlsPlan.keyPem } : undefined,
+                      },
+                      child,
+                  );
 
         const configYaml = facts.haproxyVersion.apply((haproxyVersion) =>
             renderDataplaneApiConfig({
-                name: h.name,
-                bindAddress: c.api.bindAddress,
-                port: c.api.port,
-                tls: c.api.tls,
+                name: host.name,
+                bindAddress: config.api.bindAddress,
+                port: config.api.port,
+                tls: wiring.https,
                 advertisedAddress: advertised,
-                userlist: c.haproxy.userlist,
-                haproxyConfigFile: c.haproxy.configFile,
-                reloadDelay: c.haproxy.reloadDelay,
+                userlist: config.haproxy.userlist,
+                haproxyConfigFile: config.haproxy.configFile,
+                reloadDelay: config.haproxy.reloadDelay,
                 haproxyVersion,
             }),
         );
         const files = new ApiConfigFiles(
             `${name}-config`,
             {
-                host: access,
+                host: afterPreflight,
                 configYaml,
                 tls: apiTls && { certPem: apiTls.certPem, keyPem: apiTls.keyPem, caCertPem: apiTls.caCertPem },
                 dependsOn: [directories.create],
@@ -143,23 +171,23 @@ export class DataplaneHost extends pulumi.ComponentResource {
         const saltSeed = new tls.PrivateKey(`${name}-salt-seed`, { algorithm: "ED25519" }, child);
         const passwordHash = pulumi.secret(
             pulumi
-                .all([c.api.password, saltSeed.privateKeyOpenssh])
-                .apply(([password, seed]) => sha512Crypt(password, deriveSalt(seed, `${h.name}/api-password`))),
+                .all([config.api.password, saltSeed.privateKeyOpenssh])
+                .apply(([password, seed]) => sha512Crypt(password, deriveSalt(seed, `${host.name}/api-password`))),
         );
 
         const haproxy = new HaproxyIntegration(
             `${name}-haproxy`,
             {
-                host: access,
-                configFile: c.haproxy.configFile,
-                adminSocket: c.haproxy.adminSocket,
-                masterSocket: c.haproxy.masterSocket,
+                host: afterPreflight,
+                configFile: config.haproxy.configFile,
+                adminSocket: config.haproxy.adminSocket,
+                masterSocket: config.haproxy.masterSocket,
                 sections: {
-                    userlist: c.haproxy.userlist,
-                    apiPort: c.api.port,
-                    tls: !c.api.tls ? undefined : c.api.userCertificate ? { systemCa: true } : { caFile: PATHS.tlsCa, serverName: h.name },
+                    userlist: config.haproxy.userlist,
+                    apiPort: config.api.port,
+                    tls: wiring.backend,
                 },
-                username: c.api.username,
+                username: config.api.username,
                 passwordHash,
                 dependsOn: [directories.create, ...files.files],
             },
@@ -169,50 +197,48 @@ export class DataplaneHost extends pulumi.ComponentResource {
         const reloads = new ReloadService(
             `${name}-reload`,
             {
-                host: access,
-                adminSocket: c.haproxy.adminSocket,
+                host: afterPreflight,
+                adminSocket: config.haproxy.adminSocket,
                 dependsOn: [haproxy.reloadHelper],
                 upgradesFrom: `${name}-sockets`,
             },
             child,
         );
 
-        const probeHost = c.api.userCertificate ? advertised : h.name;
-        const probeAddress = c.api.bindAddress === "0.0.0.0" ? "127.0.0.1" : c.api.bindAddress;
-        const probeBase = `${scheme}://${probeHost}:${c.api.port}/v3`;
-        const probeResolve = `${probeHost}:${c.api.port}:${probeAddress}`;
-        const probeCa = apiTls?.caCertPem ? PATHS.tlsCa : undefined;
-        const credentials = pulumi.secret(pulumi.all([c.api.username, c.api.password]).apply(([u, p]) => curlCredentialsConfig(u, p)));
+        const probeAddress = config.api.bindAddress === "0.0.0.0" ? "127.0.0.1" : config.api.bindAddress;
+        const probeBase = `${wiring.scheme}://${wiring.probeHost}:${config.api.port}/v3`;
+        const probeResolve = `${wiring.probeHost}:${config.api.port}:${probeAddress}`;
+        const credentials = pulumi.secret(pulumi.all([config.api.username, config.api.password]).apply(([u, p]) => curlCredentialsConfig(u, p)));
         const service = new DataplaneService(
             `${name}-service`,
             {
-                host: access,
-                unitText: renderUnit({ writableDirectories: c.directories, transactionDir: API_DIRECTORIES.transactions }),
+                host: afterPreflight,
+                unitText: renderUnit({ writableDirectories: config.directories, transactionDir: API_DIRECTORIES.transactions }),
                 restartOn: {
                     binary: pulumi.interpolate`dataplaneapi ${binary.version} (${binary.sha256.apply((s) => s.slice(0, 16))})`,
                     config: configYaml.apply((y) => sha256Hex(y).slice(0, 16)),
                     ...(apiTls ? { certificate: apiTls.certPem.apply((p) => sha256Hex(p).slice(0, 16)) } : {}),
                 },
-                probe: { url: `${probeBase}/info`, resolve: probeResolve, caFile: probeCa, tls: c.api.tls, credentials },
+                probe: { url: `${probeBase}/info`, resolve: probeResolve, caFile: wiring.probeCaFile, tls: wiring.https, credentials },
                 dependsOn: [binary.install, ...files.files, haproxy.edit, reloads.listening],
             },
             child,
         );
 
-        if (c.rollout.batchSize > 0) {
+        if (config.rollout.batchSize > 0) {
             this.gate = new HealthGate(
                 `${name}-gate`,
                 {
-                    host: { ...access, steps: undefined },
-                    steps: direct.steps ?? [],
+                    host: { ...afterPreflight, steps: undefined },
+                    steps: preflightAccess.steps ?? [],
                     gate: {
-                        hostName: h.name,
+                        hostName: host.name,
                         healthUrl: `${probeBase}/health`,
                         resolve: probeResolve,
-                        caFile: probeCa,
-                        tls: c.api.tls,
-                        checkUrl: c.rollout.checkUrl && checkUrlFor(c.rollout.checkUrl, h.address),
-                        healthySeconds: c.rollout.healthySeconds,
+                        caFile: wiring.probeCaFile,
+                        tls: wiring.https,
+                        checkUrl: config.rollout.checkUrl && checkUrlFor(config.rollout.checkUrl, host.address),
+                        healthySeconds: config.rollout.healthySeconds,
                         graceSeconds: 60,
                         nextHosts: args.nextBatch ?? [],
                     },
@@ -222,7 +248,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
             ).check;
         }
 
-        this.apiUrl = pulumi.output(`${scheme}://${advertised}:${c.api.port}/v3`);
+        this.apiUrl = pulumi.output(`${wiring.scheme}://${advertised}:${config.api.port}/v3`);
         this.version = pulumi.all([binary.version, service.ready.stdout]).apply(([v]) => v);
         this.caCertificate = apiTls?.caCertPem ?? pulumi.output(undefined);
         this.haproxy = facts.haproxyVersion.apply(describeReloadPath);

@@ -1,4 +1,4 @@
-import { script, shq } from "../shared/shell";
+import { curlApiArgs, script, shq } from "../shared/shell";
 
 export interface GateSpec {
     /** The host's name, for messages. */
@@ -28,8 +28,7 @@ export interface GateSpec {
  * so `pulumi up` shows why the rollout stopped.
  */
 export function healthGateScript(g: GateSpec): string {
-    const curlTls = g.tls ? (g.caFile ? ` --cacert ${shq(g.caFile)}` : "") : "";
-    const resolve = g.resolve ? ` --resolve ${shq(g.resolve)}` : "";
+    const curlArgs = curlApiArgs(g);
     const what = g.checkUrl ? `GET ${g.healthUrl} says haproxy up and ${g.checkUrl} answers 2xx` : `GET ${g.healthUrl} says haproxy up`;
     return script(
         // Previews cut a long first line short: the order comes first.
@@ -47,7 +46,7 @@ since=
 why="no check finished"
 while [ "$SECONDS" -lt "$deadline" ]; do
     failed=
-    if ! health=$(curl -fsS --max-time 5${curlTls}${resolve} -K "$creds" "$health_url" 2>&1); then
+    if ! health=$(curl -fsS --max-time 5${curlArgs} -K "$creds" "$health_url" 2>&1); then
         failed="GET $health_url failed: $health"
     elif ! printf '%s' "$health" | grep -Eq '"haproxy" *: *"up"'; then
         failed="GET $health_url answered $health, not haproxy up"

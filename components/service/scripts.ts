@@ -1,5 +1,5 @@
 import { PATHS } from "../shared/paths";
-import { REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
+import { curlApiArgs, REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 
 export function enableServiceScript(): string {
     return script(
@@ -46,8 +46,7 @@ export function startServiceScript(s: StartSpec): string {
     const reasons = Object.entries(s.restartReasons)
         .map(([k, v]) => `# ${k}: ${v}`)
         .join("\n");
-    const curlTls = s.tls ? (s.caFile ? ` --cacert ${shq(s.caFile)}` : "") : "";
-    const resolve = s.resolve ? ` --resolve ${shq(s.resolve)}` : "";
+    const curlArgs = curlApiArgs(s);
     return script(
         `start ${PATHS.unitName} (restart it when its restart key changed), then wait for GET ${s.probeUrl}`,
         `
@@ -71,7 +70,7 @@ deadline=$((SECONDS + ${s.timeoutSeconds}))
 last=
 why="did not answer GET ${s.probeUrl} within ${s.timeoutSeconds} s"
 while [ "$SECONDS" -lt "$deadline" ]; do
-    if last=$(curl -fsS --max-time 5${curlTls}${resolve} -K "$creds" ${shq(s.probeUrl)} 2>&1); then
+    if last=$(curl -fsS --max-time 5${curlArgs} -K "$creds" ${shq(s.probeUrl)} 2>&1); then
         echo "ready: GET ${s.probeUrl} answered $last"
         exit 0
     fi

@@ -16,6 +16,17 @@ export function shq(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * curl's arguments for a local call to the API, each with its leading space:
+ * the CA to verify it with (over HTTPS with a CA file; none over HTTP, or with
+ * the system's CAs) and the address its name resolves to.
+ */
+export function curlApiArgs(a: { tls: boolean; caFile?: string; resolve?: string }): string {
+    const cacert = a.tls && a.caFile ? ` --cacert ${shq(a.caFile)}` : "";
+    const resolve = a.resolve ? ` --resolve ${shq(a.resolve)}` : "";
+    return cacert + resolve;
+}
+
 /** Ends the script's here-document in asRoot; a script line equal to it would end the script early, so asRoot refuses one. */
 export const SCRIPT_END = "DPDEPLOY_SCRIPT_END";
 

@@ -314,7 +314,7 @@ describe("bad configuration", { concurrency: true }, () => {
         const c = parseConfig(rawConfig());
         assert.equal(c.dataplaneapi.version, "3.2.1");
         assert.equal(c.api.port, 5555);
-        assert.equal(c.api.tls, true);
+        assert.deepEqual(c.api.tls, { mode: "private-ca" });
         assert.equal(c.haproxy.userlist, "controller");
         assert.equal(c.hosts[0].port, 22);
         assert.equal(c.directories.length, 11);
