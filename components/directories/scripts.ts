@@ -1,4 +1,4 @@
-import { PATHS } from "../shared/paths";
+import { PATHS, STATE_FILES } from "../shared/paths";
 import { REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 import { DIRECTORY_MODE } from "./tmpfiles";
 
@@ -23,12 +23,12 @@ export function directoriesScript(d: DirectorySpec): string {
 getent group haproxy >/dev/null || { echo "group haproxy does not exist: install HAProxy on this host first" >&2; exit 1; }
 state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"
-[ -e "$state/etc-haproxy.stat" ] || stat -c '%g %a' /etc/haproxy > "$state/etc-haproxy.stat"
+[ -e "$state/${STATE_FILES.etcHaproxyStat}" ] || stat -c '%g %a' /etc/haproxy > "$state/${STATE_FILES.etcHaproxyStat}"
 chgrp haproxy /etc/haproxy
 chmod g+w,o-rwx /etc/haproxy
 # What each directory was before the first run, so destroy can give it back:
 # "created", or "existed uid gid mode" for one the host already had.
-record="$state/directories.before"
+record="$state/${STATE_FILES.directoriesBefore}"
 touch "$record"
 for dir in ${d.directories.map(shq).join(" ")}; do
     if ! awk -v d="$dir" '$1 == d { found = 1 } END { exit !found }' "$record"; then
@@ -51,7 +51,7 @@ export function removeDirectoriesScript(d: DirectorySpec): string {
         `
 rm -f ${shq(PATHS.tmpfiles)}
 state=${shq(PATHS.stateDir)}
-record="$state/directories.before"
+record="$state/${STATE_FILES.directoriesBefore}"
 for dir in ${[...d.directories].reverse().map(shq).join(" ")}; do
     read -r _ was uid gid mode < <(awk -v d="$dir" '$1 == d' "$record" 2>/dev/null) || true
     if [ "\${was:-}" = existed ] && [ -d "$dir" ]; then
@@ -62,11 +62,11 @@ for dir in ${[...d.directories].reverse().map(shq).join(" ")}; do
     was=
 done
 rm -f "$record"
-if [ -f "$state/etc-haproxy.stat" ]; then
-    read -r gid mode < "$state/etc-haproxy.stat"
+if [ -f "$state/${STATE_FILES.etcHaproxyStat}" ]; then
+    read -r gid mode < "$state/${STATE_FILES.etcHaproxyStat}"
     chgrp "$gid" /etc/haproxy
     chmod "$mode" /etc/haproxy
-    rm -f "$state/etc-haproxy.stat"
+    rm -f "$state/${STATE_FILES.etcHaproxyStat}"
     echo "restored /etc/haproxy to group $gid, mode $mode"
 fi
 ${REMOVE_STATE_DIR_IF_EMPTY}

@@ -1,5 +1,5 @@
 import { haproxyEditScript, type HaproxyEditSpec } from "../haproxy/scripts";
-import { PATHS } from "../shared/paths";
+import { PATHS, STATE_FILES } from "../shared/paths";
 import { deployedId, script, shq } from "../shared/shell";
 
 /** What the drift check looks at beyond the recorded files: the config's view of the host. */
@@ -74,7 +74,7 @@ awk -v users=${shq(users)} -v placeholder=${shq(s.haproxy.placeholder)} '
     $1 == placeholder { while ((getline line < users) > 0) print line; next }
     { print }
 ' ${shq(PATHS.managedSections)} > "$work/managed"
-owned=$(cat "$state/owned-sections" 2>/dev/null || true)
+owned=$(cat "$state/${STATE_FILES.ownedSections}" 2>/dev/null || true)
 if ! awk -v mode=apply -v socket=${shq(s.haproxy.adminSocket)} -v remove="$owned" -f ${shq(editor)} "$work/managed" "$cfg" > "$work/candidate" 2> "$work/error"; then
     echo "C\${tab}error"
     awk '{ print "c\\t" $0 }' "$work/error"

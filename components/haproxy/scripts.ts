@@ -1,4 +1,4 @@
-import { PATHS } from "../shared/paths";
+import { PATHS, STATE_FILES } from "../shared/paths";
 import { REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 
 export interface HaproxyEditSpec {
@@ -86,13 +86,13 @@ ${e.usersDigest ? `# API users: ${e.usersDigest} (a digest of the hashed user li
 state=${shq(PATHS.stateDir)}
 [ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
 install -d -m 0700 "$state"
-[ -e "$state/haproxy.cfg.before" ] || cp -p "$cfg" "$state/haproxy.cfg.before"
+[ -e "$state/${STATE_FILES.haproxyCfgBefore}" ] || cp -p "$cfg" "$state/${STATE_FILES.haproxyCfgBefore}"
 ${LOCKED_WORK_DIR}cat > "$work/template"
 awk -v users=${shq(PATHS.userlistUsers)} -v placeholder=${shq(e.placeholder)} '
     $1 == placeholder { while ((getline line < users) > 0) print line; next }
     { print }
 ' "$work/template" > "$work/managed"
-previous_owned=$(cat "$state/owned-sections" 2>/dev/null || true)
+previous_owned=$(cat "$state/${STATE_FILES.ownedSections}" 2>/dev/null || true)
 owned=${shq(e.ownedSections.join("|"))}
 if ! awk -v mode=apply -v socket=${shq(e.adminSocket)} -v remove="$previous_owned" \\
     -f ${shq(PATHS.cfgEditor)} "$work/managed" "$cfg" > "$work/candidate"; then
@@ -115,7 +115,7 @@ ${swapAndReload(`
         install -o haproxy -g haproxy -m 0644 "$cfg" "$lkg"
         echo "refreshed the API's last known good copy $lkg"
     fi`)}
-printf '%s\\n' "$owned" > "$state/owned-sections"
+printf '%s\\n' "$owned" > "$state/${STATE_FILES.ownedSections}"
 # What this edit applied, for the drift check (the user lines stay a placeholder).
 install -m 0600 "$work/template" ${shq(PATHS.managedSections)}
 # The API re-reads its users from the userlist on SIGUSR2.
@@ -133,23 +133,23 @@ export function haproxyRevertScript(e: HaproxyEditSpec): string {
         `
 cfg=${shq(e.configFile)}
 state=${shq(PATHS.stateDir)}
-if [ ! -f "$state/haproxy.cfg.before" ] || [ ! -f "$cfg" ]; then
+if [ ! -f "$state/${STATE_FILES.haproxyCfgBefore}" ] || [ ! -f "$cfg" ]; then
     echo "no pre-deploy copy of $cfg; leaving it as it is"
     exit 0
 fi
-${LOCKED_WORK_DIR}owned=$(cat "$state/owned-sections" 2>/dev/null || printf '%s' ${shq(e.ownedSections.join("|"))})
+${LOCKED_WORK_DIR}owned=$(cat "$state/${STATE_FILES.ownedSections}" 2>/dev/null || printf '%s' ${shq(e.ownedSections.join("|"))})
 if ! awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
-    -f ${shq(PATHS.cfgEditor)} "$state/haproxy.cfg.before" "$cfg" > "$work/candidate"; then
+    -f ${shq(PATHS.cfgEditor)} "$state/${STATE_FILES.haproxyCfgBefore}" "$cfg" > "$work/candidate"; then
     echo "taking the edit back out of $cfg stopped (the reason is above); the live file is unchanged" >&2
     exit 1
 fi
 ${swapAndReload()}
 # The API renames its own copy into place, so haproxy.cfg is now user haproxy's;
 # with the API gone it gets the owner and mode it had before the first deploy.
-chown --reference="$state/haproxy.cfg.before" "$cfg"
-chmod --reference="$state/haproxy.cfg.before" "$cfg"
+chown --reference="$state/${STATE_FILES.haproxyCfgBefore}" "$cfg"
+chmod --reference="$state/${STATE_FILES.haproxyCfgBefore}" "$cfg"
 echo "$cfg: $(stat -c '%U:%G %a' "$cfg"), as before the first deploy"
-rm -f "$state/haproxy.cfg.before" "$state/owned-sections" ${shq(PATHS.managedSections)}
+rm -f "$state/${STATE_FILES.haproxyCfgBefore}" "$state/${STATE_FILES.ownedSections}" ${shq(PATHS.managedSections)}
 # The copies of haproxy.cfg the API kept (its backups, its last known good copy
 # the program refreshed, its open, failed and outdated transactions) each hold
 # the API users' password hashes, and nothing reads them once the API is gone.

@@ -1,4 +1,4 @@
-import { PATHS } from "../shared/paths";
+import { PATHS, STATE_FILES } from "../shared/paths";
 import { dirname, REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 
 export interface ReloadServiceSpec {
@@ -25,7 +25,7 @@ state=${shq(PATHS.stateDir)}
 install -d -m 0700 "$state"
 admin_dir=${shq(dirname(s.adminSocket))}
 if [ -d "$admin_dir" ]; then
-    [ -e "$state/admin-dir.stat" ] || stat -c '%g %a' "$admin_dir" > "$state/admin-dir.stat"
+    [ -e "$state/${STATE_FILES.adminDirStat}" ] || stat -c '%g %a' "$admin_dir" > "$state/${STATE_FILES.adminDirStat}"
     chgrp haproxy "$admin_dir"
     chmod g+rx "$admin_dir"
     echo "admin socket directory $admin_dir: $(stat -c '%U:%G %a' "$admin_dir")"
@@ -57,10 +57,10 @@ rmdir ${shq(dirname(PATHS.reloadSocket))} 2>/dev/null || true
 echo ${shq(`stopped ${PATHS.reloadSocketUnitName}`)}
 state=${shq(PATHS.stateDir)}
 admin_dir=${shq(dirname(s.adminSocket))}
-if [ -f "$state/admin-dir.stat" ]; then
-    read -r gid mode < "$state/admin-dir.stat"
+if [ -f "$state/${STATE_FILES.adminDirStat}" ]; then
+    read -r gid mode < "$state/${STATE_FILES.adminDirStat}"
     if [ -d "$admin_dir" ]; then chgrp "$gid" "$admin_dir"; chmod "$mode" "$admin_dir"; fi
-    rm -f "$state/admin-dir.stat"
+    rm -f "$state/${STATE_FILES.adminDirStat}"
     echo "restored $admin_dir to group $gid, mode $mode"
 fi
 ${REMOVE_STATE_DIR_IF_EMPTY}

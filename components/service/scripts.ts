@@ -1,4 +1,4 @@
-import { PATHS } from "../shared/paths";
+import { PATHS, STATE_FILES } from "../shared/paths";
 import { curlApiArgs, REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 
 export function enableServiceScript(): string {
@@ -59,13 +59,13 @@ install -d -m 0700 "$state"
 creds=$(mktemp)
 trap 'rm -f "$creds"' EXIT
 cat > "$creds"
-if [ "$(cat "$state/restart-key" 2>/dev/null || true)" != "$key" ] || ! systemctl is-active --quiet "$unit"; then
+if [ "$(cat "$state/${STATE_FILES.restartKey}" 2>/dev/null || true)" != "$key" ] || ! systemctl is-active --quiet "$unit"; then
     systemctl restart "$unit"
     echo "restarted $unit"
 else
     echo "$unit already runs this binary, configuration and unit: not restarted"
 fi
-printf '%s\\n' "$key" > "$state/restart-key"
+printf '%s\\n' "$key" > "$state/${STATE_FILES.restartKey}"
 deadline=$((SECONDS + ${s.timeoutSeconds}))
 last=
 why="did not answer GET ${s.probeUrl} within ${s.timeoutSeconds} s"

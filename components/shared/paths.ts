@@ -38,4 +38,23 @@ export const PATHS = {
 export const API_BACKEND = "haproxy-dataplane-api";
 
 /** Written at the top of every file the program renders, so a person on the host knows not to hand-edit it. */
+/**
+ * What the deployment keeps in PATHS.stateDir, which its scripts call "$state",
+ * by what each file holds; a script names one as `"$state/${STATE_FILES.x}"`.
+ */
+export const STATE_FILES = {
+    /** haproxy.cfg as it was before the first edit: what each edit starts from, and what a revert puts back. */
+    haproxyCfgBefore: "haproxy.cfg.before",
+    /** The haproxy.cfg sections the last edit owned, so that a renamed userlist's old section is removed. */
+    ownedSections: "owned-sections",
+    /** /etc/haproxy's group and mode before the deployment opened it to group haproxy. */
+    etcHaproxyStat: "etc-haproxy.stat",
+    /** Each of the API's directories as the first run found it ("created", or "existed uid gid mode"), for destroy. */
+    directoriesBefore: "directories.before",
+    /** The API service's restart key: the service restarts when it changes. */
+    restartKey: "restart-key",
+    /** The admin socket's directory's group and mode before the reload service needed it. */
+    adminDirStat: "admin-dir.stat",
+} as const;
+
 export const MANAGED_BY = "Managed by haproxy-dataplane-deploy (Pulumi). Local edits are overwritten by `pulumi up`.";
