@@ -7,7 +7,9 @@
  * removes everything this version adds.
  *
  * The previous version is the program as it landed in PREVIOUS, taken out of
- * this repository's history with `git archive`.
+ * this repository's history with `git archive`. A host deployed by the version
+ * before the restructuring (BEFORE_RESTRUCTURE) updates to this one with every
+ * resource the same and no SSH session.
  */
 import type { Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
@@ -32,6 +34,7 @@ import {
     REPO,
     type Release,
     setConfig,
+    sshLogins,
     type TestHost,
     type Tools,
 } from "../e2e/lab";
@@ -41,6 +44,13 @@ import { openStack, writeWorkspace } from "../plugins/workspace";
 /** The last commit of the program that opened the master socket with a drop-in and restarted HAProxy once. */
 const PREVIOUS = "97b831e32f03cc651a82aaacc078baba20b6d563";
 const INDEX: Record<Release, number> = { bookworm: 17, trixie: 18 };
+/**
+ * The last commit before the restructuring of issue 16 (test equipment out of
+ * components/, assets/, the TLS plan, the state-file registry, host.ts's names):
+ * its deployment must update to this one with nothing to do on the host.
+ */
+const BEFORE_RESTRUCTURE = "1618224b79b216f31feceb6347eef9c5dd8e3c61";
+const RESTRUCTURE_INDEX = 23;
 const DROP_IN = "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf";
 
 const run = randomBytes(3).toString("hex");
@@ -178,3 +188,60 @@ for (const release of RELEASES) {
         });
     });
 }
+
+describe("a host deployed by the version before the restructuring", () => {
+    let lb: TestHost;
+    let mirror: Mirror;
+    let stack: Stack;
+    let stateDir: string;
+    let beforeDir: string;
+
+    before(async () => {
+        beforeDir = path.join(work, "before-restructure");
+        mkdirSync(beforeDir);
+        const archive = execFileSync("git", [
+            "-C",
+            REPO,
+            "archive",
+            BEFORE_RESTRUCTURE,
+            "index.ts",
+            "components",
+            "package.json",
+            "tsconfig.json",
+            "tsconfig.base.json",
+            "Pulumi.yaml",
+        ]);
+        execFileSync("tar", ["-x", "-C", beforeDir], { input: archive });
+        symlinkSync(path.join(REPO, "node_modules"), path.join(beforeDir, "node_modules"));
+        lb = hostUp(`upg-rs-${run}`, RESTRUCTURE_INDEX, "bookworm");
+        mirror = new Mirror(tools.dpapi.mirrorDir);
+        const baseUrl = await mirror.listen(lb.outerAddress);
+        stateDir = path.join(work, "restructure");
+        stack = await openStack({ programDir: beforeDir, stackName: `upg-rs-${run}`, stateDir, engineBinDir: tools.binDir, plugins: tools.plugins });
+        await setConfig(stack, hostsConfig([lb], baseUrl, tools, password));
+        const result = await stack.up({ color: "never" });
+        assert.equal(result.summary.result, "succeeded");
+    });
+
+    after(() => {
+        mirror?.close();
+        if (lb) hostDown(lb.name);
+    });
+
+    it("one up of this version: every resource the same, no SSH session, HAProxy and the API not restarted", async () => {
+        const master = masterIdentity(lb);
+        const apiPid = hostRun(lb.name, "systemctl show -p MainPID --value dataplaneapi.service").trim();
+        const logins = sshLogins(lb.name);
+        writeWorkspace({ programDir: REPO, stackName: stack.name, stateDir, engineBinDir: tools.binDir, plugins: tools.plugins });
+        const result = await stack.up({ color: "never" });
+        assert.equal(result.summary.result, "succeeded");
+        const changes = Object.entries(result.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0);
+        console.log(`restructure upgrade: ${JSON.stringify(result.summary.resourceChanges)}`);
+        assert.deepEqual(changes, [], "no create, update, replace or delete");
+        assert.equal(result.summary.resourceChanges?.same, 34, "all 34 resources the same (33 of the host and the stack)");
+        assert.equal(sshLogins(lb.name), logins, "no SSH session on the host");
+        assert.equal(masterIdentity(lb), master, "HAProxy's master is the same process");
+        assert.equal(hostRun(lb.name, "systemctl show -p MainPID --value dataplaneapi.service").trim(), apiPid, "the API is the same process");
+        await stack.destroy({ color: "never" });
+    });
+});
