@@ -6,7 +6,7 @@ import { DataplaneBinary } from "./binary";
 import type { ApiTlsPlan, DeploymentConfig, HostConfig } from "./config";
 import { deriveSalt, sha512Crypt } from "./crypt";
 import { DirectorySet } from "./directories";
-import { HostFacts } from "./facts";
+import { Preflight } from "./preflight";
 import { HaproxyIntegration } from "./haproxy";
 import { type ManagedSectionsModel, managedSectionIds } from "./haproxy/sections";
 import { DataplaneService } from "./service";
@@ -95,10 +95,11 @@ export class DataplaneHost extends pulumi.ComponentResource {
             steps: config.rollout.batchSize > 0 ? [] : undefined,
         };
         // The preflight runs first (after the previous batch's gates, in a rolling change); every other step on the host waits for it.
-        const facts = new HostFacts(
-            `${name}-facts`,
+        const preflight = new Preflight(
+            `${name}-preflight`,
             {
                 host: preflightAccess,
+                upgradesFrom: `${name}-facts`,
                 preflight: {
                     configFile: config.haproxy.configFile,
                     ownedSections: managedSectionIds(config.haproxy.userlist),
@@ -109,7 +110,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
             },
             child,
         );
-        const afterPreflight: HostAccess = { ...preflightAccess, gate: [facts.probe] };
+        const afterPreflight: HostAccess = { ...preflightAccess, gate: [preflight.check] };
         const advertised = config.api.advertisedAddress || host.address;
         const wiring = tlsWiring(config.api.tls, host.name, advertised);
 
@@ -141,7 +142,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
                       child,
                   );
 
-        const configYaml = facts.haproxyVersion.apply((haproxyVersion) =>
+        const configYaml = preflight.haproxyVersion.apply((haproxyVersion) =>
             renderDataplaneApiConfig({
                 name: host.name,
                 bindAddress: config.api.bindAddress,
@@ -249,9 +250,9 @@ export class DataplaneHost extends pulumi.ComponentResource {
         }
 
         this.apiUrl = pulumi.output(`${wiring.scheme}://${advertised}:${config.api.port}/v3`);
-        this.version = pulumi.all([binary.version, service.ready.stdout]).apply(([v]) => v);
+        this.version = pulumi.all([binary.version, service.start.stdout]).apply(([v]) => v);
         this.caCertificate = apiTls?.caCertPem ?? pulumi.output(undefined);
-        this.haproxy = facts.haproxyVersion.apply(describeReloadPath);
+        this.haproxy = preflight.haproxyVersion.apply(describeReloadPath);
         this.registerOutputs({ apiUrl: this.apiUrl, version: this.version, caCertificate: this.caCertificate, haproxy: this.haproxy });
     }
 }

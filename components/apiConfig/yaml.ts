@@ -29,7 +29,7 @@ export interface DataplaneApiConfigModel {
     userlist: string;
     haproxyConfigFile: string;
     reloadDelay: number;
-    /** HAProxy's version on the host, as `haproxy -v` reports it (see facts/). */
+    /** HAProxy's version on the host, as `haproxy -v` reports it (see preflight/). */
     haproxyVersion: string;
 }
 

@@ -37,7 +37,7 @@ export interface DataplaneServiceArgs {
  */
 export class DataplaneService extends pulumi.ComponentResource {
     /** The start-and-verify step: when it is done, the API answers. */
-    public readonly ready: command.remote.Command;
+    public readonly start: command.remote.Command;
 
     constructor(name: string, args: DataplaneServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:DataplaneService`, name, {}, opts);
@@ -80,7 +80,7 @@ export class DataplaneService extends pulumi.ComponentResource {
                 timeoutSeconds: args.probe.timeoutSeconds ?? 90,
             });
         });
-        this.ready = remoteScript(
+        this.start = remoteScript(
             `${name}-start`,
             args.host,
             {

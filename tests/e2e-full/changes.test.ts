@@ -129,7 +129,7 @@ describe("each change a user makes updates in place, as the README says", () => 
         const pid = apiPid();
         const { byOp } = await change("directories + /srv/dpapi-extra", { directories: { value: dirs } });
         // The preflight runs again: the new directory must not be someone else's.
-        assert.deepEqual(byOp, { update: ["dirs-create", "facts-haproxy", "service-start", "service-unit"] });
+        assert.deepEqual(byOp, { update: ["dirs-create", "preflight-check", "service-start", "service-unit"] });
         assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /srv/dpapi-extra").trim(), "haproxy:haproxy 750");
         assert.match(hostRun(lb.name, "systemctl show -p ReadWritePaths --value dataplaneapi.service"), /\/srv\/dpapi-extra/);
         assert.notEqual(apiPid(), pid, "restarted: the unit changed");
@@ -139,7 +139,7 @@ describe("each change a user makes updates in place, as the README says", () => 
         const since = hostRun(lb.name, "date +%s").trim();
         const { byOp } = await change("haproxyUserlist", { haproxyUserlist: { value: "dpapi_users" } });
         // The preflight runs again: the new name must not be a userlist the user already has.
-        assert.deepEqual(byOp, { update: ["config-yaml", "facts-haproxy", "haproxy-cfg", "service-start"] });
+        assert.deepEqual(byOp, { update: ["config-yaml", "haproxy-cfg", "preflight-check", "service-start"] });
         const cfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
         assert.match(cfg, /^userlist dpapi_users$/m);
         assert.ok(!/^userlist controller/m.test(cfg), "the old userlist is gone");

@@ -210,7 +210,7 @@ for (const release of RELEASES) {
             hostRun(lb.name, `cat > ${CFG} <<'EOF'\n${goodCfg}EOF`);
             assert.ok(error, `the up must fail: ${JSON.stringify(value?.summary)}`);
             const load = assertServed("A", reports);
-            assert.match(error.message, /facts-haproxy/, "the message names the step");
+            assert.match(error.message, /preflight-check/, "the message names the step");
             assert.match(error.message, /is not a configuration HAProxy accepts as it stands \(haproxy -c\); nothing was changed/);
             assert.match(error.message, /notaport/, "and shows HAProxy's own complaint");
             assert.notEqual(

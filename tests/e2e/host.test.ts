@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DEFAULT_DIRECTORIES, parseConfig } from "../../components/config";
-import { hostFactsScript } from "../../components/facts/scripts";
+import { preflightScript } from "../../components/preflight/scripts";
 import { deployStack } from "../../components/program";
 import { asRoot } from "../../components/shared/shell";
 import { installMocks, mockHaproxyBanners, rawConfig, type Registration, registrations, resolve, unwrapSecret } from "../support/harness";
@@ -156,13 +156,13 @@ function hostSuite(release: Release): void {
             host.name,
             "cp -p /etc/haproxy/haproxy.cfg /root/keep.cfg && printf '\\nuserlist controller\\n    user ops insecure-password x\\n' >> /etc/haproxy/haproxy.cfg",
         );
-        const refused = runCommand("facts-haproxy");
+        const refused = runCommand("preflight-check");
         assert.notEqual(refused.code, 0);
         assert.match(refused.stderr, /already has a section 'userlist controller', which this program would replace; nothing was changed/);
         assert.match(refused.stderr, /set haproxyAdoptSections to true/);
         assert.notEqual(hostExec(host.name, "test -e /var/lib/haproxy-dataplane-deploy").code, 0, "the preflight wrote nothing");
         hostRun(host.name, "cp -p /root/keep.cfg /etc/haproxy/haproxy.cfg && rm /root/keep.cfg");
-        const version = /^haproxy_version=(.*)$/m.exec(mustRun("facts-haproxy"))?.[1] ?? "";
+        const version = /^haproxy_version=(.*)$/m.exec(mustRun("preflight-check"))?.[1] ?? "";
         assert.match(version, RELEASE[release].haproxy, `the preflight reads ${release}'s HAProxy`);
     });
 
@@ -175,7 +175,7 @@ function hostSuite(release: Release): void {
                     host.name,
                     `awk '/^${section}/ { skip = 1; next } skip && /^[^ \t#]/ { skip = 0 } !skip' /root/keep.cfg > /etc/haproxy/haproxy.cfg && haproxy -c -q -f /etc/haproxy/haproxy.cfg`,
                 );
-                const refused = runCommand("facts-haproxy");
+                const refused = runCommand("preflight-check");
                 assert.notEqual(refused.code, 0);
                 assert.match(
                     refused.stderr,
@@ -195,7 +195,7 @@ function hostSuite(release: Release): void {
             hostExec(
                 host.name,
                 asRoot(
-                    hostFactsScript({
+                    preflightScript({
                         configFile: "/etc/haproxy/haproxy.cfg",
                         ownedSections: [],
                         adoptSections: false,

@@ -22,7 +22,7 @@ export const PROJECT = "haproxy-dataplane";
 
 /**
  * Resources the program registers per host: the DataplaneHost component and,
- * under it, the host facts (component + HAProxy probe), binary (component +
+ * under it, the preflight (component + its check), binary (component +
  * install), directories (component + create),
  * TLS (component + CA key, CA, server key, CSR, certificate), config files
  * (component + YAML, certificate, key, CA), the salt seed key, the HAProxy

@@ -94,7 +94,7 @@ describe("the scripts the program registers", () => {
 
     it("the setups reach the branches they are here for", () => {
         const all = [...found.values()].flatMap((m) => [...m.keys()]);
-        for (const name of ["lb1-binary-install create", "lb1-gate-check create", "lb1-config-ca create", "lb1-facts-haproxy create"]) {
+        for (const name of ["lb1-binary-install create", "lb1-gate-check create", "lb1-config-ca create", "lb1-preflight-check create"]) {
             assert.ok(all.includes(name), `${name} is among ${all.length} scripts`);
         }
     });

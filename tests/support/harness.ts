@@ -38,8 +38,8 @@ export const MOCK_HAPROXY_VERSION = "2.6.12";
  */
 export const mockHaproxyBanners = new Map<string, string>();
 function mockStdout(name: string, script: string): string {
-    if (name.endsWith("-facts-haproxy")) {
-        const banner = mockHaproxyBanners.get(name.slice(0, -"-facts-haproxy".length)) ?? `HAProxy version ${MOCK_HAPROXY_VERSION}-1+deb12u3 2025/07/12`;
+    if (name.endsWith("-preflight-check")) {
+        const banner = mockHaproxyBanners.get(name.slice(0, -"-preflight-check".length)) ?? `HAProxy version ${MOCK_HAPROXY_VERSION}-1+deb12u3 2025/07/12`;
         return `${banner}\nhaproxy_version=${/^HAProxy version ([0-9.]+)/.exec(banner)?.[1]}\n`;
     }
     if (!name.endsWith("-binary-install")) return "";

@@ -69,7 +69,7 @@ const ORDER = [
  * chain today: preflight, directories, the API's files, the haproxy.cfg edit,
  * the start.
  */
-const CRITICAL_PATH = ["lb1-facts-haproxy", "lb1-dirs-create", "lb1-config-ca", "lb1-haproxy-cfg", "lb1-service-start"];
+const CRITICAL_PATH = ["lb1-preflight-check", "lb1-dirs-create", "lb1-config-ca", "lb1-haproxy-cfg", "lb1-service-start"];
 
 /** The longest dependency chain among the commands in `regs`, as names. */
 function longestChain(regs: Registration[]): string[] {
@@ -102,7 +102,7 @@ describe("one host under mocks", () => {
             ["lb1", "haproxy-dataplane:index:DataplaneHost"],
             ["lb1-binary", "haproxy-dataplane:index:DataplaneBinary"],
             ["lb1-dirs", "haproxy-dataplane:index:DirectorySet"],
-            ["lb1-facts", "haproxy-dataplane:index:HostFacts"],
+            ["lb1-preflight", "haproxy-dataplane:index:Preflight"],
             ["lb1-tls", "haproxy-dataplane:index:ApiTls"],
             ["lb1-config", "haproxy-dataplane:index:ApiConfigFiles"],
             ["lb1-haproxy", "haproxy-dataplane:index:HaproxyIntegration"],
@@ -116,7 +116,7 @@ describe("one host under mocks", () => {
         const commandParents: Record<string, string> = {
             "lb1-binary-install": "lb1-binary",
             "lb1-dirs-create": "lb1-dirs",
-            "lb1-facts-haproxy": "lb1-facts",
+            "lb1-preflight-check": "lb1-preflight",
             "lb1-config-yaml": "lb1-config",
             "lb1-config-cert": "lb1-config",
             "lb1-config-key": "lb1-config",
@@ -179,8 +179,8 @@ describe("one host under mocks", () => {
     });
 
     it("runs the preflight before any other step on the host", () => {
-        const preflight = urnOf(regs, "lb1-facts-haproxy");
-        const onHost = regs.filter((r) => r.type.startsWith("command:remote:") && r.name !== "lb1-facts-haproxy");
+        const preflight = urnOf(regs, "lb1-preflight-check");
+        const onHost = regs.filter((r) => r.type.startsWith("command:remote:") && r.name !== "lb1-preflight-check");
         assert.ok(onHost.length >= 15);
         for (const r of onHost) assert.ok(r.dependencies.includes(preflight), `${r.name} waits for the preflight`);
     });
@@ -205,7 +205,7 @@ describe("one host under mocks", () => {
             const deps = byName(regs, early).dependencies.filter((d) => regs.some((r) => r.urn === d && r.type.startsWith("command:remote:")));
             assert.deepEqual(
                 deps.map((d) => regs.find((r) => r.urn === d)!.name),
-                ["lb1-facts-haproxy"],
+                ["lb1-preflight-check"],
                 `${early} waits for the preflight alone`,
             );
         }
@@ -373,7 +373,7 @@ describe("a rolling change under mocks", () => {
                 ),
             );
             const before = i === 0 ? undefined : urnOf(regs, `lb${i}-gate-check`);
-            const preflight = byName(regs, `${host}-facts-haproxy`);
+            const preflight = byName(regs, `${host}-preflight-check`);
             if (before) assert.ok(preflight.dependencies.includes(before), `${host}'s preflight waits for lb${i}'s gate`);
             for (const s of steps) {
                 if (s !== preflight) assert.ok(s.dependencies.includes(preflight.urn), `${s.name} waits for the preflight, so for lb${i}'s gate too`);
@@ -401,8 +401,8 @@ describe("a rolling change under mocks", () => {
                 s.dependencies.every((d) => !d.includes("-gate")),
                 `${s.name} is in the first batch`,
             );
-        const lb3Facts = byName(regs, "lb3-facts-haproxy");
-        for (const g of gates) assert.ok(lb3Facts.dependencies.includes(g), "lb3's preflight waits for both gates of the first batch");
+        const lb3Preflight = byName(regs, "lb3-preflight-check");
+        for (const g of gates) assert.ok(lb3Preflight.dependencies.includes(g), "lb3's preflight waits for both gates of the first batch");
         assert.doesNotMatch(byName(regs, "lb3-gate-check").inputs.create, /answers 2xx/, "no check URL: only /v3/health");
     });
 

@@ -29,7 +29,7 @@ function headerPattern(id: string): string {
  * manages, and refuses a directory that exists and is not haproxy's, unless
  * told to (haproxyAdoptSections, adoptDirectories).
  */
-export function hostFactsScript(p: PreflightSpec): string {
+export function preflightScript(p: PreflightSpec): string {
     const checks = p.ownedSections.map((id) => `check_section ${shq(id)} ${shq(headerPattern(id))}`).join("\n");
     const dirs = p.directories.map((d) => `check_directory ${shq(d)} ${p.adoptDirectories.includes(d) ? "yes" : "no"}`).join("\n");
     return script(
