@@ -35,16 +35,14 @@ import {
     Mirror,
     newStack,
     REPO,
-    RELEASES,
-    type Release,
     releaseFromEnv,
     setConfig,
     type TestHost,
     type Tools,
 } from "../tests/e2e/lab";
+import { LAB_HOSTS } from "../tests/e2e/hosts";
 
 /** Host indices of the benchmark (scripts/testhost.sh), apart from the tests' and the sandbox's. */
-const INDICES = [51, 52, 53, 54, 55, 56, 57, 58, 59, 60];
 /** BENCH_HOSTS="1,10" picks some of them. */
 const HOST_COUNTS = (process.env.BENCH_HOSTS ?? "1,2,10").split(",").map(Number);
 const CLOCK_TICK = 100; // USER_HZ on Linux
@@ -346,7 +344,6 @@ function whereTimeGoes(figures: Figure[]): string {
 
 async function main(): Promise<void> {
     const only = releaseFromEnv();
-    const releaseAt = (i: number): Release => only ?? RELEASES[i % RELEASES.length];
     const tools = buildTools();
     console.log(describeTools(tools));
     const parallel = process.env.PULUMI_PARALLEL || `${cpus().length * 4} (the engine's default, 4 per CPU)`;
@@ -359,7 +356,7 @@ async function main(): Promise<void> {
         // Fresh hosts for each stack, so that every first up starts from a host as the lab boots it.
         const hosts: TestHost[] = [];
         try {
-            for (let i = 0; i < count; i++) hosts.push(hostUp(`bench${count}-${i}-${run}`, INDICES[i], releaseAt(i)));
+            for (let i = 0; i < count; i++) hosts.push(hostUp(`bench${count}-${i}-${run}`, LAB_HOSTS.bench[i][0], only ?? LAB_HOSTS.bench[i][1]));
             await runOn(tools, hosts, figures, password);
         } finally {
             for (const h of hosts) hostDown(h.name);

@@ -33,6 +33,7 @@ import {
     releaseFromEnv,
     type TestHost,
 } from "../tests/e2e/lab";
+import { onlyHost } from "../tests/e2e/hosts";
 import { seedOperations } from "../tests/e2e/guide";
 import { HOST, INDEX, MIRROR_PORT, PASSPHRASE_FILE, SANDBOX, STACK, STACK_CONFIG_DIR, STATE, saveCliSettings } from "./sandboxStack";
 
@@ -59,7 +60,7 @@ function sandboxHost(): TestHost {
         console.log("The sandbox host was not running: booting a new one and starting a new deployment.");
         forgetStack();
     }
-    return hostUp(HOST, INDEX, wanted ?? "trixie");
+    return hostUp(HOST, INDEX, wanted ?? onlyHost("sandbox").release);
 }
 
 /** Forgets the stack: its state, and its settings file (whose secrets are encrypted with the state's salt). */

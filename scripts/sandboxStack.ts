@@ -13,6 +13,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { CACHE, REPO } from "../tests/e2e/lab";
+import { onlyHost } from "../tests/e2e/hosts";
 import { engineEnv } from "../tests/plugins/workspace";
 
 export const SANDBOX = process.env.LB_SANDBOX_DIR ?? path.join(CACHE, "sandbox");
@@ -20,7 +21,7 @@ export const STATE = path.join(SANDBOX, "state");
 export const STACK = "sandbox";
 export const STACK_CONFIG_DIR = process.env.LB_SANDBOX_DIR ? SANDBOX : REPO;
 export const HOST = process.env.LB_SANDBOX_HOST ?? "sandbox";
-export const INDEX = Number(process.env.LB_SANDBOX_INDEX ?? 9);
+export const INDEX = Number(process.env.LB_SANDBOX_INDEX ?? onlyHost("sandbox").index);
 /** A fixed port, so that the download URL in the stack's settings is the same on every run. */
 export const MIRROR_PORT = 18089;
 export const PASSPHRASE_FILE = path.join(SANDBOX, "passphrase");

@@ -31,6 +31,7 @@ import {
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { LAB_HOSTS } from "../e2e/hosts";
 import { assertServed, underLoad } from "../e2e/load";
 
 const run = randomBytes(3).toString("hex");
@@ -90,7 +91,7 @@ async function answers(port: number, auth: string): Promise<number> {
 before(async () => {
     tools = buildTools();
     console.log(describeTools(tools));
-    lb = hostUp(`chg-${run}`, 14);
+    lb = hostUp(`chg-${run}`, ...LAB_HOSTS.changes[0]);
     mirror = new Mirror(tools.dpapi.mirrorDir);
     const baseUrl = await mirror.listen(lb.outerAddress);
     config = hostsConfig([lb], baseUrl, tools, password);
@@ -172,7 +173,7 @@ describe("each change a user makes updates in place, as the README says", () => 
     });
 
     it("a host added, then removed: only that host's steps, and the removed host is cleaned up and keeps serving", async () => {
-        const second = hostUp(`chg2-${run}`, 15);
+        const second = hostUp(`chg2-${run}`, ...LAB_HOSTS.changes[1]);
         try {
             const hosts = [
                 ...(config.hosts.value as object[]),

@@ -14,11 +14,13 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { api, buildTools, describeTools, hostDown, hostExec, hostInfo, PROJECT, REPO } from "../e2e/lab";
+import { onlyHost } from "../e2e/hosts";
 
-const INDEX = 30;
+const CLI_HOST = onlyHost("cli");
+const INDEX = CLI_HOST.index;
 const HOST = `cli-${randomBytes(3).toString("hex")}`;
 const sandboxDir = mkdtempSync(path.join(tmpdir(), "dpapi-cli-"));
-const env = { ...process.env, LB_SANDBOX_DIR: sandboxDir, LB_SANDBOX_HOST: HOST, LB_SANDBOX_INDEX: String(INDEX) };
+const env = { ...process.env, LB_SANDBOX_DIR: sandboxDir, LB_SANDBOX_HOST: HOST, LB_SANDBOX_INDEX: String(INDEX), LB_RELEASE: CLI_HOST.release };
 const stackFile = path.join(sandboxDir, "Pulumi.sandbox.yaml");
 /** Every password the walk-through used: none may appear in any command's output. */
 const passwords: string[] = [];

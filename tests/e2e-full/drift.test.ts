@@ -34,6 +34,9 @@ import {
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { onlyHost } from "../e2e/hosts";
+
+const DRIFT_HOST = onlyHost("drift");
 import { assertServed, describeLoad, underLoad } from "../e2e/load";
 import { engineEnv } from "../plugins/workspace";
 
@@ -83,7 +86,7 @@ describe("drift: hand edits found, reported and repaired", () => {
     before(async () => {
         tools = buildTools();
         console.log(describeTools(tools));
-        lb = hostUp(`drift-${run}`, 34, "trixie");
+        lb = hostUp(`drift-${run}`, DRIFT_HOST.index, DRIFT_HOST.release);
         mirror = new Mirror(tools.dpapi.mirrorDir);
         const baseUrl = await mirror.listen(lb.outerAddress);
         stack = await newStack(stackName, tools, stateDir, hostsConfig([lb], baseUrl, tools, password));

@@ -39,16 +39,16 @@ import {
     Mirror,
     newStack,
     RELEASES,
-    type Release,
     setConfig,
     sshLogins,
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { indexByRelease } from "../e2e/hosts";
 import { shq } from "../../components/shared/shell";
 import { assertServed, type LoadReport, underLoad } from "../e2e/load";
 
-const INDEX: Record<Release, number> = { bookworm: 19, trixie: 20 };
+const INDEX = indexByRelease("faults");
 const CFG = "/etc/haproxy/haproxy.cfg";
 const run = randomBytes(3).toString("hex");
 const password1 = `pw1-${randomBytes(12).toString("hex")}`;

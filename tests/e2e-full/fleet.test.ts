@@ -27,19 +27,19 @@ import {
     Mirror,
     newStack,
     RESOURCES_PER_HOST,
-    type Release,
     setConfig,
     sshLogins,
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { LAB_HOSTS } from "../e2e/hosts";
 import { assertServed, describeLoad, underLoad } from "../e2e/load";
 
 const run = randomBytes(3).toString("hex");
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-fleet-"));
 const password = `pw-${randomBytes(12).toString("hex")}`;
 /** Ten hosts, the releases alternating: index and release. */
-const HOSTS: [number, Release][] = [35, 36, 37, 38, 39, 42, 43, 44, 45, 46].map((index, i) => [index, i % 2 === 0 ? "bookworm" : "trixie"]);
+const HOSTS = LAB_HOSTS.fleet;
 const BATCH = 2;
 
 describe("ten hosts in one stack, both releases", () => {

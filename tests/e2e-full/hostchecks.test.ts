@@ -42,8 +42,9 @@ import {
     type Tools,
     unitSandboxProperties,
 } from "../e2e/lab";
+import { indexByRelease } from "../e2e/hosts";
 
-const INDEX: Record<Release, number> = { bookworm: 26, trixie: 27 };
+const INDEX = indexByRelease("hostchecks");
 const CFG = "/etc/haproxy/haproxy.cfg";
 const YAML_FILE = "/etc/haproxy-dataplane/dataplaneapi.yaml";
 const ADMIN_SOCKET = "/run/haproxy/admin.sock";

@@ -29,23 +29,19 @@ import {
     Mirror,
     newStack,
     RESOURCES_PER_HOST,
-    type Release,
     setConfig,
     sshLogins,
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { LAB_HOSTS } from "../e2e/hosts";
 import { assertServed, describeLoad, underLoad } from "../e2e/load";
 
 const run = randomBytes(3).toString("hex");
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-rolling-"));
 const password = `pw-${randomBytes(12).toString("hex")}`;
 /** The hosts, in rollout order: index and release. */
-const HOSTS: [number, Release][] = [
-    [31, "bookworm"],
-    [32, "trixie"],
-    [33, "bookworm"],
-];
+const HOSTS = LAB_HOSTS.rolling;
 /** A rolling change adds a HealthGate component and its check to each host. */
 const PER_HOST = RESOURCES_PER_HOST + 2;
 const NEW_PORT = 5556;

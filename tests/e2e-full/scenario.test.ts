@@ -46,6 +46,7 @@ import {
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { indexByRelease, LAB_HOSTS } from "../e2e/hosts";
 import { GUIDE_SERVER, seedOperations } from "../e2e/guide";
 import { assertServed, describeLoad, underLoad } from "../e2e/load";
 import { storedState } from "../plugins/workspace";
@@ -310,7 +311,7 @@ const TOUCHED = [
     "/tmp",
 ];
 
-const ONE_HOST_INDEX: Record<Release, number> = { bookworm: 11, trixie: 16 };
+const ONE_HOST_INDEX = indexByRelease("scenarioOneHost");
 
 /** What the stack's `haproxy` output says on each release: its HAProxy, and the one reload path. */
 const RELOAD_PATH: Record<Release, RegExp> = {
@@ -712,7 +713,7 @@ describe("two hosts in one stack, one of each release", () => {
     });
 
     it("8. deploy in parallel, each with its own certificate and its release's reload path; a no-op up; destroy", async () => {
-        hosts.push(hostUp(`lb2-${run}`, 12, "bookworm"), hostUp(`lb3-${run}`, 13, "trixie"));
+        hosts.push(hostUp(`lb2-${run}`, ...LAB_HOSTS.scenarioTwoHosts[0]), hostUp(`lb3-${run}`, ...LAB_HOSTS.scenarioTwoHosts[1]));
         mirror = new Mirror(tools.dpapi.mirrorDir);
         const baseUrl = await mirror.listen(hosts[0].outerAddress);
         stack = await newStack(`e2e2-${run}`, tools, path.join(stateDir, "two"), hostsConfig(hosts, baseUrl, tools, password1));

@@ -37,8 +37,9 @@ import {
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { indexByRelease } from "../e2e/hosts";
 
-const INDEX: Record<Release, number> = { bookworm: 28, trixie: 29 };
+const INDEX = indexByRelease("security");
 const CEILING = 2.5;
 const UNIT = "dataplaneapi.service";
 const DROPIN_DIR = "/etc/systemd/system/dataplaneapi.service.d";

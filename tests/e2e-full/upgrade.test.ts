@@ -32,25 +32,25 @@ import {
     Mirror,
     RELEASES,
     REPO,
-    type Release,
     setConfig,
     sshLogins,
     type TestHost,
     type Tools,
 } from "../e2e/lab";
+import { indexByRelease, onlyHost } from "../e2e/hosts";
 import { assertServed, describeLoad, underLoad } from "../e2e/load";
 import { openStack, writeWorkspace } from "../plugins/workspace";
 
 /** The last commit of the program that opened the master socket with a drop-in and restarted HAProxy once. */
 const PREVIOUS = "97b831e32f03cc651a82aaacc078baba20b6d563";
-const INDEX: Record<Release, number> = { bookworm: 17, trixie: 18 };
+const INDEX = indexByRelease("upgrade");
 /**
  * The last commit before the restructuring of issue 16 (test equipment out of
  * components/, assets/, the TLS plan, the state-file registry, host.ts's names):
  * its deployment must update to this one with nothing to do on the host.
  */
 const BEFORE_RESTRUCTURE = "1618224b79b216f31feceb6347eef9c5dd8e3c61";
-const RESTRUCTURE_INDEX = 23;
+const RESTRUCTURE_HOST = onlyHost("upgradeRestructure");
 const DROP_IN = "/etc/systemd/system/haproxy.service.d/50-dataplaneapi-master-socket.conf";
 
 const run = randomBytes(3).toString("hex");
@@ -213,7 +213,7 @@ describe("a host deployed by the version before the restructuring", () => {
         ]);
         execFileSync("tar", ["-x", "-C", beforeDir], { input: archive });
         symlinkSync(path.join(REPO, "node_modules"), path.join(beforeDir, "node_modules"));
-        lb = hostUp(`upg-rs-${run}`, RESTRUCTURE_INDEX, "bookworm");
+        lb = hostUp(`upg-rs-${run}`, RESTRUCTURE_HOST.index, RESTRUCTURE_HOST.release);
         mirror = new Mirror(tools.dpapi.mirrorDir);
         const baseUrl = await mirror.listen(lb.outerAddress);
         stateDir = path.join(work, "restructure");

@@ -16,7 +16,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { haproxyAdmin, hostDown, hostExec, hostRun, hostUp, RELEASES, type Release } from "./lab";
+import { haproxyAdmin, hostDown, hostExec, hostRun, hostUp, RELEASES } from "./lab";
+import { indexByRelease } from "./hosts";
 import { ASSETS_DIR } from "../../components/shared/assets";
 import { API_BACKEND } from "../../components/shared/paths";
 import { fixtureManagedSections, LAB_APPLICATION, PACKAGE_FIXTURES, packageFile, provenance } from "../../components/haproxy/cfgeditFixtures";
@@ -29,7 +30,7 @@ const SOCKET = "/run/haproxy/admin.sock";
 const CFG = "/etc/haproxy/haproxy.cfg";
 const MW_PID = "/run/cfgedit-mw-check.pid";
 /** The lab host indices of this test, one per release. */
-const INDEX: Record<Release, number> = { bookworm: 46, trixie: 47 };
+const INDEX = indexByRelease("cfgedit");
 
 /** The editor's results whose effect depends on run time, and what each one tests. */
 const CASES: Record<string, string> = {

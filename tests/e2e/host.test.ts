@@ -40,11 +40,12 @@ import {
     Timings,
     unitSandboxProperties,
 } from "./lab";
+import { indexByRelease } from "./hosts";
 
 /** What differs by release: the host index and the HAProxy version the preflight must read. The reload path is the same on both. */
 const RELEASE: Record<Release, { index: number; haproxy: RegExp }> = {
-    bookworm: { index: 21, haproxy: /^2\.6\.\d+$/ },
-    trixie: { index: 22, haproxy: /^3\.0\.\d+$/ },
+    bookworm: { index: indexByRelease("hostCommands").bookworm, haproxy: /^2\.6\.\d+$/ },
+    trixie: { index: indexByRelease("hostCommands").trixie, haproxy: /^3\.0\.\d+$/ },
 };
 
 /** The API's reload_cmd, as the API runs it (as user haproxy, split on spaces, no shell). */

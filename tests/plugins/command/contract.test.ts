@@ -15,12 +15,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CACHE, hostDown, hostUp } from "../../e2e/lab";
+import { onlyHost } from "../../e2e/hosts";
 import { choosePlugins, describeRun } from "../select";
 import { blackhole, diags, Lab, Listener, opOf, resourceState, type ResourceSpec, shq } from "./harness";
 
 const ENGINE_BIN = process.env.LB_ENGINE_BIN_DIR ?? path.join(CACHE, "bin");
 const HOST = "cmd-contract";
-const INDEX = 24;
+const { index: INDEX, release: RELEASE } = onlyHost("commandContract");
 const stateDir = mkdtempSync(path.join(tmpdir(), "command-contract-"));
 let lab: Lab;
 let n = 0;
@@ -46,7 +47,7 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
         const plugins = choosePlugins(ENGINE_BIN);
         console.log(describeRun(plugins));
         hostDown(HOST);
-        const host = hostUp(HOST, INDEX);
+        const host = hostUp(HOST, INDEX, RELEASE);
         sshKeygen(path.join(stateDir, "alt"));
         lab = new Lab(
             host,

@@ -21,12 +21,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CACHE, hostDown, hostExec, hostRun, hostUp, type TestHost } from "../../e2e/lab";
+import { onlyHost } from "../../e2e/hosts";
 import { choosePlugins, describeRun, type PluginChoice } from "../select";
 import { openStack } from "../workspace";
 
 const ENGINE_BIN = path.join(CACHE, "bin");
 const PROJECT = "tls-contract";
-const HOST = { name: "tlsc30", index: 30 };
+const HOST = { name: "tls-contract", ...onlyHost("tlsContract") };
 const HOST_DIR = "/srv/tls-contract";
 const SERVER_NAME = "lb-tls.test";
 const HOST_IP = `198.18.${HOST.index}.2`;
@@ -162,7 +163,7 @@ describe("tls plugin contract (real engine, real test host)", () => {
         stateDir = mkdtempSync(path.join(tmpdir(), "tls-contract-"));
         hostDown(HOST.name);
         let t = Date.now();
-        host = hostUp(HOST.name, HOST.index);
+        host = hostUp(HOST.name, HOST.index, HOST.release);
         durations.push(["boot the test host", (Date.now() - t) / 1000]);
         stack = await openStack({
             programDir: path.join(__dirname, "program"),
@@ -171,6 +172,8 @@ describe("tls plugin contract (real engine, real test host)", () => {
             engineBinDir: ENGINE_BIN,
             plugins,
         });
+        // The server certificate's IP SAN is the test host's address (the Go client verifies by it).
+        await stack.setConfig(`${PROJECT}:ipAddresses`, { value: JSON.stringify([HOST_IP]) });
         // The first up logs verbosely: the engine's own record of which plugin it launched.
         let log = "";
         t = Date.now();
@@ -322,7 +325,7 @@ describe("tls plugin contract (real engine, real test host)", () => {
         const text = sh("openssl req -in csr.pem -noout -verify -text 2>&1");
         assert.match(text, /verify OK/i, "its self-signature verifies");
         assert.match(text, /Subject: O = tls-contract servers, CN = lb-tls\.test, emailAddress = ops@lb-tls\.test/);
-        assert.match(text, /X509v3 Subject Alternative Name: ?\n\s*DNS:lb-tls\.test, IP Address:198\.18\.30\.2\n/);
+        assert.match(text, new RegExp(`X509v3 Subject Alternative Name: ?\\n\\s*DNS:lb-tls\\.test, IP Address:${HOST_IP.replaceAll(".", "\\.")}\\n`));
         assert.match(text, /Signature Algorithm: ecdsa-with-SHA256/);
     });
 
@@ -533,7 +536,10 @@ describe("tls plugin contract (real engine, real test host)", () => {
         put("rsa2.pem", privateKey("rsa", "privateKeyPem"));
         assert.match(sh("openssl rsa -in rsa2.pem -noout -text | head -1"), /Private-Key: \(3072 bit/, "the new key has the new size");
         put("cert2.crt", out("certPem"));
-        assert.match(sh("openssl x509 -in cert2.crt -noout -ext subjectAltName"), /DNS:lb-tls\.test, DNS:alt\.lb-tls\.test, IP Address:198\.18\.30\.2/);
+        assert.match(
+            sh("openssl x509 -in cert2.crt -noout -ext subjectAltName"),
+            new RegExp(`DNS:lb-tls\\.test, DNS:alt\\.lb-tls\\.test, IP Address:${HOST_IP.replaceAll(".", "\\.")}`),
+        );
 
         const run2 = await up("up, CA curve P256 -> P384 and allowedUses changed", {
             caCurve: "P384",

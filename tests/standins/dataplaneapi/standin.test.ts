@@ -43,6 +43,7 @@ import {
     type Release,
     type TestHost,
 } from "../../e2e/lab";
+import { indexByRelease } from "../../e2e/hosts";
 
 const HERE = path.join(REPO, "tests", "standins", "dataplaneapi");
 const PORT = 5555;
@@ -61,8 +62,8 @@ const USER = "dpadmin";
  * stand-in are shown here, because the real API has both.
  */
 const HOSTS: Record<Release, { name: string; index: number; debian: number; haproxy: RegExp; viaMaster: boolean }> = {
-    bookworm: { name: "dpapi-standin-bookworm", index: 40, debian: 12, haproxy: /^2\.6\.\d+-/, viaMaster: false },
-    trixie: { name: "dpapi-standin-trixie", index: 41, debian: 13, haproxy: /^3\.0\.\d+-/, viaMaster: true },
+    bookworm: { name: "dpapi-standin-bookworm", index: indexByRelease("standin").bookworm, debian: 12, haproxy: /^2\.6\.\d+-/, viaMaster: false },
+    trixie: { name: "dpapi-standin-trixie", index: indexByRelease("standin").trixie, debian: 13, haproxy: /^3\.0\.\d+-/, viaMaster: true },
 };
 
 const md5 = (s: string): string => createHash("md5").update(s).digest("hex");
