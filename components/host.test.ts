@@ -6,12 +6,12 @@ import { PATHS } from "./shared/paths";
 
 describe("the TLS plan, as one host's steps read it", () => {
     it("off: plain HTTP, no CA, no verification in HAProxy's backend", () => {
-        assert.deepEqual(tlsWiring({ mode: "off" }, "lb1", "198.18.1.2"), { https: false, scheme: "http", probeHost: "lb1", backend: undefined });
+        assert.deepEqual(tlsWiring({ mode: "off" }, "lb1", "198.18.1.2"), { https: false, probeHost: "lb1", backend: undefined });
     });
     it("a private CA: the probe and HAProxy verify the host's name against the CA file the deployment writes", () => {
         assert.deepEqual(tlsWiring({ mode: "private-ca" }, "lb1", "198.18.1.2"), {
             https: true,
-            scheme: "https",
+
             probeHost: "lb1",
             probeCaFile: PATHS.tlsCa,
             backend: { caFile: PATHS.tlsCa, serverName: "lb1" },
@@ -19,6 +19,6 @@ describe("the TLS plan, as one host's steps read it", () => {
     });
     it("the user's own certificate: the advertised name, verified against the system's CAs", () => {
         const own = { mode: "own-certificate" as const, certPem: "-----BEGIN CERTIFICATE-----", keyPem: pulumi.output("k") };
-        assert.deepEqual(tlsWiring(own, "lb1", "lb.example.com"), { https: true, scheme: "https", probeHost: "lb.example.com", backend: { systemCa: true } });
+        assert.deepEqual(tlsWiring(own, "lb1", "lb.example.com"), { https: true, probeHost: "lb.example.com", backend: { systemCa: true } });
     });
 });

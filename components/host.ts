@@ -35,7 +35,6 @@ export interface DataplaneHostArgs {
 interface TlsWiring {
     /** The API serves HTTPS. */
     https: boolean;
-    scheme: "http" | "https";
     /** The name a local client (the start's probe, the health gate) asks for: the one the certificate is for. */
     probeHost: string;
     /** The CA file on the host that a local client verifies the API with; undefined: the system's CAs, or no TLS. */
@@ -48,12 +47,12 @@ interface TlsWiring {
 export function tlsWiring(plan: ApiTlsPlan, hostName: string, advertised: string): TlsWiring {
     switch (plan.mode) {
         case "off":
-            return { https: false, scheme: "http", probeHost: hostName, backend: undefined };
+            return { https: false, probeHost: hostName, backend: undefined };
         case "private-ca":
-            return { https: true, scheme: "https", probeHost: hostName, probeCaFile: PATHS.tlsCa, backend: { caFile: PATHS.tlsCa, serverName: hostName } };
+            return { https: true, probeHost: hostName, probeCaFile: PATHS.tlsCa, backend: { caFile: PATHS.tlsCa, serverName: hostName } };
         case "own-certificate":
             // The user's certificate names the address clients use, not necessarily the host's name.
-            return { https: true, scheme: "https", probeHost: advertised, backend: { systemCa: true } };
+            return { https: true, probeHost: advertised, backend: { systemCa: true } };
     }
 }
 
@@ -113,6 +112,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
         const afterPreflight: HostAccess = { ...preflightAccess, gate: [preflight.check] };
         const advertised = config.api.advertisedAddress || host.address;
         const wiring = tlsWiring(config.api.tls, host.name, advertised);
+        const scheme = wiring.https ? "https" : "http";
 
         const binary = new DataplaneBinary(
             `${name}-binary`,
@@ -137,7 +137,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
                       {
                           hostName: host.name,
                           addresses: [host.address, advertised],
-                          userCertificate: tlsPlan.mode === "own-certificate" ? { certPem: tlsPlan.certPem, keyPem: tlsPlan.keyPem } : undefined,
+                          userCertificate: tlsPlan.mode === "own-certificate" ? tlsPlan : undefined,
                       },
                       child,
                   );
@@ -207,7 +207,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
         );
 
         const probeAddress = config.api.bindAddress === "0.0.0.0" ? "127.0.0.1" : config.api.bindAddress;
-        const probeBase = `${wiring.scheme}://${wiring.probeHost}:${config.api.port}/v3`;
+        const probeBase = `${scheme}://${wiring.probeHost}:${config.api.port}/v3`;
         const probeResolve = `${wiring.probeHost}:${config.api.port}:${probeAddress}`;
         const credentials = pulumi.secret(pulumi.all([config.api.username, config.api.password]).apply(([u, p]) => curlCredentialsConfig(u, p)));
         const service = new DataplaneService(
@@ -249,7 +249,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
             ).check;
         }
 
-        this.apiUrl = pulumi.output(`${wiring.scheme}://${advertised}:${config.api.port}/v3`);
+        this.apiUrl = pulumi.output(`${scheme}://${advertised}:${config.api.port}/v3`);
         this.version = pulumi.all([binary.version, service.start.stdout]).apply(([v]) => v);
         this.caCertificate = apiTls?.caCertPem ?? pulumi.output(undefined);
         this.haproxy = preflight.haproxyVersion.apply(describeReloadPath);

@@ -1,4 +1,4 @@
-import { PATHS } from "../shared/paths";
+import { PATHS, STATE_FILES } from "../shared/paths";
 import { script, shq } from "../shared/shell";
 
 export interface PreflightSpec {
@@ -54,7 +54,7 @@ for section in global defaults; do
     grep -Eq "^[[:space:]]*$section([[:space:]]|$)" "$cfg" ||
         { echo "$cfg has no '$section' section: it is not HAProxy's main configuration (haproxyConfigFile); nothing was changed" >&2; exit 1; }
 done
-owned=$(cat ${shq(`${PATHS.stateDir}/owned-sections`)} 2>/dev/null || true)
+owned=$(cat ${shq(`${PATHS.stateDir}/${STATE_FILES.ownedSections}`)} 2>/dev/null || true)
 adopt=${p.adoptSections ? "yes" : "no"}
 check_section() { # id header-pattern
     case "|$owned|" in *"|$1|"*) return 0 ;; esac

@@ -94,7 +94,7 @@ export function stopServiceScript(): string {
         `stop ${PATHS.unitName}`,
         `
 systemctl stop ${shq(PATHS.unitName)} 2>&1 || true
-rm -f ${shq(`${PATHS.stateDir}/restart-key`)}
+rm -f ${shq(`${PATHS.stateDir}/${STATE_FILES.restartKey}`)}
 ${REMOVE_STATE_DIR_IF_EMPTY}
 echo ${shq(`stopped ${PATHS.unitName}`)}
 `,

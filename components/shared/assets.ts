@@ -4,6 +4,9 @@ import * as path from "node:path";
 /** The repository's top-level assets/: what is shipped to the hosts as files, grouped by step. */
 export const ASSETS_DIR = path.join(__dirname, "..", "..", "assets");
 
+/** Each asset's text, read once: a renderer runs once per host. */
+const texts = new Map<string, string>();
+
 /** A placeholder in an asset: `@NAME@`, upper case. */
 const PLACEHOLDER = /@([A-Z][A-Z0-9_]*)@/g;
 
@@ -14,7 +17,11 @@ const PLACEHOLDER = /@([A-Z][A-Z0-9_]*)@/g;
  * the caller passes only validated paths, numbers and the program's own text.
  */
 export function renderAsset(file: string, values: Record<string, string | number> = {}): string {
-    const text = readFileSync(path.join(ASSETS_DIR, file), "utf8");
+    let text = texts.get(file);
+    if (text === undefined) {
+        text = readFileSync(path.join(ASSETS_DIR, file), "utf8");
+        texts.set(file, text);
+    }
     const used = new Set<string>();
     const out = text.replace(PLACEHOLDER, (_, name: string) => {
         if (!(name in values)) throw new Error(`assets/${file}: no value for @${name}@`);
