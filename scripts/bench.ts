@@ -42,8 +42,7 @@ import {
 } from "../tests/e2e/lab";
 import { LAB_HOSTS } from "../tests/e2e/hosts";
 
-/** Host indices of the benchmark (scripts/testhost.sh), apart from the tests' and the sandbox's. */
-/** BENCH_HOSTS="1,10" picks some of them. */
+/** How many hosts each stack has (the hosts are LAB_HOSTS.bench); BENCH_HOSTS="1,10" picks some counts. */
 const HOST_COUNTS = (process.env.BENCH_HOSTS ?? "1,2,10").split(",").map(Number);
 const CLOCK_TICK = 100; // USER_HZ on Linux
 

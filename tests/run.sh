@@ -28,17 +28,15 @@ concurrency=1
 [ "$*" = unit ] && concurrency=4
 
 [ "$#" -gt 0 ] || set -- all
-patterns=()
+tiers=()
 for tier in "$@"; do
-    if [ "$tier" = all ]; then
-        for t in "${ORDER[@]}"; do read -ra p <<<"${TIERS[$t]}"; patterns+=("${p[@]}"); done
-    elif [ -n "${TIERS[$tier]:-}" ]; then
-        read -ra p <<<"${TIERS[$tier]}"
-        patterns+=("${p[@]}")
-    else
-        echo "tests/run.sh: no tier \"$tier\" (lint, unit, contract, e2e, e2e-full or all)" >&2
-        exit 2
-    fi
+    if [ "$tier" = all ]; then tiers+=("${ORDER[@]}"); else tiers+=("$tier"); fi
+done
+patterns=()
+for tier in "${tiers[@]}"; do
+    [ -n "${TIERS[$tier]:-}" ] || { echo "tests/run.sh: no tier \"$tier\" (lint, unit, contract, e2e, e2e-full or all)" >&2; exit 2; }
+    read -ra p <<<"${TIERS[$tier]}"
+    patterns+=("${p[@]}")
 done
 # The patterns go to node unexpanded: its test runner expands them (** included).
 export TS_NODE_TRANSPILE_ONLY=true

@@ -17,7 +17,7 @@ import { driftCheckScript, driftRepairScript, type DriftHostSpec } from "../../c
 import { deployStack } from "../../components/program";
 import { renderReloadClient } from "../../components/reload/client";
 import { PATHS } from "../../components/shared/paths";
-import { SCRIPT_END } from "../../components/shared/shell";
+import { asRoot } from "../../components/shared/shell";
 import { renderTransactionSweep } from "../../components/service/unit";
 import { API_DIRECTORIES } from "../../components/apiConfig/yaml";
 import { installMocks, rawConfig, registrations, resolve, settle, unwrapSecret } from "../support/harness";
@@ -47,11 +47,13 @@ const SETUPS: Record<string, Record<string, unknown>> = {
     },
 };
 
-/** The script inside asRoot's wrapper (the hosts here log in as root, so there is no sudo). */
+/** What asRoot puts before and after a script (the hosts here log in as root, so there is no sudo). */
+const [WRAP_BEFORE, WRAP_AFTER] = asRoot("\0", false).split("\0");
+
+/** The script inside asRoot's wrapper. */
 function unwrap(command: string): string {
-    const m = new RegExp(`^bash -c "\\$\\(cat <<'${SCRIPT_END}'\\n([\\s\\S]*)\\n${SCRIPT_END}\\n\\)"$`).exec(command);
-    assert.ok(m, `a command in asRoot's wrapper: ${command.slice(0, 80)}`);
-    return m[1];
+    assert.ok(command.startsWith(WRAP_BEFORE) && command.endsWith(WRAP_AFTER), `a command in asRoot's wrapper: ${command.slice(0, 80)}`);
+    return command.slice(WRAP_BEFORE.length, command.length - WRAP_AFTER.length);
 }
 
 /** Every distinct script a setup's commands run (create and delete), by the command's name. */
