@@ -21,31 +21,12 @@ import { asRoot } from "../../components/shared/shell";
 import { renderTransactionSweep } from "../../components/service/unit";
 import { API_DIRECTORIES } from "../../components/apiConfig/yaml";
 import { installMocks, rawConfig, registrations, resolve, settle, unwrapSecret } from "../support/harness";
+import { ROOT_HOST, SETUPS } from "../support/setups";
 import { shellcheck } from "./shellcheck";
 
 installMocks();
 
 const PRELUDE = /^# \S[^\n]+\nset -euo pipefail\n/;
-
-/** The ways a stack can be set up whose scripts differ, as config values. */
-const SETUPS: Record<string, Record<string, unknown>> = {
-    "defaults (private CA, download)": {},
-    "TLS off": { apiTls: false },
-    "the user's own certificate": {
-        apiTlsCertificate: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
-        apiTlsKey: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n",
-    },
-    "an uploaded archive": { dataplaneapiLocalArchive: "/tmp/dataplaneapi_3.2.1_linux_x86_64.tar.gz", dataplaneapiArch: "x86_64" },
-    "adopting sections and directories": { haproxyAdoptSections: true, adoptDirectories: ["/etc/haproxy/maps"] },
-    "a rolling change with a check URL": {
-        hosts: [
-            { name: "lb1", address: "198.18.1.2", user: "root" },
-            { name: "lb2", address: "198.18.2.2", user: "root" },
-        ],
-        rolloutBatchSize: 1,
-        rolloutCheckUrl: "http://{address}/",
-    },
-};
 
 /** What asRoot puts before and after a script (the hosts here log in as root, so there is no sudo). */
 const [WRAP_BEFORE, WRAP_AFTER] = asRoot("\0", false).split("\0");
@@ -59,7 +40,7 @@ function unwrap(command: string): string {
 /** Every distinct script a setup's commands run (create and delete), by the command's name. */
 async function registeredScripts(values: Record<string, unknown>): Promise<Map<string, string>> {
     const start = registrations.length;
-    const outputs = deployStack(parseConfig(rawConfig({ hosts: [{ name: "lb1", address: "198.18.1.2", user: "root" }], ...values })));
+    const outputs = deployStack(parseConfig(rawConfig({ hosts: [ROOT_HOST], ...values })));
     await Promise.all(Object.values(outputs).map((o) => resolve(o.version)));
     await settle();
     const scripts = new Map<string, string>();

@@ -19,6 +19,8 @@ export interface Registration {
     /** Input paths whose change replaces the resource (the SDK's and the program's replaceOnChanges). */
     replaceOnChanges: string[];
     deleteBeforeReplace: boolean;
+    /** The aliases it was registered with (old names and parents), as the engine receives them. */
+    aliases: unknown[];
 }
 
 export const registrations: Registration[] = [];
@@ -93,6 +95,7 @@ export function installMocks(opts: { realTls?: boolean } = {}): void {
                     inputs: req.getObject()?.toJavaScript() ?? {},
                     replaceOnChanges: req.getReplaceonchangesList(),
                     deleteBeforeReplace: req.getDeletebeforereplace(),
+                    aliases: req.getAliasesList().map((a: any) => a.toObject()),
                 });
             }
             cb(err, resp);
