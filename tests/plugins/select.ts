@@ -17,6 +17,7 @@
  *   - `real`: the real plugins, and an error when one cannot be found;
  *   - `stand-in`: the stand-ins, even where a real plugin exists.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
@@ -69,13 +70,19 @@ export function pluginsSettings(choices: PluginChoice[]): { providers: { name: s
     return { providers: choices.map((c) => ({ name: c.name, path: c.dir, version: c.version })) };
 }
 
+/** How standin.sh starts this stand-in: compiled into the cache at set-up, or through ts-node (edited since). */
+function standInStart(name: PluginName): string {
+    const how = execFileSync("sh", [path.join(PLUGINS_DIR, "standin.sh"), "how", name], { encoding: "utf8" }).trim();
+    return how === "compiled" ? "compiled at set-up" : "through ts-node";
+}
+
 /** One line for a run's output: what is real and what is a stand-in. */
 export function describeRun(choices: PluginChoice[], extra: { name: string; source: "real" | "stand-in"; where?: string }[] = []): string {
     const all = [
         ...choices.map((c) => ({
             name: `${c.name} plugin ${c.version}`,
             source: c.source,
-            where: c.source === "stand-in" ? path.relative(REPO, path.dirname(c.dir)) : c.dir,
+            where: c.source === "stand-in" ? `${path.relative(REPO, path.dirname(c.dir))}, ${standInStart(c.name)}` : c.dir,
         })),
         ...extra,
     ];

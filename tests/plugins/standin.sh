@@ -3,6 +3,7 @@
 #
 #   standin.sh run <name> [args...]   what bin/pulumi-resource-<name> runs
 #   standin.sh compile <name>...      compiles them into the cache (scripts/setup.sh does)
+#   standin.sh how <name>             prints how `run` would start it: "compiled" or "ts-node"
 #
 # Through ts-node, each start of a stand-in loads the TypeScript compiler and
 # transpiles the provider: about 1 s of CPU and 0.6 s before the port line,
@@ -54,8 +55,11 @@ compile)
         done
     done
     ;;
+how)
+    if [ -f "$(compiled_dir "$2")/provider.js" ]; then echo compiled; else echo ts-node; fi
+    ;;
 *)
-    echo "usage: standin.sh run <name> [args...] | compile <name>..." >&2
+    echo "usage: standin.sh run <name> [args...] | compile <name>... | how <name>" >&2
     exit 2
     ;;
 esac

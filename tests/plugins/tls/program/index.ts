@@ -31,7 +31,7 @@ const csr = new tls.CertRequest("csr", {
     privateKeyPem: serverKey.privateKeyPem,
     subject: { commonName: serverName, organization: "tls-contract servers", emailAddress: "ops@lb-tls.test" },
     dnsNames: list("dnsNames", [serverName]),
-    ipAddresses: list("ipAddresses", ["198.18.30.2"]),
+    ipAddresses: list("ipAddresses", []),
 });
 const cert = new tls.LocallySignedCert("cert", {
     certRequestPem: csr.certRequestPem,
