@@ -1,3 +1,4 @@
+import { renderAsset } from "../shared/assets";
 import { PATHS, STATE_FILES } from "../shared/paths";
 import { curlApiArgs, REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 
@@ -40,52 +41,27 @@ export interface StartSpec {
  * Starts or restarts the service, then waits for an authenticated GET /v3/info
  * (over TLS, verified against caFile, unless the stack turned TLS off). stdin
  * carries a curl config with the credentials. On failure it prints the
- * service's last journal lines, so `pulumi up` shows why.
+ * service's last journal lines, so `pulumi up` shows why. The script is
+ * assets/service/start.sh.
  */
 export function startServiceScript(s: StartSpec): string {
-    const reasons = Object.entries(s.restartReasons)
-        .map(([k, v]) => `# ${k}: ${v}`)
-        .join("\n");
-    const curlArgs = curlApiArgs(s);
     return script(
         `start ${PATHS.unitName} (restart it when its restart key changed), then wait for GET ${s.probeUrl}`,
-        `
-# The service restarts exactly when this key changes. It is made of:
-${reasons}
-key=${shq(s.restartKey)}
-unit=${shq(PATHS.unitName)}
-state=${shq(PATHS.stateDir)}
-install -d -m 0700 "$state"
-creds=$(mktemp)
-trap 'rm -f "$creds"' EXIT
-cat > "$creds"
-if [ "$(cat "$state/${STATE_FILES.restartKey}" 2>/dev/null || true)" != "$key" ] || ! systemctl is-active --quiet "$unit"; then
-    systemctl restart "$unit"
-    echo "restarted $unit"
-else
-    echo "$unit already runs this binary, configuration and unit: not restarted"
-fi
-printf '%s\\n' "$key" > "$state/${STATE_FILES.restartKey}"
-deadline=$((SECONDS + ${s.timeoutSeconds}))
-last=
-why="did not answer GET ${s.probeUrl} within ${s.timeoutSeconds} s"
-while [ "$SECONDS" -lt "$deadline" ]; do
-    if last=$(curl -fsS --max-time 5${curlArgs} -K "$creds" ${shq(s.probeUrl)} 2>&1); then
-        echo "ready: GET ${s.probeUrl} answered $last"
-        exit 0
-    fi
-    # Restart=always starts it again and again: after its third exit, waiting longer shows nothing new.
-    if [ "$(systemctl show -p NRestarts --value "$unit")" -ge 3 ]; then
-        why="exited $(systemctl show -p NRestarts --value "$unit") times since it was started, and does not answer GET ${s.probeUrl}"
-        break
-    fi
-    sleep 1
-done
-echo "the Data Plane API $why: $last" >&2
-echo "last lines of its journal:" >&2
-journalctl -u "$unit" -n 30 --no-pager -o cat >&2 || true
-exit 1
-`,
+        renderAsset("service/start.sh", {
+            RESTART_REASONS: Object.entries(s.restartReasons)
+                .map(([k, v]) => `# ${k}: ${v}`)
+                .join("\n"),
+            RESTART_KEY: shq(s.restartKey),
+            UNIT: shq(PATHS.unitName),
+            STATE_DIR: shq(PATHS.stateDir),
+            RESTART_KEY_FILE: STATE_FILES.restartKey,
+            // The whole expression: shellcheck cannot read a placeholder inside $((...)).
+            DEADLINE: `$((SECONDS + ${s.timeoutSeconds}))`,
+            TIMEOUT_SECONDS: s.timeoutSeconds,
+            PROBE_URL: shq(s.probeUrl),
+            PROBE_URL_TEXT: s.probeUrl,
+            CURL_ARGS: curlApiArgs(s),
+        }),
     );
 }
 

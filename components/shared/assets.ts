@@ -15,6 +15,13 @@ const PLACEHOLDER = /@([A-Z][A-Z0-9_]*)@/g;
  * must be given a value and every value must be used, so an asset and its
  * renderer cannot drift apart unnoticed. The values are pasted as they are:
  * the caller passes only validated paths, numbers and the program's own text.
+ *
+ * shellcheck reads each .sh asset as the file it is (tests/lint/repo.test.ts),
+ * so a placeholder stands only where the shell sees an ordinary word: a
+ * word the caller has quoted with shq (`key=@RESTART_KEY@`), text inside
+ * double quotes or a comment, or lines of the program's own shell on a line of
+ * their own. shellcheck cannot parse one inside `$((...))`: there the whole
+ * expression is the value.
  */
 export function renderAsset(file: string, values: Record<string, string | number> = {}): string {
     let text = texts.get(file);

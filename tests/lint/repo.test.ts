@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 
@@ -17,7 +17,24 @@ function run(cmd: string, args: string[], cwd = REPO): { code: number; out: stri
     return { code: r.status ?? -1, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
-/** The repository's shell scripts: scripts/, .ci/run, the stand-ins' build, their plugin wrappers and launcher. */
+/** Every .sh file under assets/, at any depth: a new step's folder is checked without being listed here. */
+function assetScripts(): string[] {
+    return readdirSync(path.join(REPO, "assets"), { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".sh"))
+        .map((f) => path.join("assets", f))
+        .sort();
+}
+
+/** Whether a file starts with a #! line, which tells shellcheck its shell. */
+function hasShebang(file: string): boolean {
+    return readFileSync(path.join(REPO, file), "utf8").startsWith("#!");
+}
+
+/**
+ * The repository's shell scripts: scripts/, .ci/run, the assets that are whole
+ * files on the host (they start with #!), the stand-ins' build, their plugin
+ * wrappers and launcher.
+ */
 function shellScripts(): string[] {
     const dir = (d: string, keep: (f: string) => boolean) =>
         readdirSync(path.join(REPO, d))
@@ -26,8 +43,7 @@ function shellScripts(): string[] {
     return [
         ...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi" || f === "drift"),
         ".ci/run",
-        ...dir("assets/haproxy", (f) => f.endsWith(".sh")),
-        ...dir("assets/reload", (f) => f.endsWith(".sh")),
+        ...assetScripts().filter(hasShebang),
         "tests/plugins/standin.sh",
         "tests/run.sh",
         "tests/standins/dataplaneapi/build.sh",
@@ -60,6 +76,12 @@ describe("static checks", () => {
         const files = shellScripts();
         assert.ok(files.length >= 7, files.join(" "));
         const r = run("shellcheck", ["-S", "style", ...files]);
+        assert.equal(r.code, 0, r.out);
+    });
+    it("shellcheck: every script body in assets/ (no #! line: script() runs it under bash), as the file it is", () => {
+        const files = assetScripts().filter((f) => !hasShebang(f));
+        assert.ok(files.length >= 1, "assets/ holds script bodies");
+        const r = run("shellcheck", ["-s", "bash", "-S", "style", ...files]);
         assert.equal(r.code, 0, r.out);
     });
 });

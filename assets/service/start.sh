@@ -1,0 +1,35 @@
+# The service restarts exactly when this key changes. It is made of:
+@RESTART_REASONS@
+key=@RESTART_KEY@
+unit=@UNIT@
+state=@STATE_DIR@
+install -d -m 0700 "$state"
+creds=$(mktemp)
+trap 'rm -f "$creds"' EXIT
+cat > "$creds"
+if [ "$(cat "$state/@RESTART_KEY_FILE@" 2>/dev/null || true)" != "$key" ] || ! systemctl is-active --quiet "$unit"; then
+    systemctl restart "$unit"
+    echo "restarted $unit"
+else
+    echo "$unit already runs this binary, configuration and unit: not restarted"
+fi
+printf '%s\n' "$key" > "$state/@RESTART_KEY_FILE@"
+deadline=@DEADLINE@
+last=
+why="did not answer GET @PROBE_URL_TEXT@ within @TIMEOUT_SECONDS@ s"
+while [ "$SECONDS" -lt "$deadline" ]; do
+    if last=$(curl -fsS --max-time 5@CURL_ARGS@ -K "$creds" @PROBE_URL@ 2>&1); then
+        echo "ready: GET @PROBE_URL_TEXT@ answered $last"
+        exit 0
+    fi
+    # Restart=always starts it again and again: after its third exit, waiting longer shows nothing new.
+    if [ "$(systemctl show -p NRestarts --value "$unit")" -ge 3 ]; then
+        why="exited $(systemctl show -p NRestarts --value "$unit") times since it was started, and does not answer GET @PROBE_URL_TEXT@"
+        break
+    fi
+    sleep 1
+done
+echo "the Data Plane API $why: $last" >&2
+echo "last lines of its journal:" >&2
+journalctl -u "$unit" -n 30 --no-pager -o cat >&2 || true
+exit 1
