@@ -1,3 +1,4 @@
+import { renderAsset } from "../shared/assets";
 import { curlApiArgs, script, shq } from "../shared/shell";
 
 export interface GateSpec {
@@ -25,53 +26,23 @@ export interface GateSpec {
  * GET /v3/health has said `"haproxy":"up"` (and checkUrl has answered 2xx)
  * on every check for healthySeconds in a row. stdin carries a curl config
  * with the API's credentials. On failure it says which check failed last,
- * so `pulumi up` shows why the rollout stopped.
+ * so `pulumi up` shows why the rollout stopped. The script is
+ * assets/rollout/health-gate.sh.
  */
 export function healthGateScript(g: GateSpec): string {
-    const curlArgs = curlApiArgs(g);
     const what = g.checkUrl ? `GET ${g.healthUrl} says haproxy up and ${g.checkUrl} answers 2xx` : `GET ${g.healthUrl} says haproxy up`;
     return script(
         // Previews cut a long first line short: the order comes first.
         `health gate: ${g.hostName} ${g.nextHosts.length ? `before ${g.nextHosts.join(" + ")}` : "(last)"}: passes when ${what} for ${g.healthySeconds} s in a row`,
-        `
-host=${shq(g.hostName)}
-health_url=${shq(g.healthUrl)}
-check_url=${shq(g.checkUrl)}
-need=${g.healthySeconds}
-creds=$(mktemp)
-trap 'rm -f "$creds"' EXIT
-cat > "$creds"
-deadline=$((SECONDS + need + ${g.graceSeconds}))
-since=
-why="no check finished"
-while [ "$SECONDS" -lt "$deadline" ]; do
-    failed=
-    if ! health=$(curl -fsS --max-time 5${curlArgs} -K "$creds" "$health_url" 2>&1); then
-        failed="GET $health_url failed: $health"
-    elif ! printf '%s' "$health" | grep -Eq '"haproxy" *: *"up"'; then
-        failed="GET $health_url answered $health, not haproxy up"
-    elif [ -n "$check_url" ]; then
-        code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "$check_url" 2>/dev/null || true)
-        case "$code" in
-        2??) ;;
-        000 | '') failed="$check_url did not answer" ;;
-        *) failed="$check_url answered HTTP $code" ;;
-        esac
-    fi
-    if [ -n "$failed" ]; then
-        why=$failed
-        since=
-    else
-        since=\${since:-$SECONDS}
-        if [ $((SECONDS - since)) -ge "$need" ]; then
-            echo "$host is healthy: every check passed for $need s"
-            exit 0
-        fi
-    fi
-    sleep 1
-done
-echo "health gate of $host failed: $why (it must pass every check for $need s within $((need + ${g.graceSeconds})) s); the hosts after it are not changed" >&2
-exit 1
-`,
+        renderAsset("rollout/health-gate.sh", {
+            HOST: shq(g.hostName),
+            HEALTH_URL: shq(g.healthUrl),
+            CHECK_URL: shq(g.checkUrl),
+            HEALTHY_SECONDS: g.healthySeconds,
+            // Whole expressions: shellcheck cannot read a placeholder inside $((...)).
+            DEADLINE: `$((SECONDS + need + ${g.graceSeconds}))`,
+            WINDOW: `$((need + ${g.graceSeconds}))`,
+            CURL_ARGS: curlApiArgs(g),
+        }),
     );
 }
