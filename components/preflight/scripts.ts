@@ -1,3 +1,4 @@
+import { renderAsset } from "../shared/assets";
 import { PATHS, STATE_FILES } from "../shared/paths";
 import { script, shq } from "../shared/shell";
 
@@ -27,70 +28,18 @@ function headerPattern(id: string): string {
  * defaults section (a file that is not HAProxy's), refuses to take over
  * sections of it that the user already has under the names the program
  * manages, and refuses a directory that exists and is not haproxy's, unless
- * told to (haproxyAdoptSections, adoptDirectories).
+ * told to (haproxyAdoptSections, adoptDirectories). The script is
+ * assets/preflight/check.sh.
  */
 export function preflightScript(p: PreflightSpec): string {
-    const checks = p.ownedSections.map((id) => `check_section ${shq(id)} ${shq(headerPattern(id))}`).join("\n");
-    const dirs = p.directories.map((d) => `check_directory ${shq(d)} ${p.adoptDirectories.includes(d) ? "yes" : "no"}`).join("\n");
     return script(
         `preflight: read HAProxy's version; refuse a ${p.configFile} that is not HAProxy's, sections of it, or directories that are not the program's`,
-        `
-command -v haproxy >/dev/null || { echo "HAProxy is not installed on this host; install it first (apt-get install haproxy)" >&2; exit 1; }
-output=$(haproxy -v)
-banner=\${output%%$'\\n'*}
-version=$(sed -n 's/^HAProxy version \\([0-9][0-9.]*\\).*/\\1/p' <<< "$banner")
-[ -n "$version" ] || { echo "could not read HAProxy's version from: $banner" >&2; exit 1; }
-echo "$banner"
-cfg=${shq(p.configFile)}
-[ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
-# The edit builds on the file as it stands, and every reload would refuse it:
-# stop here, before anything changes, if HAProxy does not accept it now.
-if ! check=$(haproxy -c -f "$cfg" 2>&1); then
-    echo "$cfg is not a configuration HAProxy accepts as it stands (haproxy -c); nothing was changed. Fix it first:" >&2
-    printf '%s\n' "$check" >&2
-    exit 1
-fi
-for section in global defaults; do
-    grep -Eq "^[[:space:]]*$section([[:space:]]|$)" "$cfg" ||
-        { echo "$cfg has no '$section' section: it is not HAProxy's main configuration (haproxyConfigFile); nothing was changed" >&2; exit 1; }
-done
-owned=$(cat ${shq(`${PATHS.stateDir}/${STATE_FILES.ownedSections}`)} 2>/dev/null || true)
-adopt=${p.adoptSections ? "yes" : "no"}
-check_section() { # id header-pattern
-    case "|$owned|" in *"|$1|"*) return 0 ;; esac
-    if grep -Eq "$2" "$cfg"; then
-        if [ "$adopt" = yes ]; then
-            echo "$cfg already has a section '$1': it will be replaced (haproxyAdoptSections is true)"
-        else
-            echo "$cfg already has a section '$1', which this program would replace; nothing was changed." >&2
-            echo "Rename that section, choose other names (haproxyUserlist), or set haproxyAdoptSections to true to let the program take it over." >&2
-            exit 1
-        fi
-    fi
-}
-${checks}
-# A directory the host already has and that is not haproxy's belongs to someone
-# else: handing it to haproxy would give it to whoever can commit configuration
-# through the API. Ownership is the rule, so no list of system paths can miss one.
-check_directory() { # path adopt(yes|no)
-    [ -e "$1" ] || [ -L "$1" ] || return 0
-    if [ -L "$1" ] || [ ! -d "$1" ]; then
-        echo "$1 exists and is not a directory; nothing was changed. Remove it or list another directory in directories." >&2
-        exit 1
-    fi
-    local was
-    was=$(stat -c '%U:%G %a' "$1")
-    case "$was" in haproxy:*) return 0 ;; esac
-    if [ "$2" = yes ]; then
-        echo "$1 ($was) will be handed to haproxy:haproxy (adoptDirectories names it); destroy gives it back"
-    else
-        echo "$1 already exists and belongs to $was, not to haproxy; nothing was changed." >&2
-        echo "The API's user would control it. List a directory of the API's own in directories, or add $1 to adoptDirectories to hand it over (destroy gives it back)." >&2
-        exit 1
-    fi
-}
-${dirs}
-echo "haproxy_version=$version"
-`,
+        renderAsset("preflight/check.sh", {
+            CONFIG_FILE: shq(p.configFile),
+            OWNED_SECTIONS_FILE: shq(`${PATHS.stateDir}/${STATE_FILES.ownedSections}`),
+            ADOPT_SECTIONS: p.adoptSections ? "yes" : "no",
+            CHECK_SECTIONS: p.ownedSections.map((id) => `check_section ${shq(id)} ${shq(headerPattern(id))}`).join("\n"),
+            CHECK_DIRECTORIES: p.directories.map((d) => `check_directory ${shq(d)} ${p.adoptDirectories.includes(d) ? "yes" : "no"}`).join("\n"),
+        }),
     );
 }
