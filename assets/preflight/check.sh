@@ -18,7 +18,7 @@ for section in global defaults; do
     grep -Eq "^[[:space:]]*$section([[:space:]]|$)" "$cfg" ||
         { echo "$cfg has no '$section' section: it is not HAProxy's main configuration (haproxyConfigFile); nothing was changed" >&2; exit 1; }
 done
-owned=$(cat @OWNED_SECTIONS_FILE@ 2>/dev/null || true)
+owned=$(cat @OWNED_SECTIONS_PATH@ 2>/dev/null || true)
 adopt=@ADOPT_SECTIONS@
 check_section() { # id header-pattern
     case "|$owned|" in *"|$1|"*) return 0 ;; esac

@@ -36,7 +36,7 @@ export function preflightScript(p: PreflightSpec): string {
         `preflight: read HAProxy's version; refuse a ${p.configFile} that is not HAProxy's, sections of it, or directories that are not the program's`,
         renderAsset("preflight/check.sh", {
             CONFIG_FILE: shq(p.configFile),
-            OWNED_SECTIONS_FILE: shq(`${PATHS.stateDir}/${STATE_FILES.ownedSections}`),
+            OWNED_SECTIONS_PATH: shq(`${PATHS.stateDir}/${STATE_FILES.ownedSections}`),
             ADOPT_SECTIONS: p.adoptSections ? "yes" : "no",
             CHECK_SECTIONS: p.ownedSections.map((id) => `check_section ${shq(id)} ${shq(headerPattern(id))}`).join("\n"),
             CHECK_DIRECTORIES: p.directories.map((d) => `check_directory ${shq(d)} ${p.adoptDirectories.includes(d) ? "yes" : "no"}`).join("\n"),
