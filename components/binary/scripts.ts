@@ -1,4 +1,5 @@
 import type { Arch, ArchiveSource } from "../config";
+import { renderAsset } from "../shared/assets";
 import { PATHS } from "../shared/paths";
 import { dirname, forgetDeployedScript, REMOVE_STATE_DIR_IF_EMPTY, recordDeployedScript, script, shq, type WriteFileSpec } from "../shared/shell";
 
@@ -42,7 +43,9 @@ export interface BinaryInstallSpec {
 /**
  * Fetches (or takes the uploaded) release archive, verifies its SHA-256 before
  * anything is unpacked, and swaps the binary in with a rename in its own
- * directory, so the service never sees a partial file.
+ * directory, so the service never sees a partial file. The script is
+ * assets/binary/install.sh; the checksums' case and the fetch, which differs
+ * for a download and an upload, are built here.
  */
 export function installBinaryScript(b: BinaryInstallSpec): string {
     const shaCases = Object.entries(b.sha256)
@@ -74,63 +77,22 @@ else
     exit 1
 fi
 fetch || { echo "could not download $url (the error is above); nothing was installed" >&2; exit 1; }`;
+    // After the drift record, an upload keeps its verified archive (see its fetch above), on lines of their own.
+    const keep = b.uploadedArchive
+        ? `\ninstall -d -m 0700 "\${kept%/*}"\nif [ -f "$src" ]; then install -m 0600 "$work/archive.tar.gz" "$kept"; rm -f "$src"; fi`
+        : "";
     return script(
         `install dataplaneapi ${b.version} from ${b.uploadedArchive ? "the uploaded archive" : `${b.baseUrl}/v${b.version}/`}, checked against its SHA-256 first`,
-        `
-version=${shq(b.version)}
-arch=${b.arch ? shq(b.arch) : `$(uname -m)`}
-case "$arch" in
-    x86_64|amd64) arch=x86_64 ;;
-    aarch64|arm64) arch=arm64 ;;
-    *) echo "unsupported CPU architecture: $arch (releases exist for x86_64 and arm64)" >&2; exit 1 ;;
-esac
-sha=
-case "$arch" in
-${shaCases}
-esac
-[ -n "$sha" ] || { echo "no SHA-256 is configured for $arch; set dataplaneapiSha256.$arch" >&2; exit 1; }
-name="dataplaneapi_\${version}_linux_\${arch}.tar.gz"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-${fetch}
-actual=$(sha256sum "$work/archive.tar.gz" | cut -d' ' -f1)
-if [ "$actual" != "$sha" ]; then
-    echo "checksum mismatch for $name: expected $sha, got $actual; nothing was installed" >&2
-    exit 1
-fi
-echo "verified $name (sha256 $sha)"
-tar -xzf "$work/archive.tar.gz" -C "$work"
-[ -f "$work/dataplaneapi" ] || { echo "$name has no dataplaneapi at its root" >&2; exit 1; }
-staged=${shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`)}
-install -m 0755 -o root -g root "$work/dataplaneapi" "$staged"
-# --version writes log lines to stderr first, then a banner of several lines
-# to stdout: read whole files, never a pipe that a reader may close early.
-if ! "$staged" --version > "$work/version.out" 2> "$work/version.err"; then
-    rm -f "$staged"
-    echo "the new binary does not run:" >&2
-    cat "$work/version.err" "$work/version.out" >&2
-    exit 1
-fi
-banner=$(grep -m 1 'Data Plane API v' "$work/version.out" || true)
-reported=$(sed -n 's/.*Data Plane API v\\([0-9][0-9A-Za-z.+-]*\\).*/\\1/p' <<< "$banner")
-if [ "$reported" != "$version" ]; then
-    rm -f "$staged"
-    echo "$name holds a binary that reports version \${reported:-unknown} (\${banner:-no banner}), not $version; nothing was installed" >&2
-    exit 1
-fi
-mv -f "$staged" ${shq(PATHS.binary)}
-${recordDeployedScript(BINARY_FILE, false)}
-${
-    b.uploadedArchive
-        ? `install -d -m 0700 "\${kept%/*}"
-if [ -f "$src" ]; then install -m 0600 "$work/archive.tar.gz" "$kept"; rm -f "$src"; fi
-`
-        : ""
-}echo "installed ${PATHS.binary}: $banner"
-echo "arch=$arch"
-echo "version=$reported"
-echo "binary_sha256=$(sha256sum ${shq(PATHS.binary)} | cut -d' ' -f1)"
-`,
+        renderAsset("binary/install.sh", {
+            VERSION: shq(b.version),
+            ARCH: b.arch ? shq(b.arch) : "$(uname -m)",
+            SHA_BY_ARCH: `case "$arch" in\n${shaCases}\nesac`,
+            FETCH: fetch,
+            STAGED: shq(`${dirname(PATHS.binary)}/.dataplaneapi.new`),
+            BINARY: shq(PATHS.binary),
+            BINARY_TEXT: PATHS.binary,
+            AFTER_SWAP: recordDeployedScript(BINARY_FILE, false) + keep,
+        }),
     );
 }
 
