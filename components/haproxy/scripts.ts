@@ -1,3 +1,4 @@
+import { renderAsset } from "../shared/assets";
 import { PATHS, STATE_FILES } from "../shared/paths";
 import { REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 
@@ -16,21 +17,13 @@ export interface HaproxyEditSpec {
 }
 
 /**
- * A work directory removed on exit, and the exclusive flock the Data Plane API
- * takes on haproxy.cfg itself for its writes, held from reading the file until
- * the new one is in place.
- */
-const LOCKED_WORK_DIR = `work=$(mktemp -d)
-trap 'rm -rf "$work"; rm -f "$cfg.dpdeploy.new"' EXIT
-exec 9< "$cfg"
-flock -w 60 9 || { echo "waited 60 s for the lock the Data Plane API holds on $cfg; try again" >&2; exit 1; }
-`;
-
-/**
  * Validates the candidate as the Data Plane API will (as user haproxy, so a
  * file it cannot read fails here, not at the API's first commit), swaps it in
  * and reloads; on any failure puts the previous file back. `afterSwap` runs
- * once the new file is live.
+ * once the new file is live. The edit and the revert both run it, as their
+ * @SWAP_AND_RELOAD@: it stays here, defined once, because on its own as an
+ * asset shellcheck would report the $cfg and $work it takes from them as
+ * unassigned.
  */
 function swapAndReload(afterSwap = ""): string {
     return `
@@ -76,37 +69,29 @@ fi
 /**
  * Applies the program's edit to haproxy.cfg. stdin is the managed sections with a
  * placeholder where the hashed user lines go; those are read from the root-only
- * file the credentials step wrote, so this command carries no secret.
+ * file the credentials step wrote, so this command carries no secret. Like the
+ * revert, it holds the exclusive flock the Data Plane API takes on haproxy.cfg
+ * for its own writes, from reading the file until the new one is in place. The
+ * script is assets/haproxy/edit.sh.
  */
 export function haproxyEditScript(e: HaproxyEditSpec): string {
+    const usersDigest = e.usersDigest ? `# API users: ${e.usersDigest} (a digest of the hashed user lines)\n` : "";
     return script(
         `edit ${e.configFile}: master-worker, the admin socket for group haproxy, ${e.ownedSections.join(", ")}; validate, reload`,
-        `
-${e.usersDigest ? `# API users: ${e.usersDigest} (a digest of the hashed user lines)\n` : ""}cfg=${shq(e.configFile)}
-state=${shq(PATHS.stateDir)}
-[ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
-install -d -m 0700 "$state"
-[ -e "$state/${STATE_FILES.haproxyCfgBefore}" ] || cp -p "$cfg" "$state/${STATE_FILES.haproxyCfgBefore}"
-${LOCKED_WORK_DIR}cat > "$work/template"
-awk -v users=${shq(PATHS.userlistUsers)} -v placeholder=${shq(e.placeholder)} '
-    $1 == placeholder { while ((getline line < users) > 0) print line; next }
-    { print }
-' "$work/template" > "$work/managed"
-previous_owned=$(cat "$state/${STATE_FILES.ownedSections}" 2>/dev/null || true)
-owned=${shq(e.ownedSections.join("|"))}
-if ! awk -v mode=apply -v socket=${shq(e.adminSocket)} -v remove="$previous_owned" \\
-    -f ${shq(PATHS.cfgEditor)} "$work/managed" "$cfg" > "$work/candidate"; then
-    echo "the edit of $cfg stopped (the reason is above); the live file is unchanged" >&2
-    exit 1
-fi
-# The API reads its userlist's name only when it starts, and exits when that
-# userlist disappears from haproxy.cfg: when the name changes, it is stopped
-# before the old userlist goes, and the start step starts it with the new one.
-if [ -n "$previous_owned" ] && [ "$previous_owned" != "$owned" ] && systemctl is-active --quiet ${shq(PATHS.unitName)}; then
-    systemctl stop ${shq(PATHS.unitName)}
-    echo "stopped ${PATHS.unitName}: its userlist is renamed, and it starts again with the new one"
-fi
-${swapAndReload(`
+        usersDigest +
+            renderAsset("haproxy/edit.sh", {
+                CONFIG_FILE: shq(e.configFile),
+                STATE_DIR: shq(PATHS.stateDir),
+                HAPROXY_CFG_BEFORE_FILE: STATE_FILES.haproxyCfgBefore,
+                USERS: shq(PATHS.userlistUsers),
+                PLACEHOLDER: shq(e.placeholder),
+                OWNED_SECTIONS_FILE: STATE_FILES.ownedSections,
+                OWNED_SECTIONS: shq(e.ownedSections.join("|")),
+                ADMIN_SOCKET: shq(e.adminSocket),
+                EDITOR: shq(PATHS.cfgEditor),
+                UNIT: shq(PATHS.unitName),
+                UNIT_TEXT: PATHS.unitName,
+                SWAP_AND_RELOAD: swapAndReload(`
     # The API puts its last known good copy back when one of its reloads
     # fails; it refreshes that copy only after its own reloads, so it would
     # bring back the file from before this edit (an old userlist, say).
@@ -114,60 +99,32 @@ ${swapAndReload(`
     if [ -d ${shq(e.backupsDir)} ]; then
         install -o haproxy -g haproxy -m 0644 "$cfg" "$lkg"
         echo "refreshed the API's last known good copy $lkg"
-    fi`)}
-printf '%s\\n' "$owned" > "$state/${STATE_FILES.ownedSections}"
-# What this edit applied, for the drift check (the user lines stay a placeholder).
-install -m 0600 "$work/template" ${shq(PATHS.managedSections)}
-# The API re-reads its users from the userlist on SIGUSR2.
-# Only the main process: a reload helper or haproxy -c the API is running
-# at that moment must not get the signal.
-if systemctl is-active --quiet ${shq(PATHS.unitName)}; then systemctl kill --kill-who=main -s USR2 ${shq(PATHS.unitName)}; fi
-`,
+    fi`),
+                MANAGED_SECTIONS: shq(PATHS.managedSections),
+            }),
     );
 }
 
-/** Takes the program's edit back out: its sections go, the global lines return to their pre-deploy form. */
+/**
+ * Takes the program's edit back out: its sections go, the global lines return
+ * to their pre-deploy form. The script is assets/haproxy/revert.sh.
+ */
 export function haproxyRevertScript(e: HaproxyEditSpec): string {
     return script(
         `take the edit back out of ${e.configFile}: ${e.ownedSections.join(", ")} go, global as it was; validate, reload`,
-        `
-cfg=${shq(e.configFile)}
-state=${shq(PATHS.stateDir)}
-if [ ! -f "$state/${STATE_FILES.haproxyCfgBefore}" ] || [ ! -f "$cfg" ]; then
-    echo "no pre-deploy copy of $cfg; leaving it as it is"
-    exit 0
-fi
-${LOCKED_WORK_DIR}owned=$(cat "$state/${STATE_FILES.ownedSections}" 2>/dev/null || printf '%s' ${shq(e.ownedSections.join("|"))})
-if ! awk -v mode=revert -v socket=${shq(e.adminSocket)} -v remove="$owned" \\
-    -f ${shq(PATHS.cfgEditor)} "$state/${STATE_FILES.haproxyCfgBefore}" "$cfg" > "$work/candidate"; then
-    echo "taking the edit back out of $cfg stopped (the reason is above); the live file is unchanged" >&2
-    exit 1
-fi
-${swapAndReload()}
-# The API renames its own copy into place, so haproxy.cfg is now user haproxy's;
-# with the API gone it gets the owner and mode it had before the first deploy.
-chown --reference="$state/${STATE_FILES.haproxyCfgBefore}" "$cfg"
-chmod --reference="$state/${STATE_FILES.haproxyCfgBefore}" "$cfg"
-echo "$cfg: $(stat -c '%U:%G %a' "$cfg"), as before the first deploy"
-rm -f "$state/${STATE_FILES.haproxyCfgBefore}" "$state/${STATE_FILES.ownedSections}" ${shq(PATHS.managedSections)}
-# The copies of haproxy.cfg the API kept (its backups, its last known good copy
-# the program refreshed, its open, failed and outdated transactions) each hold
-# the API users' password hashes, and nothing reads them once the API is gone.
-# Only the API's own names go: <file>.lkg, <file>.<version>, <file>.<transaction id>.
-base=$(basename "$cfg")
-backups=${shq(e.backupsDir)}
-transactions=${shq(e.transactionDir)}
-copies=0
-for f in "$backups/$base".* "$transactions/$base".* "$transactions/failed/$base".* "$transactions/outdated/$base".*; do
-    suffix=\${f##*/"$base".}
-    if [ -f "$f" ] && [[ $suffix =~ ^(lkg|[0-9]+|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$ ]]; then
-        rm -f "$f"
-        copies=$((copies + 1))
-    fi
-done
-rmdir "$transactions/failed" "$transactions/outdated" 2>/dev/null || true
-${REMOVE_STATE_DIR_IF_EMPTY}
-echo "removed $copies copies of $cfg the API kept in $backups and $transactions"
-`,
+        renderAsset("haproxy/revert.sh", {
+            CONFIG_FILE: shq(e.configFile),
+            STATE_DIR: shq(PATHS.stateDir),
+            HAPROXY_CFG_BEFORE_FILE: STATE_FILES.haproxyCfgBefore,
+            OWNED_SECTIONS_FILE: STATE_FILES.ownedSections,
+            OWNED_SECTIONS: shq(e.ownedSections.join("|")),
+            ADMIN_SOCKET: shq(e.adminSocket),
+            EDITOR: shq(PATHS.cfgEditor),
+            SWAP_AND_RELOAD: swapAndReload(),
+            MANAGED_SECTIONS: shq(PATHS.managedSections),
+            BACKUPS_DIR: shq(e.backupsDir),
+            TRANSACTION_DIR: shq(e.transactionDir),
+            REMOVE_STATE_DIR_IF_EMPTY,
+        }),
     );
 }
