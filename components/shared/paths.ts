@@ -37,10 +37,11 @@ export const PATHS = {
 /** The section the seed adds so that the existing reverse proxy can route to the API. */
 export const API_BACKEND = "haproxy-dataplane-api";
 
-/** Written at the top of every file the program renders, so a person on the host knows not to hand-edit it. */
 /**
  * What the deployment keeps in PATHS.stateDir, which its scripts call "$state",
- * by what each file holds; a script names one as `"$state/${STATE_FILES.x}"`.
+ * by what each file holds. A script body in assets/ names one as
+ * `"$state/@X_FILE@"`, filled with STATE_FILES.x, or by a placeholder for its
+ * whole path; a script written in TypeScript as `${PATHS.stateDir}/${STATE_FILES.x}`.
  */
 export const STATE_FILES = {
     /** haproxy.cfg as it was before the first edit: what each edit starts from, and what a revert puts back. */
@@ -57,4 +58,5 @@ export const STATE_FILES = {
     adminDirStat: "admin-dir.stat",
 } as const;
 
+/** Written at the top of every file the program renders, so a person on the host knows not to hand-edit it. */
 export const MANAGED_BY = "Managed by haproxy-dataplane-deploy (Pulumi). Local edits are overwritten by `pulumi up`.";

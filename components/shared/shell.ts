@@ -2,11 +2,12 @@ import { PATHS } from "./paths";
 
 /**
  * What every script the program sends to a host has in common: quoting, the
- * prelude, and writing or removing a file. Each step's own scripts live in
- * its folder's scripts.ts and are built from these.
+ * prelude, and writing or removing a file. Each step's own scripts are built
+ * from these by its folder's scripts.ts, the longer ones from a body in
+ * assets/<step>/ (see assets.ts).
  *
  * Scripts are bash, start with `set -euo pipefail`, never contain a secret
- * (secrets travel on stdin), and are checked by shellcheck in the unit tests.
+ * (secrets travel on stdin), and are checked by shellcheck in the lint tier.
  * Values reach a command through `shq`; only the program's own constants
  * (paths, modes) and validated numbers are pasted as they are.
  */
