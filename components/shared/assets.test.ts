@@ -25,4 +25,17 @@ describe("assets", () => {
         for (const entry of readdirSync(ASSETS_DIR, { withFileTypes: true })) assert.ok(entry.isDirectory(), `assets/${entry.name} is a folder`);
         assert.ok(readFileSync(path.join(ASSETS_DIR, "haproxy", "haproxy-cfg-edit.awk"), "utf8").length > 1000);
     });
+    it("every asset is rendered by its own step's component (components/<step>/), and none is left unread", () => {
+        const components = path.join(__dirname, "..");
+        for (const step of readdirSync(ASSETS_DIR)) {
+            const sources = readdirSync(path.join(components, step))
+                .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+                .map((f) => readFileSync(path.join(components, step, f), "utf8"))
+                .join("\n");
+            // Dot files (a .shellcheckrc) are for the tools, not the hosts.
+            for (const file of readdirSync(path.join(ASSETS_DIR, step)).filter((f) => !f.startsWith("."))) {
+                assert.ok(sources.includes(`renderAsset("${step}/${file}"`), `assets/${step}/${file} is rendered in components/${step}/`);
+            }
+        }
+    });
 });
