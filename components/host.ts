@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { ApiConfigFiles } from "./apiConfig";
-import { API_DIRECTORIES, describeReloadPath, renderDataplaneApiConfig } from "./apiConfig/yaml";
+import { describeReloadPath, renderDataplaneApiConfig } from "./apiConfig/yaml";
 import { DataplaneBinary } from "./binary";
 import type { ApiTlsPlan, DeploymentConfig, HostConfig } from "./config";
 import { deriveSalt, sha512Crypt } from "./crypt";
@@ -16,7 +16,7 @@ import { sha256Hex } from "./shared/digest";
 import { ReloadService } from "./reload";
 import { HealthGate } from "./rollout";
 import { checkUrlFor } from "./rollout/plan";
-import { PATHS } from "./shared/paths";
+import { API_DIRECTORIES, PATHS } from "./shared/paths";
 import { type HostAccess, TOKEN_PREFIX } from "./shared/remote";
 import { ApiTls } from "./tls";
 

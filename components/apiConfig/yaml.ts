@@ -1,22 +1,10 @@
 import { stringify } from "yaml";
-import { MANAGED_BY, PATHS } from "../shared/paths";
+import { API_DIRECTORIES, MANAGED_BY, PATHS } from "../shared/paths";
 
 /**
  * dataplaneapi.yaml, rendered from a typed model. Same input, same bytes: key
  * order is fixed by construction, so previews show no noise.
  */
-
-/** The directory roles the API configuration refers to, with the seed's paths. */
-export const API_DIRECTORIES = {
-    dataplaneStorage: "/etc/haproxy/dataplane",
-    maps: "/etc/haproxy/maps",
-    sslCerts: "/etc/haproxy/ssl",
-    generalStorage: "/etc/haproxy/general",
-    spoe: "/etc/haproxy/spoe",
-    spoeTransactions: "/tmp/spoe-haproxy",
-    transactions: "/etc/haproxy/transactions",
-    backups: "/etc/haproxy/backups",
-} as const;
 
 /** The typed model of dataplaneapi.yaml (config_version 2), limited to what this program sets. */
 export interface DataplaneApiConfigModel {

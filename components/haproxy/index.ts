@@ -1,9 +1,8 @@
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { API_DIRECTORIES } from "../apiConfig/yaml";
 import { renderAsset } from "../shared/assets";
 import { sha256Hex } from "../shared/digest";
-import { PATHS } from "../shared/paths";
+import { API_DIRECTORIES, PATHS } from "../shared/paths";
 import { type HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
 import { renderReloadHelper } from "./reloadHelper";
 import { haproxyEditScript, type HaproxyEditSpec, haproxyRevertScript } from "./scripts";

@@ -34,10 +34,26 @@ export const PATHS = {
     managedSections: "/var/lib/haproxy-dataplane-deploy/managed-sections",
 } as const;
 
+/**
+ * The directories dataplaneapi.yaml names, by the setting that names each
+ * (see apiConfig/yaml.ts). Every `directories` must include them, and
+ * PATHS.configDir (config.ts checks it); the default `directories`
+ * (config.ts DEFAULT_DIRECTORIES) is built from them.
+ */
+export const API_DIRECTORIES = {
+    dataplaneStorage: "/etc/haproxy/dataplane",
+    maps: "/etc/haproxy/maps",
+    sslCerts: "/etc/haproxy/ssl",
+    generalStorage: "/etc/haproxy/general",
+    spoe: "/etc/haproxy/spoe",
+    spoeTransactions: "/tmp/spoe-haproxy",
+    transactions: "/etc/haproxy/transactions",
+    backups: "/etc/haproxy/backups",
+} as const;
+
 /** The section the seed adds so that the existing reverse proxy can route to the API. */
 export const API_BACKEND = "haproxy-dataplane-api";
 
-/** Written at the top of every file the program renders, so a person on the host knows not to hand-edit it. */
 /**
  * What the deployment keeps in PATHS.stateDir, which its scripts call "$state",
  * by what each file holds; a script names one as `"$state/${STATE_FILES.x}"`.
@@ -57,4 +73,5 @@ export const STATE_FILES = {
     adminDirStat: "admin-dir.stat",
 } as const;
 
+/** Written at the top of every file the program renders, so a person on the host knows not to hand-edit it. */
 export const MANAGED_BY = "Managed by haproxy-dataplane-deploy (Pulumi). Local edits are overwritten by `pulumi up`.";
