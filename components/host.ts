@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { ApiConfigFiles } from "./apiConfig";
-import { describeReloadPath, renderDataplaneApiConfig } from "./apiConfig/yaml";
 import { DataplaneBinary } from "./binary";
 import type { ApiTlsPlan, DeploymentConfig, HostConfig } from "./config";
 import { deriveSalt, sha512Crypt } from "./crypt";
@@ -11,12 +10,10 @@ import { HaproxyIntegration } from "./haproxy";
 import { type ManagedSectionsModel, managedSectionIds } from "./haproxy/sections";
 import { DataplaneService } from "./service";
 import { curlCredentialsConfig } from "./service/credentials";
-import { renderUnit } from "./service/unit";
-import { sha256Hex } from "./shared/digest";
 import { ReloadService } from "./reload";
 import { HealthGate } from "./rollout";
 import { checkUrlFor } from "./rollout/plan";
-import { API_DIRECTORIES, PATHS } from "./shared/paths";
+import { PATHS } from "./shared/paths";
 import { type HostAccess, TOKEN_PREFIX } from "./shared/remote";
 import { ApiTls } from "./tls";
 
@@ -142,24 +139,20 @@ export class DataplaneHost extends pulumi.ComponentResource {
                       child,
                   );
 
-        const configYaml = preflight.haproxyVersion.apply((haproxyVersion) =>
-            renderDataplaneApiConfig({
-                name: host.name,
-                bindAddress: config.api.bindAddress,
-                port: config.api.port,
-                tls: wiring.https,
-                advertisedAddress: advertised,
-                userlist: config.haproxy.userlist,
-                haproxyConfigFile: config.haproxy.configFile,
-                reloadDelay: config.haproxy.reloadDelay,
-                haproxyVersion,
-            }),
-        );
         const files = new ApiConfigFiles(
             `${name}-config`,
             {
                 host: afterPreflight,
-                configYaml,
+                settings: {
+                    name: host.name,
+                    bindAddress: config.api.bindAddress,
+                    port: config.api.port,
+                    advertisedAddress: advertised,
+                    userlist: config.haproxy.userlist,
+                    haproxyConfigFile: config.haproxy.configFile,
+                    reloadDelay: config.haproxy.reloadDelay,
+                },
+                haproxyVersion: preflight.haproxyVersion,
                 tls: apiTls && { certPem: apiTls.certPem, keyPem: apiTls.keyPem, caCertPem: apiTls.caCertPem },
                 dependsOn: [directories.create],
             },
@@ -214,11 +207,11 @@ export class DataplaneHost extends pulumi.ComponentResource {
             `${name}-service`,
             {
                 host: afterPreflight,
-                unitText: renderUnit({ writableDirectories: config.directories, transactionDir: API_DIRECTORIES.transactions }),
+                directories: config.directories,
                 restartOn: {
-                    binary: pulumi.interpolate`dataplaneapi ${binary.version} (${binary.sha256.apply((s) => s.slice(0, 16))})`,
-                    config: configYaml.apply((y) => sha256Hex(y).slice(0, 16)),
-                    ...(apiTls ? { certificate: apiTls.certPem.apply((p) => sha256Hex(p).slice(0, 16)) } : {}),
+                    binary: binary.digest,
+                    config: files.digest,
+                    ...(apiTls ? { certificate: apiTls.certificateDigest } : {}),
                 },
                 probe: { url: `${probeBase}/info`, resolve: probeResolve, caFile: wiring.probeCaFile, tls: wiring.https, credentials },
                 dependsOn: [binary.install, ...files.files, haproxy.edit, reloads.listening],
@@ -252,7 +245,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
         this.apiUrl = pulumi.output(`${scheme}://${advertised}:${config.api.port}/v3`);
         this.version = pulumi.all([binary.version, service.start.stdout]).apply(([v]) => v);
         this.caCertificate = apiTls?.caCertPem ?? pulumi.output(undefined);
-        this.haproxy = preflight.haproxyVersion.apply(describeReloadPath);
+        this.haproxy = files.reloadPath;
         this.registerOutputs({ apiUrl: this.apiUrl, version: this.version, caCertificate: this.caCertificate, haproxy: this.haproxy });
     }
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
+import { sha256Hex } from "../../components/shared/digest";
 import {
     installMocks,
     isSecret,
@@ -15,6 +16,7 @@ import {
     resolve,
     settle,
     TEST_PASSWORD,
+    TEST_SHA,
     TEST_SSH_KEY,
     unwrapSecret,
 } from "../support/harness";
@@ -228,6 +230,19 @@ describe("one host under mocks", () => {
         }
     });
 
+    it("restarts on digests of exactly what the other steps put on the host: the binary, the YAML, the certificate, the unit", () => {
+        const start = String(byName(regs, "lb1-service-start").inputs.create);
+        const digestOf = (name: string) => sha256Hex(String(unwrapSecret(byName(regs, name).inputs.stdin))).slice(0, 16);
+        for (const [reason, value] of [
+            ["binary", `dataplaneapi ${MOCK_REPORTED_VERSION} (${TEST_SHA.slice(0, 16)})`],
+            ["config", digestOf("lb1-config-yaml")],
+            ["certificate", digestOf("lb1-config-cert")],
+            ["unit", digestOf("lb1-service-unit")],
+        ]) {
+            assert.ok(start.includes(`\n# ${reason}: ${value}\n`), `the start script names ${reason}: ${value}`);
+        }
+    });
+
     it("no command that has a delete can be replaced: a replace runs the old delete after the new create", () => {
         const withDelete = regs.filter((r) => r.type === "command:remote:Command" && r.inputs.delete !== undefined);
         assert.ok(withDelete.length >= 8, `the steps with an undo are registered (${withDelete.length})`);
@@ -314,6 +329,23 @@ describe("what a configuration change touches", () => {
         for (const r of regs.filter((x) => x.type === "command:remote:Command")) {
             assert.ok(!isSecret(r.inputs.create) && typeof r.inputs.create === "string", `${r.name}'s script is shown in previews`);
         }
+    });
+});
+
+describe("the API's TLS, as the YAML and the restart reasons follow it", () => {
+    it("off: the YAML serves plain HTTP, and no certificate is a restart reason", async () => {
+        const regs = await deploy({ apiTls: false }).since();
+        const yaml = String(unwrapSecret(byName(regs, "lb1-config-yaml").inputs.stdin));
+        assert.match(yaml, /^ {2}scheme:\n {4}- http$/m);
+        assert.doesNotMatch(yaml, /tls_certificate/);
+        assert.ok(!regs.some((r) => r.name === "lb1-config-cert"), "no certificate is written");
+        assert.doesNotMatch(String(byName(regs, "lb1-service-start").inputs.create), /^# certificate: /m);
+    });
+    it("the user's own certificate: HTTPS, restarted on a digest of that certificate", async () => {
+        const certPem = "-----BEGIN CERTIFICATE-----\nuser\n-----END CERTIFICATE-----\n";
+        const regs = await deploy({ apiTlsCertificate: certPem, apiTlsKey: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n" }).since();
+        assert.match(String(unwrapSecret(byName(regs, "lb1-config-yaml").inputs.stdin)), /^ {2}scheme:\n {4}- https$/m);
+        assert.ok(String(byName(regs, "lb1-service-start").inputs.create).includes(`\n# certificate: ${sha256Hex(certPem).slice(0, 16)}\n`));
     });
 });
 
