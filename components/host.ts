@@ -1,9 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { ApiConfigFiles } from "./apiConfig";
 import { DataplaneBinary } from "./binary";
 import type { ApiTlsPlan, DeploymentConfig, HostConfig } from "./config";
-import { deriveSalt, sha512Crypt } from "./crypt";
 import { DirectorySet } from "./directories";
 import { Preflight } from "./preflight";
 import { HaproxyIntegration } from "./haproxy";
@@ -57,6 +55,7 @@ export function tlsWiring(plan: ApiTlsPlan, hostName: string, advertised: string
  * One load balancer, end to end: binary, directories, TLS, config files,
  * HAProxy integration, the reload service and the API's service, finishing with a
  * readiness check. Hosts are independent, so the engine deploys them in parallel.
+ * This only wires the steps together: each renders, digests and names its own files.
  */
 export class DataplaneHost extends pulumi.ComponentResource {
     /** Base URL of the API, e.g. https://lb1.example:5555/v3. */
@@ -159,16 +158,6 @@ export class DataplaneHost extends pulumi.ComponentResource {
             child,
         );
 
-        // A stable secret per host, kept in state, from which the password
-        // hash's salt is derived: an unchanged password then gives an unchanged
-        // hash, so a re-run has nothing to do.
-        const saltSeed = new tls.PrivateKey(`${name}-salt-seed`, { algorithm: "ED25519" }, child);
-        const passwordHash = pulumi.secret(
-            pulumi
-                .all([config.api.password, saltSeed.privateKeyOpenssh])
-                .apply(([password, seed]) => sha512Crypt(password, deriveSalt(seed, `${host.name}/api-password`))),
-        );
-
         const haproxy = new HaproxyIntegration(
             `${name}-haproxy`,
             {
@@ -182,7 +171,9 @@ export class DataplaneHost extends pulumi.ComponentResource {
                     tls: wiring.backend,
                 },
                 username: config.api.username,
-                passwordHash,
+                password: config.api.password,
+                hostName: host.name,
+                saltSeedUpgradesFrom: { name: `${name}-salt-seed`, parent: this },
                 dependsOn: [directories.create, ...files.files],
             },
             child,

@@ -143,7 +143,18 @@ describe("one host under mocks", () => {
         for (const t of ["lb1-tls-ca-key", "lb1-tls-ca", "lb1-tls-server-key", "lb1-tls-csr", "lb1-tls-cert"]) {
             assert.equal(byName(regs, t).parent, urnOf(regs, "lb1-tls"));
         }
-        assert.equal(byName(regs, "lb1-salt-seed").parent, urnOf(regs, "lb1"));
+        // The password hash's salt seed belongs to the component that writes the userlist; an alias takes over
+        // the seed a stack created as the host's own child, whose key (and so the hash) must not change.
+        const seed = byName(regs, "lb1-salt-seed");
+        assert.equal(seed.parent, urnOf(regs, "lb1-haproxy"));
+        assert.deepEqual(
+            seed.aliases.map((a) => {
+                const { name, type, parenturn } = (a as { spec: Record<string, unknown> }).spec;
+                return { name, type, parenturn };
+            }),
+            [{ name: "lb1-salt-seed", type: "", parenturn: urnOf(regs, "lb1") }],
+            "the seed's old name under the host (type unchanged)",
+        );
         const commands = regs
             .filter((r) => r.type === "command:remote:Command")
             .map((r) => r.name)
