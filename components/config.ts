@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isIPv4 } from "node:net";
 import { z } from "zod";
-import { API_DIRECTORIES } from "./apiConfig/yaml";
-import { PATHS } from "./shared/paths";
+import { API_DIRECTORIES, PATHS } from "./shared/paths";
 import { dirname } from "./shared/shell";
 
 /**
@@ -16,20 +15,29 @@ import { dirname } from "./shared/shell";
 export const DEFAULT_VERSION = "3.2.1";
 export const DEFAULT_BASE_URL = "https://github.com/haproxytech/dataplaneapi/releases/download";
 
-/** The seed's directory set: API storage under /etc/haproxy and SPOE transactions under /tmp. */
+/**
+ * The seed's directory set, the default of `directories`: the API's config
+ * directory, every directory its YAML names (API_DIRECTORIES), and two more the
+ * seed made for the API, for ACL files and config snippets, which the YAML does
+ * not name. In this order, which is the order the directories step lists them
+ * in its scripts (and Pulumi.yaml's default, which a unit test compares).
+ */
 export const DEFAULT_DIRECTORIES = [
-    "/etc/haproxy-dataplane",
-    "/etc/haproxy/dataplane",
-    "/etc/haproxy/maps",
-    "/etc/haproxy/ssl",
-    "/etc/haproxy/general",
-    "/etc/haproxy/spoe",
+    PATHS.configDir,
+    API_DIRECTORIES.dataplaneStorage,
+    API_DIRECTORIES.maps,
+    API_DIRECTORIES.sslCerts,
+    API_DIRECTORIES.generalStorage,
+    API_DIRECTORIES.spoe,
     "/etc/haproxy/acl",
-    "/etc/haproxy/transactions",
+    API_DIRECTORIES.transactions,
     "/etc/haproxy/config_snippets",
-    "/etc/haproxy/backups",
-    "/tmp/spoe-haproxy",
+    API_DIRECTORIES.backups,
+    API_DIRECTORIES.spoeTransactions,
 ] as const;
+
+/** The directories every `directories` must include: the config file's, and those dataplaneapi.yaml names. */
+export const REQUIRED_DIRECTORIES: readonly string[] = [PATHS.configDir, ...Object.values(API_DIRECTORIES)];
 
 export const ARCHES = ["x86_64", "arm64"] as const;
 export type Arch = (typeof ARCHES)[number];
@@ -482,7 +490,7 @@ function crossChecks(c: Parsed, problems: string[]): void {
     for (const [i, d] of c.adoptDirectories.entries()) {
         if (!ownedDirs.has(d)) problems.push(`adoptDirectories[${i}]: "${d}" is not in directories; only a directory the API uses can be adopted`);
     }
-    for (const required of [PATHS.configDir, ...Object.values(API_DIRECTORIES)]) {
+    for (const required of REQUIRED_DIRECTORIES) {
         if (!ownedDirs.has(required)) {
             problems.push(`directories: ${truncate(JSON.stringify(c.directories))} must include "${required}", which the API configuration uses`);
         }

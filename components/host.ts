@@ -1,18 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { ApiConfigFiles } from "./apiConfig";
-import { API_DIRECTORIES, describeReloadPath, renderDataplaneApiConfig } from "./apiConfig/yaml";
 import { DataplaneBinary } from "./binary";
 import type { ApiTlsPlan, DeploymentConfig, HostConfig } from "./config";
-import { deriveSalt, sha512Crypt } from "./crypt";
 import { DirectorySet } from "./directories";
 import { Preflight } from "./preflight";
 import { HaproxyIntegration } from "./haproxy";
 import { type ManagedSectionsModel, managedSectionIds } from "./haproxy/sections";
 import { DataplaneService } from "./service";
 import { curlCredentialsConfig } from "./service/credentials";
-import { renderUnit } from "./service/unit";
-import { sha256Hex } from "./shared/digest";
 import { ReloadService } from "./reload";
 import { HealthGate } from "./rollout";
 import { checkUrlFor } from "./rollout/plan";
@@ -60,6 +55,7 @@ export function tlsWiring(plan: ApiTlsPlan, hostName: string, advertised: string
  * One load balancer, end to end: binary, directories, TLS, config files,
  * HAProxy integration, the reload service and the API's service, finishing with a
  * readiness check. Hosts are independent, so the engine deploys them in parallel.
+ * This only wires the steps together: each renders, digests and names its own files.
  */
 export class DataplaneHost extends pulumi.ComponentResource {
     /** Base URL of the API, e.g. https://lb1.example:5555/v3. */
@@ -142,38 +138,24 @@ export class DataplaneHost extends pulumi.ComponentResource {
                       child,
                   );
 
-        const configYaml = preflight.haproxyVersion.apply((haproxyVersion) =>
-            renderDataplaneApiConfig({
-                name: host.name,
-                bindAddress: config.api.bindAddress,
-                port: config.api.port,
-                tls: wiring.https,
-                advertisedAddress: advertised,
-                userlist: config.haproxy.userlist,
-                haproxyConfigFile: config.haproxy.configFile,
-                reloadDelay: config.haproxy.reloadDelay,
-                haproxyVersion,
-            }),
-        );
         const files = new ApiConfigFiles(
             `${name}-config`,
             {
                 host: afterPreflight,
-                configYaml,
+                settings: {
+                    name: host.name,
+                    bindAddress: config.api.bindAddress,
+                    port: config.api.port,
+                    advertisedAddress: advertised,
+                    userlist: config.haproxy.userlist,
+                    haproxyConfigFile: config.haproxy.configFile,
+                    reloadDelay: config.haproxy.reloadDelay,
+                },
+                haproxyVersion: preflight.haproxyVersion,
                 tls: apiTls && { certPem: apiTls.certPem, keyPem: apiTls.keyPem, caCertPem: apiTls.caCertPem },
                 dependsOn: [directories.create],
             },
             child,
-        );
-
-        // A stable secret per host, kept in state, from which the password
-        // hash's salt is derived: an unchanged password then gives an unchanged
-        // hash, so a re-run has nothing to do.
-        const saltSeed = new tls.PrivateKey(`${name}-salt-seed`, { algorithm: "ED25519" }, child);
-        const passwordHash = pulumi.secret(
-            pulumi
-                .all([config.api.password, saltSeed.privateKeyOpenssh])
-                .apply(([password, seed]) => sha512Crypt(password, deriveSalt(seed, `${host.name}/api-password`))),
         );
 
         const haproxy = new HaproxyIntegration(
@@ -189,7 +171,9 @@ export class DataplaneHost extends pulumi.ComponentResource {
                     tls: wiring.backend,
                 },
                 username: config.api.username,
-                passwordHash,
+                password: config.api.password,
+                hostName: host.name,
+                saltSeedUpgradesFrom: { name: `${name}-salt-seed`, parent: this },
                 dependsOn: [directories.create, ...files.files],
             },
             child,
@@ -214,11 +198,11 @@ export class DataplaneHost extends pulumi.ComponentResource {
             `${name}-service`,
             {
                 host: afterPreflight,
-                unitText: renderUnit({ writableDirectories: config.directories, transactionDir: API_DIRECTORIES.transactions }),
+                directories: config.directories,
                 restartOn: {
-                    binary: pulumi.interpolate`dataplaneapi ${binary.version} (${binary.sha256.apply((s) => s.slice(0, 16))})`,
-                    config: configYaml.apply((y) => sha256Hex(y).slice(0, 16)),
-                    ...(apiTls ? { certificate: apiTls.certPem.apply((p) => sha256Hex(p).slice(0, 16)) } : {}),
+                    binary: binary.digest,
+                    config: files.digest,
+                    ...(apiTls ? { certificate: apiTls.certificateDigest } : {}),
                 },
                 probe: { url: `${probeBase}/info`, resolve: probeResolve, caFile: wiring.probeCaFile, tls: wiring.https, credentials },
                 dependsOn: [binary.install, ...files.files, haproxy.edit, reloads.listening],
@@ -252,7 +236,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
         this.apiUrl = pulumi.output(`${scheme}://${advertised}:${config.api.port}/v3`);
         this.version = pulumi.all([binary.version, service.start.stdout]).apply(([v]) => v);
         this.caCertificate = apiTls?.caCertPem ?? pulumi.output(undefined);
-        this.haproxy = preflight.haproxyVersion.apply(describeReloadPath);
+        this.haproxy = files.reloadPath;
         this.registerOutputs({ apiUrl: this.apiUrl, version: this.version, caCertificate: this.caCertificate, haproxy: this.haproxy });
     }
 }

@@ -1,33 +1,28 @@
 import { stringify } from "yaml";
-import { MANAGED_BY, PATHS } from "../shared/paths";
+import { API_DIRECTORIES, MANAGED_BY, PATHS } from "../shared/paths";
 
 /**
  * dataplaneapi.yaml, rendered from a typed model. Same input, same bytes: key
  * order is fixed by construction, so previews show no noise.
  */
 
-/** The directory roles the API configuration refers to, with the seed's paths. */
-export const API_DIRECTORIES = {
-    dataplaneStorage: "/etc/haproxy/dataplane",
-    maps: "/etc/haproxy/maps",
-    sslCerts: "/etc/haproxy/ssl",
-    generalStorage: "/etc/haproxy/general",
-    spoe: "/etc/haproxy/spoe",
-    spoeTransactions: "/tmp/spoe-haproxy",
-    transactions: "/etc/haproxy/transactions",
-    backups: "/etc/haproxy/backups",
-} as const;
-
 /** The typed model of dataplaneapi.yaml (config_version 2), limited to what this program sets. */
 export interface DataplaneApiConfigModel {
     /** Node name; the host's name. */
     name: string;
+    /** Address the API listens on (apiBindAddress); default 0.0.0.0. */
     bindAddress: string;
+    /** Port the API listens on and advertises (apiPort); default 5555. */
     port: number;
+    /** The API serves HTTPS with PATHS.tlsCert and PATHS.tlsKey; default true (apiTls). */
     tls: boolean;
+    /** Address the API advertises to clients (apiAdvertisedAddress); default: the host's address. */
     advertisedAddress: string;
+    /** The HAProxy userlist the API takes its users from (haproxyUserlist); default "controller". */
     userlist: string;
+    /** HAProxy's config file (haproxyConfigFile); default /etc/haproxy/haproxy.cfg. */
     haproxyConfigFile: string;
+    /** Seconds the API batches changes before it reloads HAProxy (haproxyReloadDelay); default 5. */
     reloadDelay: number;
     /** HAProxy's version on the host, as `haproxy -v` reports it (see preflight/). */
     haproxyVersion: string;

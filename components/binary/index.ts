@@ -32,6 +32,11 @@ export class DataplaneBinary extends pulumi.ComponentResource {
      * step, but installs the same bytes).
      */
     public readonly sha256: pulumi.Output<string>;
+    /**
+     * The installed binary in one line, `dataplaneapi <version> (<first 16 hex
+     * digits of its SHA-256>)`: a restart reason of the service.
+     */
+    public readonly digest: pulumi.Output<string>;
     /** The install step, for ordering. */
     public readonly install: command.remote.Command;
 
@@ -70,6 +75,7 @@ export class DataplaneBinary extends pulumi.ComponentResource {
         const field = (key: string) => this.install.stdout.apply((out) => new RegExp(`^${key}=(.+)$`, "m").exec(out)?.[1] ?? "unknown");
         this.version = field("version");
         this.sha256 = field("binary_sha256");
-        this.registerOutputs({ version: this.version, sha256: this.sha256 });
+        this.digest = pulumi.interpolate`dataplaneapi ${this.version} (${this.sha256.apply((s) => s.slice(0, 16))})`;
+        this.registerOutputs({ version: this.version, sha256: this.sha256, digest: this.digest });
     }
 }

@@ -1,9 +1,10 @@
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { API_DIRECTORIES } from "../apiConfig/yaml";
+import * as tls from "@pulumi/tls";
+import { deriveSalt, sha512Crypt } from "../crypt";
 import { renderAsset } from "../shared/assets";
 import { sha256Hex } from "../shared/digest";
-import { PATHS } from "../shared/paths";
+import { API_DIRECTORIES, PATHS } from "../shared/paths";
 import { type HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
 import { renderReloadHelper } from "./reloadHelper";
 import { haproxyEditScript, type HaproxyEditSpec, haproxyRevertScript } from "./scripts";
@@ -37,8 +38,17 @@ export interface HaproxyIntegrationArgs {
     readonly sections: ManagedSectionsModel;
     /** API user name (secret). */
     readonly username: pulumi.Input<string>;
-    /** SHA-512 crypt hash of the API password (secret). */
-    readonly passwordHash: pulumi.Input<string>;
+    /** API password (secret); only its SHA-512 crypt hash reaches the host. */
+    readonly password: pulumi.Input<string>;
+    /** The host's name, which the hash's salt is derived with (see the salt seed below). */
+    readonly hostName: string;
+    /**
+     * The salt seed as the host created it before this component derived the
+     * hash: its name (`<host>-salt-seed`), which it keeps, and the host, its
+     * parent then, from which an alias moves it here. A deployed stack so keeps
+     * its seed, and its hash. Default: a new seed, `<name>-salt-seed`.
+     */
+    readonly saltSeedUpgradesFrom?: { name: string; parent: pulumi.Resource };
     /**
      * Steps the edit needs first: the directories (the API's backups and
      * transactions) and the CA file the API backend verifies with. The editor,
@@ -65,6 +75,20 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
         super(`${TOKEN_PREFIX}:HaproxyIntegration`, name, {}, opts);
         const child = { parent: this };
 
+        // A stable secret per host, kept in state, from which the password
+        // hash's salt is derived: an unchanged password then gives an unchanged
+        // hash, so a re-run has nothing to do. A new seed would change the hash,
+        // hence the alias for the one the host created.
+        const legacySeed = args.saltSeedUpgradesFrom;
+        const saltSeed = new tls.PrivateKey(
+            legacySeed?.name ?? `${name}-salt-seed`,
+            { algorithm: "ED25519" },
+            { parent: this, aliases: legacySeed ? [{ name: legacySeed.name, parent: legacySeed.parent }] : [] },
+        );
+        const passwordHash = pulumi
+            .all([args.password, saltSeed.privateKeyOpenssh])
+            .apply(([password, seed]) => sha512Crypt(password, deriveSalt(seed, `${args.hostName}/api-password`)));
+
         const editor = remoteFile(
             `${name}-editor`,
             args.host,
@@ -83,7 +107,7 @@ export class HaproxyIntegration extends pulumi.ComponentResource {
 
         // The hashed user line lives in a root-only file, so that the edit
         // below carries no secret and its preview stays readable.
-        const userLine = pulumi.secret(pulumi.all([args.username, args.passwordHash]).apply(([u, h]) => renderUserLine(u, h)));
+        const userLine = pulumi.secret(pulumi.all([args.username, passwordHash]).apply(([u, h]) => renderUserLine(u, h)));
         const credentials = remoteFile(
             `${name}-credentials`,
             args.host,

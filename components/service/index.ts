@@ -1,18 +1,24 @@
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "../shared/digest";
-import { PATHS } from "../shared/paths";
+import { API_DIRECTORIES, PATHS } from "../shared/paths";
 import { type HostAccess, remoteFile, remoteScript, TOKEN_PREFIX } from "../shared/remote";
 import { disableServiceScript, enableServiceScript, startServiceScript, stopServiceScript } from "./scripts";
+import { renderUnit } from "./unit";
 
 export interface DataplaneServiceArgs {
     /** The host. */
     readonly host: HostAccess;
-    /** Rendered unit file (see unit.ts). */
-    readonly unitText: string;
     /**
-     * What the service runs with, by name (binary, config, tls, ...). The
-     * service restarts exactly when one of them changes. Values must not be secret.
+     * The directories the API writes (the `directories` setting; default: the
+     * seed's, config.ts DEFAULT_DIRECTORIES): the unit (unit.ts) opens them in
+     * its sandbox.
+     */
+    readonly directories: readonly string[];
+    /**
+     * What the service runs with, by name (binary, config, certificate, ...),
+     * each a digest its owner exposes. The service restarts exactly when one of
+     * them, or the unit, changes. Values must not be secret.
      */
     readonly restartOn: Record<string, pulumi.Input<string>>;
     /** The readiness probe: an authenticated GET /v3/info. */
@@ -31,7 +37,7 @@ export interface DataplaneServiceArgs {
 }
 
 /**
- * The hardened systemd unit, enabled and started; then an authenticated
+ * The hardened systemd unit (rendered here, unit.ts), enabled and started; then an authenticated
  * GET /v3/info proves it serves. Three steps, each with its own undo: the unit
  * file (its write runs daemon-reload), enable, and start-and-verify.
  */
@@ -42,6 +48,7 @@ export class DataplaneService extends pulumi.ComponentResource {
     constructor(name: string, args: DataplaneServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:DataplaneService`, name, {}, opts);
 
+        const unitText = renderUnit({ writableDirectories: args.directories, transactionDir: API_DIRECTORIES.transactions });
         const unit = remoteFile(
             `${name}-unit`,
             args.host,
@@ -54,7 +61,7 @@ export class DataplaneService extends pulumi.ComponentResource {
                 afterDelete: "systemctl daemon-reload",
                 restarts: PATHS.unitName,
             },
-            args.unitText,
+            unitText,
             { parent: this },
         );
 
@@ -69,7 +76,7 @@ export class DataplaneService extends pulumi.ComponentResource {
         );
 
         const script = pulumi.all(args.restartOn).apply((restartOn) => {
-            const reasons: Record<string, string> = { ...restartOn, unit: sha256Hex(args.unitText).slice(0, 16) };
+            const reasons: Record<string, string> = { ...restartOn, unit: sha256Hex(unitText).slice(0, 16) };
             return startServiceScript({
                 restartKey: sha256Hex(JSON.stringify(Object.entries(reasons).sort())),
                 restartReasons: reasons,

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { assertGolden, permuted } from "../testing/golden";
 import { DEFAULT_DIRECTORIES } from "../config";
-import { API_DIRECTORIES } from "../apiConfig/yaml";
+import { API_DIRECTORIES } from "../shared/paths";
 import { renderTransactionSweep, renderUnit } from "./unit";
 
 const transactionDir = API_DIRECTORIES.transactions;

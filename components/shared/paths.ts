@@ -34,6 +34,23 @@ export const PATHS = {
     managedSections: "/var/lib/haproxy-dataplane-deploy/managed-sections",
 } as const;
 
+/**
+ * The directories dataplaneapi.yaml names, by the setting that names each
+ * (see apiConfig/yaml.ts). Every `directories` must include them, and
+ * PATHS.configDir (config.ts checks it); the default `directories`
+ * (config.ts DEFAULT_DIRECTORIES) is built from them.
+ */
+export const API_DIRECTORIES = {
+    dataplaneStorage: "/etc/haproxy/dataplane",
+    maps: "/etc/haproxy/maps",
+    sslCerts: "/etc/haproxy/ssl",
+    generalStorage: "/etc/haproxy/general",
+    spoe: "/etc/haproxy/spoe",
+    spoeTransactions: "/tmp/spoe-haproxy",
+    transactions: "/etc/haproxy/transactions",
+    backups: "/etc/haproxy/backups",
+} as const;
+
 /** The section the seed adds so that the existing reverse proxy can route to the API. */
 export const API_BACKEND = "haproxy-dataplane-api";
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { isIPv4 } from "node:net";
+import { sha256Hex } from "../shared/digest";
 import { TOKEN_PREFIX } from "../shared/remote";
 
 export interface ApiTlsArgs {
@@ -22,6 +23,11 @@ export class ApiTls extends pulumi.ComponentResource {
     public readonly keyPem: pulumi.Output<string>;
     /** The CA to trust; undefined when the user supplied their own certificate. */
     public readonly caCertPem?: pulumi.Output<string>;
+    /**
+     * The first 16 hex digits of the certificate's SHA-256: a restart reason
+     * of the API's service, which reads the certificate only when it starts.
+     */
+    public readonly certificateDigest: pulumi.Output<string>;
 
     constructor(name: string, args: ApiTlsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:ApiTls`, name, {}, opts);
@@ -29,7 +35,8 @@ export class ApiTls extends pulumi.ComponentResource {
         if (args.userCertificate) {
             this.certPem = pulumi.output(args.userCertificate.certPem);
             this.keyPem = pulumi.secret(args.userCertificate.keyPem);
-            this.registerOutputs({ certPem: this.certPem });
+            this.certificateDigest = digestOf(this.certPem);
+            this.registerOutputs({ certPem: this.certPem, certificateDigest: this.certificateDigest });
             return;
         }
 
@@ -75,6 +82,11 @@ export class ApiTls extends pulumi.ComponentResource {
         this.certPem = cert.certPem;
         this.keyPem = pulumi.secret(serverKey.privateKeyPem);
         this.caCertPem = ca.certPem;
-        this.registerOutputs({ certPem: this.certPem, caCertPem: this.caCertPem });
+        this.certificateDigest = digestOf(this.certPem);
+        this.registerOutputs({ certPem: this.certPem, caCertPem: this.caCertPem, certificateDigest: this.certificateDigest });
     }
+}
+
+function digestOf(pem: pulumi.Output<string>): pulumi.Output<string> {
+    return pem.apply((p) => sha256Hex(p).slice(0, 16));
 }

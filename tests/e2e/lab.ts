@@ -25,8 +25,9 @@ export const PROJECT = "haproxy-dataplane";
  * under it, the preflight (component + its check), binary (component +
  * install), directories (component + create),
  * TLS (component + CA key, CA, server key, CSR, certificate), config files
- * (component + YAML, certificate, key, CA), the salt seed key, the HAProxy
- * integration (component + editor, reload helper, credentials, edit), the
+ * (component + YAML, certificate, key, CA), the HAProxy integration
+ * (component + the password hash's salt seed key, editor, reload helper,
+ * credentials, edit), the
  * reload service (component + client, service unit, socket unit, socket), the
  * service (component + unit, enable, start).
  */

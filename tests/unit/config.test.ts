@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, DEFAULT_DIRECTORIES, parseConfig, projectDefaults } from "../../components/config";
+import { CONFIG_KEYS, ConfigError, DEFAULT_DIRECTORIES, parseConfig, projectDefaults, REQUIRED_DIRECTORIES } from "../../components/config";
 import { deployStack } from "../../components/program";
 import { installMocks, rawConfig, registrations, settle, TEST_PASSWORD, TEST_SSH_KEY } from "../support/harness";
 
@@ -318,6 +318,12 @@ describe("bad configuration", { concurrency: true }, () => {
         assert.equal(c.haproxy.userlist, "controller");
         assert.equal(c.hosts[0].port, 22);
         assert.equal(c.directories.length, 11);
+    });
+
+    it("by default gives the API every directory it must have, and requires no other", () => {
+        const required = DEFAULT_DIRECTORIES.filter((d) => REQUIRED_DIRECTORIES.includes(d));
+        assert.deepEqual([...required].sort(), [...REQUIRED_DIRECTORIES].sort(), "each required directory is a default one");
+        assert.deepEqual(parseConfig(rawConfig({ directories: required })).directories, required, "the seed's ACL and snippet directories may be left out");
     });
 });
 

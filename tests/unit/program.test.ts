@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
+import { sha256Hex } from "../../components/shared/digest";
 import {
     installMocks,
     isSecret,
@@ -15,6 +16,7 @@ import {
     resolve,
     settle,
     TEST_PASSWORD,
+    TEST_SHA,
     TEST_SSH_KEY,
     unwrapSecret,
 } from "../support/harness";
@@ -141,7 +143,18 @@ describe("one host under mocks", () => {
         for (const t of ["lb1-tls-ca-key", "lb1-tls-ca", "lb1-tls-server-key", "lb1-tls-csr", "lb1-tls-cert"]) {
             assert.equal(byName(regs, t).parent, urnOf(regs, "lb1-tls"));
         }
-        assert.equal(byName(regs, "lb1-salt-seed").parent, urnOf(regs, "lb1"));
+        // The password hash's salt seed belongs to the component that writes the userlist; an alias takes over
+        // the seed a stack created as the host's own child, whose key (and so the hash) must not change.
+        const seed = byName(regs, "lb1-salt-seed");
+        assert.equal(seed.parent, urnOf(regs, "lb1-haproxy"));
+        assert.deepEqual(
+            seed.aliases.map((a) => {
+                const { name, type, parenturn } = (a as { spec: Record<string, unknown> }).spec;
+                return { name, type, parenturn };
+            }),
+            [{ name: "lb1-salt-seed", type: "", parenturn: urnOf(regs, "lb1") }],
+            "the seed's old name under the host (type unchanged)",
+        );
         const commands = regs
             .filter((r) => r.type === "command:remote:Command")
             .map((r) => r.name)
@@ -225,6 +238,19 @@ describe("one host under mocks", () => {
             assert.equal(r.inputs.update, undefined, `${r.name}: an update runs create, and a preview shows the script once`);
             assert.equal(r.inputs.addPreviousOutputInEnv, false);
             assert.match(r.inputs.create, /^sudo -n bash -c "\$\(cat <<'DPDEPLOY_SCRIPT_END'\n# /, `${r.name} runs as root through sudo for a non-root user`);
+        }
+    });
+
+    it("restarts on digests of exactly what the other steps put on the host: the binary, the YAML, the certificate, the unit", () => {
+        const start = String(byName(regs, "lb1-service-start").inputs.create);
+        const digestOf = (name: string) => sha256Hex(String(unwrapSecret(byName(regs, name).inputs.stdin))).slice(0, 16);
+        for (const [reason, value] of [
+            ["binary", `dataplaneapi ${MOCK_REPORTED_VERSION} (${TEST_SHA.slice(0, 16)})`],
+            ["config", digestOf("lb1-config-yaml")],
+            ["certificate", digestOf("lb1-config-cert")],
+            ["unit", digestOf("lb1-service-unit")],
+        ]) {
+            assert.ok(start.includes(`\n# ${reason}: ${value}\n`), `the start script names ${reason}: ${value}`);
         }
     });
 
@@ -314,6 +340,23 @@ describe("what a configuration change touches", () => {
         for (const r of regs.filter((x) => x.type === "command:remote:Command")) {
             assert.ok(!isSecret(r.inputs.create) && typeof r.inputs.create === "string", `${r.name}'s script is shown in previews`);
         }
+    });
+});
+
+describe("the API's TLS, as the YAML and the restart reasons follow it", () => {
+    it("off: the YAML serves plain HTTP, and no certificate is a restart reason", async () => {
+        const regs = await deploy({ apiTls: false }).since();
+        const yaml = String(unwrapSecret(byName(regs, "lb1-config-yaml").inputs.stdin));
+        assert.match(yaml, /^ {2}scheme:\n {4}- http$/m);
+        assert.doesNotMatch(yaml, /tls_certificate/);
+        assert.ok(!regs.some((r) => r.name === "lb1-config-cert"), "no certificate is written");
+        assert.doesNotMatch(String(byName(regs, "lb1-service-start").inputs.create), /^# certificate: /m);
+    });
+    it("the user's own certificate: HTTPS, restarted on a digest of that certificate", async () => {
+        const certPem = "-----BEGIN CERTIFICATE-----\nuser\n-----END CERTIFICATE-----\n";
+        const regs = await deploy({ apiTlsCertificate: certPem, apiTlsKey: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n" }).since();
+        assert.match(String(unwrapSecret(byName(regs, "lb1-config-yaml").inputs.stdin)), /^ {2}scheme:\n {4}- https$/m);
+        assert.ok(String(byName(regs, "lb1-service-start").inputs.create).includes(`\n# certificate: ${sha256Hex(certPem).slice(0, 16)}\n`));
     });
 });
 

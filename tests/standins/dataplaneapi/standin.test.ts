@@ -22,13 +22,13 @@ import * as path from "node:path";
 import * as tls from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { API_DIRECTORIES, type DataplaneApiConfigModel, dataplaneApiConfigDocument, renderDataplaneApiConfig } from "../../../components/apiConfig/yaml";
+import { type DataplaneApiConfigModel, dataplaneApiConfigDocument, renderDataplaneApiConfig } from "../../../components/apiConfig/yaml";
 import { installBinaryScript } from "../../../components/binary/scripts";
 import { renderReloadHelper } from "../../../components/haproxy/reloadHelper";
 import { renderReloadClient } from "../../../components/reload/client";
 import { renderReloadServiceUnit, renderReloadSocketUnit } from "../../../components/reload/units";
 import { renderUnit } from "../../../components/service/unit";
-import { PATHS } from "../../../components/shared/paths";
+import { API_DIRECTORIES, PATHS } from "../../../components/shared/paths";
 import {
     eventually,
     haproxyAdmin,
