@@ -481,7 +481,7 @@ main() {
     local cmd=${1:-} dir
     shift || true
     case $cmd in up | info | exec | reboot | down) validate_name "${1:-}" ;; esac
-    case $cmd in rootfs | up | exec | reboot | down | down-all) need_root ;; esac
+    case $cmd in up | exec | reboot | down | down-all) need_root ;; esac
     dir=$(host_dir "${1:-}")
     case $cmd:$# in
     releases:0) printf '%s\n' "${RELEASES[@]}" ;;
