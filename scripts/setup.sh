@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-packages=(shellcheck debootstrap systemd-container iproute2 openssh-client openssl curl ca-certificates)
+packages=(shellcheck debootstrap debian-archive-keyring systemd systemd-container iproute2 openssh-client openssl curl ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -4,6 +4,8 @@
  * every expected result was made with. Shared by cfgedit.test.ts (the editor
  * on this machine) and tests/e2e/cfgedit.test.ts (HAProxy on real hosts).
  */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { renderManagedSections, renderUserLine, USERS_PLACEHOLDER } from "./sections";
 
 /** The managed sections (userlist controller with one user, the API backend on port 5555) of every fixtures/<case>.expected.cfg. */
@@ -46,9 +48,11 @@ export function provenance(p: PackageFixture): string {
     return `/etc/haproxy/haproxy.cfg of ${p.debian}'s haproxy ${p.version}, ${how}`;
 }
 
-/** What prepare_rootfs in scripts/testhost.sh appends to the package's haproxy.cfg on every lab host: the application a deployment must leave alone. */
-export const LAB_APPLICATION =
-    "\nfrontend web\n    bind :80\n    default_backend web\n\nbackend web\n    balance roundrobin\n    server web1 127.0.0.1:8081 weight 100\n";
+/**
+ * What scripts/testhost.sh appends to the package's haproxy.cfg on every lab host, from this
+ * same file (fixtures/lab-application.cfg): the application a deployment must leave alone.
+ */
+export const LAB_APPLICATION = readFileSync(path.join(__dirname, "fixtures", "lab-application.cfg"), "utf8");
 
 /** The package's own file in a package fixture's text: without the lab's application, if it has it (and it must end with it then). */
 export function packageFile(p: PackageFixture, text: string): string {
