@@ -7,7 +7,8 @@
  * A refactoring that must not change what reaches the hosts compares two
  * dumps: `node -r ts-node/register tests/support/dumpRegistrations.ts > a`
  * before and after, then `diff a b`. An identical dump means a deployed stack
- * sees no update and no replace.
+ * sees no update and no replace. The program's own log lines (the rollout
+ * order) come out on stdout too, as `info: ...`, between the JSON lines.
  */
 import { parseConfig } from "../../components/config";
 import { deployStack } from "../../components/program";
