@@ -14,6 +14,9 @@ else
     echo "$unit already runs this binary, configuration and unit: not restarted"
 fi
 printf '%s\n' "$key" > "$state/@RESTART_KEY_FILE@"
+# Exits are counted from here: systemd keeps NRestarts across a restart made while
+# an automatic restart is pending, so a crash loop before this run would count.
+exits_before=$(systemctl show -p NRestarts --value "$unit")
 deadline=@DEADLINE@
 last=
 why="did not answer GET @PROBE_URL_TEXT@ within @TIMEOUT_SECONDS@ s"
@@ -23,8 +26,9 @@ while [ "$SECONDS" -lt "$deadline" ]; do
         exit 0
     fi
     # Restart=always starts it again and again: after its third exit, waiting longer shows nothing new.
-    if [ "$(systemctl show -p NRestarts --value "$unit")" -ge 3 ]; then
-        why="exited $(systemctl show -p NRestarts --value "$unit") times since it was started, and does not answer GET @PROBE_URL_TEXT@"
+    exits=$(($(systemctl show -p NRestarts --value "$unit") - exits_before))
+    if [ "$exits" -ge 3 ]; then
+        why="exited $exits times since it was started, and does not answer GET @PROBE_URL_TEXT@"
         break
     fi
     sleep 1

@@ -145,7 +145,7 @@ describe("each change a user makes updates in place, as the README says", () => 
         assert.match(cfg, /^userlist dpapi_users$/m);
         assert.ok(!/^userlist controller/m.test(cfg), "the old userlist is gone");
         await eventually("the user to be accepted", async () => (await answers(5556, `ops:${password}`)) === 200, 30);
-        // NRestarts is reset by an explicit restart, so the journal tells: a failed exit is logged as such.
+        // An explicit restart of a running unit resets NRestarts, so the journal tells: a failed exit is logged as such.
         const exits = hostRun(
             lb.name,
             `journalctl --sync; journalctl -u dataplaneapi.service --since @${since} --no-pager -o cat | grep -c 'Main process exited' || true`,

@@ -271,6 +271,10 @@ for (const release of RELEASES) {
             assert.match(message, /service-start/);
             assert.match(message, /the Data Plane API (exited \d+ times since it was started|did not answer)/);
             assert.match(message, /address already in use/, "the journal lines say why");
+            // The API keeps crash-looping, and systemd keeps NRestarts across a restart made
+            // while an automatic one is pending: the next start step must count only its own exits.
+            const restarts = Number(hostRun(lb.name, "systemctl show -p NRestarts --value dataplaneapi.service").trim());
+            assert.ok(restarts >= 3, `the API exited at least 3 times (${restarts})`);
             hostRun(lb.name, "systemctl stop squatter.service");
             await converges("D (the API's port is taken)", message, load);
         });
