@@ -58,7 +58,11 @@ function install(name: string, cfg: string): void {
     const check = hostExec(name, `runuser -u haproxy -- haproxy -c -f ${CFG}`);
     assert.equal(check.code, 0, `haproxy -c:\n${check.stdout}${check.stderr}`);
     // reset-failed: the unit allows only a few starts in a row.
-    hostRun(name, `systemctl stop haproxy.service; rm -f ${SOCKET}; systemctl reset-failed haproxy.service; systemctl start haproxy.service`);
+    const start = hostExec(name, `systemctl stop haproxy.service; rm -f ${SOCKET}; systemctl reset-failed haproxy.service; systemctl start haproxy.service`);
+    if (start.code !== 0) {
+        const why = hostExec(name, "systemctl status --no-pager -n 0 haproxy.service; journalctl --sync; journalctl -n 40 --no-pager -o short-precise");
+        assert.fail(`haproxy.service did not start:\n${start.stdout}${start.stderr}\n${why.stdout}${why.stderr}`);
+    }
     hostRun(name, `for _ in $(seq 50); do [ -S ${SOCKET} ] && exit 0; sleep 0.1; done; echo "no ${SOCKET}" >&2; exit 1`);
 }
 
