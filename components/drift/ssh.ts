@@ -60,7 +60,7 @@ export class SshSession {
     }
 }
 
-function run(command: string, args: string[], input: string, env: Record<string, string>): Promise<RunResult> {
+export function run(command: string, args: string[], input: string, env: Record<string, string>): Promise<RunResult> {
     return new Promise((resolve, reject) => {
         const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
         const out: Buffer[] = [];
@@ -69,6 +69,9 @@ function run(command: string, args: string[], input: string, env: Record<string,
         child.stderr.on("data", (d) => err.push(d));
         child.once("error", reject);
         child.once("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+        // A command that exits before reading its stdin (ssh that could not connect) closes the pipe:
+        // the write then fails with EPIPE, which is not the run's failure: its exit status and stderr say what went wrong.
+        child.stdin.on("error", () => {});
         child.stdin.end(input);
     });
 }
