@@ -3,18 +3,24 @@
 # proxy, into a cache outside the repository:
 #
 #   ${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}/
-#     tools/<artefact>-<version>/<artefact>  built binaries (+ .stamp per artefact)
-#     tools/src/<artefact>-<version>/        the copy of the tool's module built in
+#     tools/<artefact>-<version>[-<arch>]/<artefact>  built binaries (+ .stamp per artefact)
+#     tools/src/<artefact>-<version>[-<arch>]/        the copy of the tool's module built in
 #     bin/                                   symlinks: prepend this to PATH
-#     mirror/v3.2.1/                         dataplaneapi release archive + checksums.txt
+#     mirror/v<version>/                     dataplaneapi release archives + checksums.txt,
+#                                            laid out as the upstream release is
 #     gomod/, go-build/                      Go module and build caches
 #
 # Each tool is a committed Go module, tests/lab/tools/<tool>/: its go.mod
 # requires the tool's module at a pinned version, repeats that module's
 # third-party replace lines (a module with replace directives cannot be built
 # with `go install mod@version`) and names the package to build in its `tool`
-# line; its go.sum pins every download. A module the proxy refuses here has no
-# go.sum (it cannot be resolved): it is tried all the same, and reported.
+# line; its go.sum pins every download.
+#
+# Modules: from the machine's own Go module proxy (`go env GOPROXY`), with
+# ../shared/goproxy first where it is beside the repository: it serves the
+# modules the proxy refuses on these machines (the tools' own modules), and the
+# checksum database is not asked about the modules it holds. A workstation
+# without it takes everything from its default proxy.
 #
 # Usage: scripts/build-tools.sh [pulumi|langhost|command|tls|dataplaneapi ...]
 #   With no argument everything is built. Already built artefacts are skipped
@@ -23,15 +29,20 @@
 #     PULUMI_BIN_DIR, PULUMI_VERSION, PULUMI_LANGUAGE_NODEJS_VERSION,
 #     COMMAND_PROVIDER_VERSION, TLS_PROVIDER_VERSION, DPAPI_VERSION,
 #     DPAPI_MIRROR_DIR (the mirror root: v<version>/<archive> below it),
-#     DPAPI_ARCHIVE, DPAPI_ARCHIVE_SHA256, BUILD_TOOLS_FAILED
+#     DPAPI_ARCHIVE, DPAPI_ARCHIVE_SHA256 (x86_64), DPAPI_BINARY (x86_64, as the
+#     archive holds it), DPAPI_ARCHIVE_SHA256_ARM64,
+#     DPAPI_PREVIOUS_VERSION, DPAPI_PREVIOUS_SHA256 (x86_64: the release
+#     before, to upgrade from), BUILD_TOOLS_FAILED
 #   Exit status is 1 when any requested artefact could not be built (the
 #   summary is printed all the same, with empty values for what is missing).
 #
-# Environment: LB_CACHE_DIR (cache root), GOPROXY (default
-# https://proxy.golang.org), GOTOOLCHAIN (default local).
+# Environment: LB_CACHE_DIR (cache root), GOPROXY (default: `go env GOPROXY`),
+# GOTOOLCHAIN (default local).
 set -euo pipefail
 
-MODULES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/lab/tools" && pwd)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MODULES_DIR="$REPO/tests/lab/tools"
+SHARED_GOPROXY="$REPO/../shared/goproxy"
 CACHE_DIR="${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}"
 TOOLS_DIR="$CACHE_DIR/tools"
 SRC_DIR="$TOOLS_DIR/src"
@@ -39,37 +50,62 @@ BIN_DIR="$CACHE_DIR/bin"
 
 PULUMI_VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 DPAPI_MODULE=github.com/haproxytech/dataplaneapi
-# The dataplaneapi v3.2.1 tag commit's time: the binary's BuildTime and the archive's mtime.
-DPAPI_COMMIT_TIME=2025-06-16T10:54:13Z
+# Each dataplaneapi release's tag commit and its time: the binary's GitCommit
+# and BuildTime, and the archive's mtime.
+declare -A DPAPI_COMMIT=([3.2.1]=32af2b44 [3.2.0]=d5e775cc)
+declare -A DPAPI_COMMIT_TIME=([3.2.1]=2025-06-16T10:54:13Z [3.2.0]=2025-05-26T14:19:12Z)
 
 # One row per tool: its module directory under tests/lab/tools, the artefact
-# (binary) it makes, its version, GOARCH (- for this machine's; the release
-# archive is x86_64), build tags (- for none), and the linker flags, {v}
-# standing for the version: each project's own release stamping
-# (dataplaneapi's is its .goreleaser.yml's).
+# (binary) it makes, its version, GOARCH (- for this machine's; a release
+# archive names its own), build tags (- for none), and the linker flags, {v}
+# standing for the version, {commit} and {time} for a dataplaneapi release's:
+# each project's own release stamping (dataplaneapi's is its .goreleaser.yml's).
+# The first dataplaneapi row is the release the program installs; the last,
+# the one before it, which the tests upgrade from.
+DPAPI_LDFLAGS="-s -w -X main.GitRepo=https://$DPAPI_MODULE -X main.GitTag=v{v} -X main.GitCommit={commit} -X main.GitDirty= -X main.BuildTime={time}"
 TOOLS=(
-  "pulumi       pulumi                  3.259.0 -     osusergo,grpcnotrace -w -s -X $PULUMI_VERSION_VAR=v{v}"
-  "langhost     pulumi-language-nodejs  3.68.0  -     osusergo,grpcnotrace -w -s -X $PULUMI_VERSION_VAR=v{v}"
-  "command      pulumi-resource-command 1.2.1   -     -                    -s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=v{v}"
-  "tls          pulumi-resource-tls     5.5.1   -     -                    -s -w -X github.com/pulumi/pulumi-tls/provider/v5/pkg/version.Version={v}"
-  "dataplaneapi dataplaneapi            3.2.1   amd64 -                    -s -w -X main.GitRepo=https://$DPAPI_MODULE -X main.GitTag=v{v} -X main.GitCommit=32af2b44 -X main.GitDirty= -X main.BuildTime=$DPAPI_COMMIT_TIME"
+  "pulumi             pulumi                  3.259.0 -     osusergo,grpcnotrace -w -s -X $PULUMI_VERSION_VAR=v{v}"
+  "langhost           pulumi-language-nodejs  3.259.0 -     osusergo,grpcnotrace -w -s -X $PULUMI_VERSION_VAR=v{v}"
+  "command            pulumi-resource-command 1.2.1   -     -                    -s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=v{v}"
+  "tls                pulumi-resource-tls     5.5.1   -     -                    -s -w -X github.com/pulumi/pulumi-tls/provider/v5/pkg/version.Version={v}"
+  "dataplaneapi       dataplaneapi            3.2.1   amd64 -                    $DPAPI_LDFLAGS"
+  "dataplaneapi       dataplaneapi            3.2.1   arm64 -                    $DPAPI_LDFLAGS"
+  "dataplaneapi-3.2.0 dataplaneapi            3.2.0   amd64 -                    $DPAPI_LDFLAGS"
 )
 
 version_of() { # tool
   local row tool version
   for row in "${TOOLS[@]}"; do
     read -r tool _ version _ <<<"$row"
-    if [[ $tool == "$1" ]]; then echo "$version"; fi
+    if [[ $tool == "$1" ]]; then echo "$version"; return; fi
   done
 }
 PULUMI_VERSION=$(version_of pulumi)
 DPAPI_VERSION=$(version_of dataplaneapi)
-DPAPI_ARCHIVE_NAME="dataplaneapi_${DPAPI_VERSION}_linux_x86_64.tar.gz"
+DPAPI_PREVIOUS_VERSION=$(version_of dataplaneapi-3.2.0)
 DPAPI_MIRROR_ROOT="$CACHE_DIR/mirror"
-DPAPI_MIRROR_DIR="$DPAPI_MIRROR_ROOT/v$DPAPI_VERSION"
 
-export GOPROXY="${GOPROXY:-https://proxy.golang.org}"
-case "$GOPROXY" in *direct*) GOPROXY=https://proxy.golang.org ;; esac
+# The release archive's name, as upstream's .goreleaser.yml names it.
+dpapi_archive_name() { # version goarch
+  local arch=$2
+  [[ $arch != amd64 ]] || arch=x86_64
+  echo "dataplaneapi_$1_linux_$arch.tar.gz"
+}
+
+# SHA-256 of one release archive, from its version's checksums.txt (empty when absent).
+dpapi_sha256() { # version goarch
+  local sums="$DPAPI_MIRROR_ROOT/v$1/checksums.txt"
+  [[ -f $sums ]] && awk -v n="$(dpapi_archive_name "$1" "$2")" '$2 == n { print $1 }' "$sums"
+}
+
+export GOPROXY="${GOPROXY:-$(go env GOPROXY)}"
+if [[ -d $SHARED_GOPROXY ]]; then
+  SHARED_GOPROXY=$(cd "$SHARED_GOPROXY" && pwd)
+  # The modules it holds, as prefixes the checksum database is not asked about.
+  SHARED_MODULES=$(cd "$SHARED_GOPROXY" && find . -path '*/@v/list' | sed 's#^\./##; s#/@v/list$##' | sort | paste -sd, -)
+  export GOPROXY="file://$SHARED_GOPROXY,$GOPROXY"
+  export GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}$SHARED_MODULES"
+fi
 export GOMODCACHE="$CACHE_DIR/gomod"
 export GOCACHE="$CACHE_DIR/go-build"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
@@ -78,7 +114,6 @@ export CGO_ENABLED=0
 
 FAILED=()
 declare -A BUILT=() # tool -> version
-DPAPI_SHA256=""
 
 log() { printf 'build-tools: %s\n' "$*" >&2; }
 
@@ -98,7 +133,11 @@ link_bin() { # target
 # after `go build`.
 build() { # tool artefact version goarch tags ldflags
   local tool=$1 artefact=$2 version=$3 goarch=$4 tags=$5 ldflags=${6//\{v\}/$3}
-  local out="$TOOLS_DIR/$artefact-$version" work="$SRC_DIR/$artefact-$version" pkg err start
+  ldflags=${ldflags//\{commit\}/${DPAPI_COMMIT[$version]:-}}
+  ldflags=${ldflags//\{time\}/${DPAPI_COMMIT_TIME[$version]:-}}
+  local name="$artefact-$version" hooks=${tool%%-*} # dataplaneapi-3.2.0 takes dataplaneapi's hooks
+  [[ $goarch == - ]] || name+="-$goarch"
+  local out="$TOOLS_DIR/$name" work="$SRC_DIR/$name" pkg err start
   if [[ -f "$out/.stamp" && -x "$out/$artefact" ]]; then
     log "$artefact v$version: already built"
   else
@@ -111,7 +150,7 @@ build() { # tool artefact version goarch tags ldflags
       fail "$artefact" "not available: $(tr '\n\t' '  ' <<<"$err")"
       return 0
     fi
-    if declare -F "prepare_$tool" >/dev/null && ! "prepare_$tool" "$work" "$version"; then
+    if declare -F "prepare_$hooks" >/dev/null && ! "prepare_$hooks" "$work" "$version"; then
       fail "$artefact" "preparing tests/lab/tools/$tool failed (see above)"
       return 0
     fi
@@ -125,7 +164,7 @@ build() { # tool artefact version goarch tags ldflags
       return 0
     fi
     mv -f "$out/$artefact.tmp" "$out/$artefact"
-    if declare -F "finish_$tool" >/dev/null && ! "finish_$tool" "$work" "$out"; then
+    if declare -F "finish_$hooks" >/dev/null && ! "finish_$hooks" "$work" "$out"; then
       fail "$artefact" "finishing tests/lab/tools/$tool failed (see above)"
       return 0
     fi
@@ -136,8 +175,8 @@ build() { # tool artefact version goarch tags ldflags
     } >"$out/.stamp"
     log "$artefact v$version: built in $((SECONDS - start))s"
   fi
-  if declare -F "install_$tool" >/dev/null; then
-    "install_$tool" "$out" "$version"
+  if declare -F "install_$hooks" >/dev/null; then
+    "install_$hooks" "$out" "$version" "$goarch"
   else
     link_bin "$out/$artefact"
   fi
@@ -178,25 +217,32 @@ finish_dataplaneapi() { # work out
 }
 
 # The release-style archive, reproducible: fixed order, owner, modes and
-# mtime; gzip without name or time. Its SHA-256 goes to checksums.txt.
-install_dataplaneapi() { # out version
-  local archive="$DPAPI_MIRROR_DIR/$DPAPI_ARCHIVE_NAME" stage
-  mkdir -p "$DPAPI_MIRROR_DIR"
+# mtime; gzip without name or time. Made once per binary: a binary built
+# again (another digest in its .stamp) makes it again. The version's
+# checksums.txt lists every archive of that version, as upstream's does.
+install_dataplaneapi() { # out version goarch
+  local dir="$DPAPI_MIRROR_ROOT/v$2" archive stage binary_sha
+  archive="$dir/$(dpapi_archive_name "$2" "$3")"
+  binary_sha=$(sed -n 's/^sha256=//p' "$1/.stamp")
+  mkdir -p "$dir"
+  if [[ -f $archive && $(cat "$archive.binary-sha256" 2>/dev/null) == "$binary_sha" ]]; then
+    return 0
+  fi
   stage=$(mktemp -d "$TOOLS_DIR/.stage.XXXXXX")
   install -m 0755 "$1/dataplaneapi" "$stage/dataplaneapi"
   install -m 0644 "$1/LICENSE" "$1/README.md" "$1/dataplaneapi.yml.dist" "$stage/"
   tar --sort=name --format=gnu --owner=0 --group=0 --numeric-owner \
-    --mtime="$DPAPI_COMMIT_TIME" -C "$stage" -cf - \
+    --mtime="${DPAPI_COMMIT_TIME[$2]}" -C "$stage" -cf - \
     dataplaneapi LICENSE README.md dataplaneapi.yml.dist | gzip -9 -n >"$archive.tmp"
   rm -rf "$stage"
   mv -f "$archive.tmp" "$archive"
-  (cd "$DPAPI_MIRROR_DIR" && sha256sum "$DPAPI_ARCHIVE_NAME" >checksums.txt.tmp && mv -f checksums.txt.tmp checksums.txt)
-  DPAPI_SHA256=$(cut -d' ' -f1 "$DPAPI_MIRROR_DIR/checksums.txt")
-  log "dataplaneapi v$2: $archive sha256=$DPAPI_SHA256"
+  printf '%s\n' "$binary_sha" >"$archive.binary-sha256"
+  (cd "$dir" && sha256sum -- *.tar.gz >checksums.txt.tmp && mv -f checksums.txt.tmp checksums.txt)
+  log "dataplaneapi v$2 $3: $archive sha256=$(dpapi_sha256 "$2" "$3")"
 }
 
 main() {
-  local w row tool artefact version goarch tags ldflags
+  local w row tool artefact version goarch tags ldflags sha
   for w in "$@"; do # a tool or its artefact
     printf '%s\n' "${TOOLS[@]}" | awk -v w="$w" '$1 == w || $2 == w { ok = 1 } END { exit !ok }' ||
       { log "unknown artefact: $w"; exit 2; }
@@ -219,8 +265,13 @@ main() {
   printf 'TLS_PROVIDER_VERSION=%s\n' "${BUILT[tls]:-}"
   printf 'DPAPI_VERSION=%s\n' "$DPAPI_VERSION"
   printf 'DPAPI_MIRROR_DIR=%s\n' "$DPAPI_MIRROR_ROOT"
-  printf 'DPAPI_ARCHIVE=%s\n' "$([[ -n "$DPAPI_SHA256" ]] && echo "$DPAPI_MIRROR_DIR/$DPAPI_ARCHIVE_NAME")"
-  printf 'DPAPI_ARCHIVE_SHA256=%s\n' "$DPAPI_SHA256"
+  sha=$(dpapi_sha256 "$DPAPI_VERSION" amd64)
+  printf 'DPAPI_ARCHIVE=%s\n' "${sha:+$DPAPI_MIRROR_ROOT/v$DPAPI_VERSION/$(dpapi_archive_name "$DPAPI_VERSION" amd64)}"
+  printf 'DPAPI_ARCHIVE_SHA256=%s\n' "$sha"
+  printf 'DPAPI_BINARY=%s\n' "$TOOLS_DIR/dataplaneapi-$DPAPI_VERSION-amd64/dataplaneapi"
+  printf 'DPAPI_ARCHIVE_SHA256_ARM64=%s\n' "$(dpapi_sha256 "$DPAPI_VERSION" arm64)"
+  printf 'DPAPI_PREVIOUS_VERSION=%s\n' "$DPAPI_PREVIOUS_VERSION"
+  printf 'DPAPI_PREVIOUS_SHA256=%s\n' "$(dpapi_sha256 "$DPAPI_PREVIOUS_VERSION" amd64)"
   printf 'BUILD_TOOLS_FAILED=%s\n' "${FAILED[*]:-}"
   if ((${#FAILED[@]} > 0)); then
     log "not built: ${FAILED[*]}"

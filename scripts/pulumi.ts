@@ -1,8 +1,7 @@
 /**
  * The `pulumi` CLI on the sandbox stack (scripts/pulumi runs this): the
  * engine built by set-up, the sandbox's backend, home and passphrase, and the
- * workspace whose Pulumi.yaml loads the plugins this run chose (stand-ins
- * where the real ones cannot be had), so nothing reaches the user's own
+ * workspace whose Pulumi.yaml loads the plugins set-up built, so nothing reaches the user's own
  * ~/.pulumi. While the command runs, the archive mirror serves the sandbox
  * host, so an `up` that installs the API can download it.
  */

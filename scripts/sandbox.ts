@@ -2,8 +2,8 @@
  * The sandbox: one real host (scripts/testhost.sh) and the stack "sandbox",
  * the same stack scripts/pulumi drives (scripts/sandboxStack.ts says where it
  * lives). Repeated runs update the same deployment. What the sandbox owns in
- * Pulumi.sandbox.yaml (the host, the download mirror and the stand-in
- * archive's checksum) is set on every run; everything else (the host's SSH
+ * Pulumi.sandbox.yaml (the host, the download mirror and the checksums of
+ * the archives set-up built) is set on every run; everything else (the host's SSH
  * key included) only when the stack does not have it yet, so a setting or a
  * password changed with `scripts/pulumi config set` survives the next run. Secrets are
  * never printed; the API's password is put in a file readable by root only.

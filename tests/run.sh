@@ -8,7 +8,8 @@
 #   unit      components/ and tests/unit: no root, no host, no network, no tool
 #             but Node and the npm packages
 #   lint      biome, and shellcheck on the repository's and the generated scripts
-#   contract  the stand-ins against their contracts (the engine, a test host)
+#   contract  the real command and tls plugins against the contracts the
+#             program relies on (the engine, a test host)
 #   e2e       real test hosts: the host checks, the editor under HAProxy, load
 #   e2e-full  the scenario and the fleet: rolling, drift, upgrade, ten hosts
 #   all       every tier, in one run, so its closing summary counts them all
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 declare -A TIERS=(
     [lint]="tests/lint/*.test.ts"
     [unit]="components/**/*.test.ts tests/unit/*.test.ts"
-    [contract]="tests/plugins/*/*.test.ts tests/standins/*/*.test.ts"
+    [contract]="tests/plugins/*/*.test.ts"
     [e2e]="tests/e2e/*.test.ts"
     [e2e-full]="tests/e2e-full/*.test.ts"
 )

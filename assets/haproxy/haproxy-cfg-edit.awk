@@ -17,7 +17,15 @@
 #         on a file the API has rewritten changes nothing.
 # revert: drop the sections named in IDS, and give the global lines and the
 #         trailing newlines of the file back the shape they had in SNAPSHOT (the
-#         file as it was before the first apply).
+#         file as it was before the first apply): the stats socket line as
+#         SNAPSHOT wrote it, `master-worker` only if SNAPSHOT had it. When the
+#         global section then says what SNAPSHOT's said, in any order and
+#         spelling (the Data Plane API rewrites global in its own order and
+#         indentation and moves its comment lines), SNAPSHOT's global section
+#         is written back as it was, byte for byte. When it says something
+#         else (a line added, changed or taken out after the first apply, a
+#         comment line SNAPSHOT did not have), its lines stay as they are, so
+#         no later change is lost.
 # Everything else, including sections and comment lines that the Data Plane
 # API writes at run time, passes through byte for byte.
 #
@@ -177,11 +185,13 @@ END {
     # ---- the reference file: MANAGED sections (apply) or SNAPSHOT (revert)
     n_managed = 0
     snap_has_master_worker = 0; snap_has_global = 0; n_snap_sock = 0; in_global = 0
+    n_snap_global = 0; snap_g_start = 0; snap_g_end = 0
     for (i = 1; i <= n_ref; i++) {
         kwd = section_keyword(REF[i])
         if (kwd != "") {
             in_global = (kwd == "global")
-            if (in_global) snap_has_global = 1
+            if (in_global) { snap_has_global = 1; if (++n_snap_global == 1) snap_g_start = i }
+            if (snap_g_start && !snap_g_end && i > snap_g_start) snap_g_end = i - 1
             if (mode == "apply") {
                 id = section_id(REF[i])
                 MANAGED_ORDER[++n_managed] = id
@@ -202,15 +212,17 @@ END {
             if (is_socket_line(REF[i])) SNAP_SOCK[++n_snap_sock] = REF[i]
         }
     }
+    if (snap_g_start && !snap_g_end) snap_g_end = n_ref
     for (i = 1; i <= n_managed; i++) REMOVE[MANAGED_ORDER[i]] = 1
 
     # ---- what the current file must not be for the edit to mean what it says
-    in_global = 0; global_at = 0; socket_at = 0
+    in_global = 0; global_at = 0; socket_at = 0; n_cur_global = 0; cur_global_cond = 0
     for (i = 1; i <= n_cur; i++) {
         kwd = section_keyword(CUR[i])
         if (kwd != "") {
             in_global = (kwd == "global")
             if (in_global && !global_at) global_at = i
+            if (in_global) { n_cur_global++; if (INCOND[i]) cur_global_cond = 1 }
             id = section_id(CUR[i])
             if (id in REMOVE) {
                 for (j = i; j == i || (j <= n_cur && section_keyword(CUR[j]) == ""); j++)
@@ -220,6 +232,7 @@ END {
             }
             continue
         }
+        if (in_global && INCOND[i]) cur_global_cond = 1
         if (!in_global || mode != "apply") continue
         if (first_word(CUR[i]) == "master-worker" && INCOND[i])
             fail(i, "`master-worker` is inside an HAProxy conditional block (.if/.elif/.else/.endif); the Data Plane API needs it unconditionally. Move it out of the block and try again")
@@ -243,12 +256,13 @@ END {
     }
 
     # ---- the current file
-    out_n = 0; skipping = 0; in_global = 0; global_seen = 0; n_sock = 0
+    out_n = 0; skipping = 0; in_global = 0; global_seen = 0; n_sock = 0; global_out = 0
     for (i = 1; i <= n_cur; i++) {
         line = CUR[i]
         if (i == insert_global_at) add_global()
         kwd = section_keyword(line)
         if (kwd != "") {
+            if (global_out) { restore_snapshot_global(1); global_out = 0 }
             skipping = 0
             in_global = (kwd == "global")
             id = section_id(line)
@@ -281,6 +295,7 @@ END {
             OUT[++out_n] = line
             if (in_global && !global_seen) {
                 global_seen = 1
+                if (mode == "revert") global_out = out_n
                 if (mode == "apply") {
                     if (!cur_has_master_worker()) OUT[++out_n] = "    master-worker"
                     if (!cur_has_socket()) OUT[++out_n] = edit_socket_line("    stats socket " socket)
@@ -301,6 +316,7 @@ END {
         }
         OUT[++out_n] = line
     }
+    if (global_out) restore_snapshot_global(0)
     if (insert_global_at > n_cur) add_global()
     for (i = 1; i <= n_managed; i++) {
         id = MANAGED_ORDER[i]
@@ -361,6 +377,48 @@ function cur_has_socket(    i, k, g) {
         if (g && is_socket_line(CUR[i])) return 1
     }
     return 0
+}
+
+# revert: the global section of the result, OUT[global_out..out_n], with the
+# program's lines already taken out. If it says what SNAPSHOT's global section
+# said (the same lines, counted, in any order, indentation and spacing; of the
+# comment lines, none SNAPSHOT did not have), SNAPSHOT's section replaces it
+# verbatim. Only when the file has one global section, as SNAPSHOT has, and no
+# conditional block in it, where the order of the lines is part of what they say.
+# `followed`: a section comes after it, which SNAPSHOT's blank lines at the end
+# of the file (if its global was last) must not be taken for a separator from.
+function restore_snapshot_global(followed,    i, k, count, end) {
+    if (n_snap_global != 1 || n_cur_global != 1 || cur_global_cond) return
+    if (line_key(REF[snap_g_start]) != line_key(OUT[global_out])) return
+    for (i = snap_g_start + 1; i <= snap_g_end; i++)
+        if (REF[i] !~ /^[ \t]*$/) count[line_key(REF[i])]++
+    for (i = global_out + 1; i <= out_n; i++) {
+        if (OUT[i] ~ /^[ \t]*$/) continue
+        k = line_key(OUT[i])
+        if (!(count[k] > 0)) return
+        count[k]--
+    }
+    # A comment line SNAPSHOT had that the file no longer has is not a change
+    # worth keeping: the API may move comments; it never adds lines to global.
+    for (k in count) if (count[k] > 0 && k !~ /^#/) return
+    out_n = global_out - 1
+    end = snap_g_end
+    if (followed && snap_g_end == n_ref)
+        while (end > snap_g_start && REF[end] ~ /^[ \t]*$/) end--
+    for (i = snap_g_start; i <= end; i++) OUT[++out_n] = REF[i]
+    if (followed && snap_g_end == n_ref) OUT[++out_n] = ""
+}
+
+# What a line says, for comparing it with the same line in another spelling:
+# its words, and the text of its comment, each with the whitespace collapsed.
+# A comment line's key starts with `#`, which no other line's key does.
+function line_key(l,    w, n, k, i, p) {
+    n = words(l, w)
+    k = ""
+    for (i = 1; i <= n; i++) k = k (i > 1 ? " " : "") w[i]
+    p = index(l, "#")
+    if (p) k = k (n ? " #" : "#") norm_line(substr(l, p + 1))
+    return k
 }
 
 # A line with its whitespace collapsed; a section header also without the

@@ -55,13 +55,12 @@ export function renderTransactionSweep(transactionDir: string): string {
  *   PrivateNetwork=true makes the API unreachable (shown by the host test on
  *   Debian 12; systemd 257 in the lab's Debian 13 container cannot make a
  *   network namespace and runs the unit without one, and says so).
- * - ProcSubset=pid: hides /proc/meminfo, /proc/cpuinfo, /proc/sys. The stand-in
- *   reads none of them, the real binary may (the system part of /v3/info), and
- *   the lab cannot show which: left out.
+ * - ProcSubset=pid: hides /proc/meminfo, /proc/cpuinfo, /proc/sys. The API
+ *   reads the first two for the system part of /v3/info (its
+ *   handlers/information.go): left out.
  * - RestrictAddressFamilies= keeps AF_NETLINK: Go's net.Interfaces and glibc's
  *   getaddrinfo(AI_ADDRCONFIG) (in `haproxy -c` of a server by name) open
- *   route netlink sockets; the stand-in does neither, so whether the real
- *   binary needs it cannot be shown here: left open.
+ *   route netlink sockets: left open.
  * - RootDirectory=/RootImage=: the API needs the host's haproxy, perl and
  *   systemctl and the files they read.
  * - DynamicUser=: the API must run as haproxy (the owner of what it writes,
@@ -99,8 +98,7 @@ const SANDBOX = [
     "SystemCallFilter=@system-service",
     // Not ~@resources: it holds setrlimit, and Go raises its open-file limit to
     // the hard limit at start; under the filter the real API would keep the
-    // soft limit (1024) and could run out of descriptors under load, which the
-    // stand-in cannot show.
+    // soft limit (1024) and could run out of descriptors under load.
     "SystemCallFilter=~@privileged",
     // A call outside the filter fails (and the caller says so) rather than killing the API.
     "SystemCallErrorNumber=EPERM",

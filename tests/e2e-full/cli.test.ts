@@ -3,7 +3,7 @@
  * "The sandbox stack, with the pulumi CLI"): each command as the README
  * writes it, run in a shell against a sandbox of the test's own (its own
  * directory, host and address), with its output checked. Real engine, real
- * host; the run's first lines say which plugins are stand-ins.
+ * host; the run's first lines name each real part and its version.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -79,7 +79,7 @@ describe("the sandbox stack, driven with the pulumi CLI as the README walks thro
         for (const k of ["apiUsername", "apiPassword", "sshPrivateKey"]) {
             assert.deepEqual(Object.keys(config[key(k)] as object), ["secure"], `${k} is stored encrypted`);
         }
-        // What a reader sees differ from production: the host, the download mirror, the stand-in archive's checksum.
+        // What a reader sees differ from production: the host, the download mirror, the checksums of the archives built here.
         const extra = Object.keys(config)
             .filter((k) => !(k in prod) && !["apiUsername", "apiPassword", "sshPrivateKey"].map(key).includes(k))
             .sort();

@@ -1,9 +1,10 @@
 /**
  * The whole deployment, end to end: the real Pulumi engine runs this program
  * into real Debian hosts (systemd, sshd, HAProxy), from a fresh `up` to
- * `destroy`, on one host and then on two. Stand-ins replace only what cannot
- * be had on these machines (the command and tls plugins, the Data Plane API
- * binary); the run's first lines say which are in use.
+ * `destroy`, on one host and then on two, with the real command and tls
+ * plugins and the real Data Plane API (the run's first lines say which
+ * versions). The one-host stack starts on the API's release before the
+ * default and upgrades to the default in step 5b.
  *
  * Each step asserts what the engine did (creates, updates, replaces and
  * deletes), how many SSH sessions the host accepted, and what reached the
@@ -205,8 +206,8 @@ function runningServers(host: TestHost): Map<string, string> {
 
 /**
  * A client of one host's API for the seed's first two operations in their v3
- * form (per-object endpoints with `?version=N`), the same with the real binary
- * and with the stand-in; step 2 makes all three with the sandbox's printed calls.
+ * form (per-object endpoints with `?version=N`); step 2 makes all three with
+ * the sandbox's printed calls.
  */
 class ApiClient {
     constructor(
@@ -342,7 +343,13 @@ function oneHost(release: Release): void {
         originalCfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
         pristine = hostListing(lb.name, TOUCHED);
         master = masterIdentity(lb);
-        stack = await newStack(`e2e-${release}-${run}`, tools, path.join(stateDir, release), hostsConfig([lb], baseUrl, tools, password1));
+        // The release before the default, so that step 5b upgrades the API to the default.
+        stack = await newStack(`e2e-${release}-${run}`, tools, path.join(stateDir, release), {
+            ...hostsConfig([lb], baseUrl, tools, password1),
+            dataplaneapiVersion: { value: tools.dpapi.previous.version },
+            dataplaneapiSha256: { value: tools.dpapi.previous.sha256 },
+            dataplaneapiArch: { value: "x86_64" },
+        });
     });
 
     after(() => {
@@ -361,7 +368,8 @@ function oneHost(release: Release): void {
         assert.equal(ssh, 0, "a preview opens no SSH session");
         assert.deepEqual(result.summary, { create: RESOURCES_PER_HOST + 1 });
         // A new command shows the first lines of its script: each script's first line says what it does.
-        assert.match(result.diff, /# install dataplaneapi 3\.2\.1 from http:\/\/[\d.:]+\/v3\.2\.1\/, checked against its SHA-256 first/);
+        const v = tools.dpapi.previous.version.replace(/\./g, "\\.");
+        assert.match(result.diff, new RegExp(`# install dataplaneapi ${v} from http://[\\d.:]+/v${v}/, checked against its SHA-256 first`));
         assert.match(result.diff, /# write \/etc\/haproxy-dataplane\/dataplaneapi\.yaml \(haproxy:haproxy 0640\) from stdin/);
         assert.match(result.diff, /stdin +: "userlist controller\\n/, "the sections the edit adds to haproxy.cfg are readable in the preview");
         assert.match(
@@ -382,7 +390,8 @@ function oneHost(release: Release): void {
         );
         assert.equal(result.summary.result, "succeeded");
         assert.deepEqual(ops, { create: RESOURCES_PER_HOST + 1 });
-        assert.ok(mirror.requests.includes("/v3.2.1/dataplaneapi_3.2.1_linux_x86_64.tar.gz"), "the archive was downloaded from the mirror");
+        const v = tools.dpapi.previous.version;
+        assert.ok(mirror.requests.includes(`/v${v}/dataplaneapi_${v}_linux_x86_64.tar.gz`), "the archive was downloaded from the mirror");
         const out = result.outputs.dataplane.value[lb.name];
         apiUrl = out.apiUrl;
         ca = out.caCertificate;
@@ -402,7 +411,7 @@ function oneHost(release: Release): void {
 
         const info = await client.get("/info");
         assert.equal(info.status, 200, JSON.stringify(info.body));
-        assert.match(info.body.api.version, /^v3\.2\.1 /);
+        assert.match(info.body.api.version, new RegExp(`^v${v.replace(/\./g, "\\.")} `));
         const health = await client.get("/health");
         assert.deepEqual([health.status, health.body.haproxy], [200, "up"], "status_cmd tells the API HAProxy's state");
         assert.equal((await api(`${apiUrl}/info`, ca)).status, 401, "no credentials: 401");
@@ -583,8 +592,8 @@ function oneHost(release: Release): void {
     });
 
     it("5b. a new version of the API: the binary and the API's restart, HAProxy untouched", async () => {
-        const upgrade = tools.dpapi.upgrade;
-        assert.ok(upgrade, "the run has a second release of the API to upgrade to (the stand-in build makes 3.2.2)");
+        const upgrade = { version: tools.dpapi.version, sha256: tools.dpapi.sha256 };
+        assert.notEqual(upgrade.version, tools.dpapi.previous.version);
         await setConfig(stack, { dataplaneapiVersion: { value: upgrade.version }, dataplaneapiSha256: { value: upgrade.sha256 } });
         const { ops, result } = await step(
             `5b. up with dataplaneapiVersion ${upgrade.version}`,

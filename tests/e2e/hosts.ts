@@ -71,8 +71,8 @@ export const LAB_HOSTS = {
         [45, "bookworm"],
         [46, "trixie"],
     ],
-    /** The Data Plane API stand-in's own tests. */
-    standin: [
+    /** api.test.ts: what the program relies on of the real Data Plane API. */
+    api: [
         [40, "bookworm"],
         [41, "trixie"],
     ],

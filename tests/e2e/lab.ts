@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { shq } from "../../components/shared/shell";
-import { choosePlugins, describeRun, type PluginChoice } from "../plugins/select";
+import { choosePlugins, describeRun, type PluginChoice, stampedVersion } from "../plugins/select";
 import { openStack, stackSettingsFile } from "../plugins/workspace";
 
 export const REPO = path.resolve(__dirname, "..", "..");
@@ -34,26 +34,25 @@ export const PROJECT = "haproxy-dataplane";
 export const RESOURCES_PER_HOST = 33;
 
 export interface Tools {
-    /** Directory with pulumi, pulumi-language-nodejs and whatever real provider plugins could be built. */
+    /** Directory with pulumi, pulumi-language-nodejs and the provider plugins. */
     binDir: string;
-    /** The provider plugins this run uses, real or stand-in (tests/plugins/select.ts). */
+    /** The provider plugins this run loads (tests/plugins/select.ts). */
     plugins: PluginChoice[];
-    /** The Data Plane API release archive this run serves. */
+    /** The Data Plane API release archives this run serves. */
     dpapi: {
-        source: "real" | "stand-in";
+        /** The release the program installs by default. */
+        version: string;
         /** Directory laid out like the release site: v<version>/<archive>. */
         mirrorDir: string;
-        /** SHA-256 of the release archives, by architecture. */
-        sha256: { x86_64: string; arm64?: string };
-        /**
-         * A second release in the same mirror, to upgrade to (stand-in only:
-         * 3.2.2, which differs from 3.2.1 only in the version it reports);
-         * undefined with the real archive.
-         */
-        upgrade?: { version: string; sha256: { x86_64: string; arm64?: string } };
+        /** SHA-256 of its release archives, by architecture. */
+        sha256: { x86_64: string; arm64: string };
+        /** The release before it, in the same mirror: the one the tests upgrade from. */
+        previous: { version: string; sha256: { x86_64: string } };
+        /** The x86_64 binary of `version`, as its archive holds it. */
+        binary: string;
     };
-    /** Real tools that could not be built from what the Go module proxy serves. */
-    failed: string[];
+    /** Each real part and the version it reports of itself, for a run's output. */
+    parts: { name: string; version: string }[];
 }
 
 function keyValues(out: string): Record<string, string> {
@@ -68,50 +67,49 @@ function keyValues(out: string): Record<string, string> {
     );
 }
 
-function runBuild(script: string): Record<string, string> {
-    const r = spawnSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
-    const kv = keyValues(r.stdout ?? "");
-    if (r.status !== 0 && Object.keys(kv).length === 0) process.stderr.write(r.stderr ?? "");
-    return kv;
+/** The version a binary prints for `args`, its first line; the reason when it prints none. */
+function reported(binary: string, args: string[]): string {
+    const r = spawnSync(binary, args, { encoding: "utf8", timeout: 30_000 });
+    const line = `${r.stdout ?? ""}`.split("\n")[0].trim();
+    if (r.status !== 0 || !line) throw new Error(`${binary} ${args.join(" ")} reported no version (exit ${r.status}): ${r.stderr}`);
+    return line;
 }
 
 /**
- * Builds (or finds in the cache) the engine, the real plugins and release
- * archive where the Go module proxy serves them, and the Data Plane API
- * stand-in where it does not (LB_DPAPI=stand-in forces the stand-in).
+ * Builds (or finds in the cache) the engine, its language host, the provider
+ * plugins and the Data Plane API release archives (scripts/build-tools.sh),
+ * and asks each what version it is. Throws when any of them is missing.
  */
 export function buildTools(): Tools {
-    const kv = runBuild(path.join(REPO, "scripts", "build-tools.sh"));
-    if (!kv.PULUMI_VERSION) throw new Error("scripts/build-tools.sh could not build the Pulumi CLI; see its log in the cache");
-    let dpapi: Tools["dpapi"] = { source: "real", mirrorDir: kv.DPAPI_MIRROR_DIR, sha256: { x86_64: kv.DPAPI_ARCHIVE_SHA256 ?? "" } };
-    if (!dpapi.sha256.x86_64 || process.env.LB_DPAPI === "stand-in") {
-        const sv = runBuild(path.join(REPO, "tests", "standins", "dataplaneapi", "build.sh"));
-        if (!sv.DPAPI_ARCHIVE_SHA256 || !sv.DPAPI_UPGRADE_SHA256)
-            throw new Error("tests/standins/dataplaneapi/build.sh could not build the Data Plane API stand-in");
-        dpapi = {
-            source: "stand-in",
-            mirrorDir: sv.DPAPI_MIRROR_DIR,
-            sha256: { x86_64: sv.DPAPI_ARCHIVE_SHA256, arm64: sv.DPAPI_ARCHIVE_SHA256_ARM64 },
-            upgrade: { version: sv.DPAPI_UPGRADE_VERSION, sha256: { x86_64: sv.DPAPI_UPGRADE_SHA256, arm64: sv.DPAPI_UPGRADE_SHA256_ARM64 } },
-        };
+    const r = spawnSync("bash", [path.join(REPO, "scripts", "build-tools.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+    const kv = keyValues(r.stdout ?? "");
+    if (r.status !== 0 || !kv.PULUMI_VERSION || !kv.DPAPI_ARCHIVE_SHA256 || !kv.DPAPI_ARCHIVE_SHA256_ARM64 || !kv.DPAPI_PREVIOUS_SHA256) {
+        throw new Error(
+            `scripts/build-tools.sh could not build every real part (not built: ${kv.BUILD_TOOLS_FAILED || "see below"}):\n${(r.stderr ?? "").split("\n").slice(-40).join("\n")}`,
+        );
     }
-    return {
-        binDir: kv.PULUMI_BIN_DIR,
-        plugins: choosePlugins(kv.PULUMI_BIN_DIR),
-        dpapi,
-        failed: (kv.BUILD_TOOLS_FAILED ?? "").split(" ").filter(Boolean),
+    const binDir = kv.PULUMI_BIN_DIR;
+    const plugins = choosePlugins(binDir);
+    const dpapi: Tools["dpapi"] = {
+        version: kv.DPAPI_VERSION,
+        mirrorDir: kv.DPAPI_MIRROR_DIR,
+        sha256: { x86_64: kv.DPAPI_ARCHIVE_SHA256, arm64: kv.DPAPI_ARCHIVE_SHA256_ARM64 },
+        previous: { version: kv.DPAPI_PREVIOUS_VERSION, sha256: { x86_64: kv.DPAPI_PREVIOUS_SHA256 } },
+        binary: kv.DPAPI_BINARY,
     };
+    const parts = [
+        { name: "pulumi", version: reported(path.join(binDir, "pulumi"), ["version"]) },
+        { name: "pulumi-language-nodejs", version: stampedVersion(path.join(binDir, "pulumi-language-nodejs"), "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version") },
+        { name: "pulumi-resource-command", version: stampedVersion(path.join(binDir, "pulumi-resource-command"), "github.com/pulumi/pulumi-command/provider/pkg/version.Version") },
+        { name: "pulumi-resource-tls", version: stampedVersion(path.join(binDir, "pulumi-resource-tls"), "github.com/pulumi/pulumi-tls/provider/v5/pkg/version.Version") },
+        { name: "dataplaneapi", version: `${reported(dpapi.binary, ["--version"]).replace(/^HAProxy Data Plane API /, "")} (x86_64 and arm64 archives; ${dpapi.previous.version} to upgrade from)` },
+    ];
+    return { binDir, plugins, dpapi, parts };
 }
 
-/** What is real and what is a stand-in in this run, for its output. */
+/** Each part of this run and the version it reports, for the run's output. */
 export function describeTools(tools: Tools): string {
-    return describeRun(tools.plugins, [
-        {
-            name: "dataplaneapi 3.2.1",
-            source: tools.dpapi.source,
-            where: tools.dpapi.source === "stand-in" ? "tests/standins/dataplaneapi" : undefined,
-        },
-    ]);
+    return describeRun(tools.parts);
 }
 
 /**
@@ -401,10 +399,8 @@ export function hostsConfig(hosts: TestHost[], baseUrl: string, tools: Tools, pa
         dataplaneapiBaseUrl: { value: baseUrl },
         // The test mirror serves plain http on the hosts' veth links.
         dataplaneapiAllowHttp: { value: true },
-        // Both architectures where both archives exist, so each host detects its own;
-        // otherwise the hosts are declared x86_64, which they are.
+        // Both architectures, so each host detects its own.
         dataplaneapiSha256: { value: tools.dpapi.sha256 },
-        ...(tools.dpapi.sha256.arm64 ? {} : { dataplaneapiArch: { value: "x86_64" } }),
     };
 }
 

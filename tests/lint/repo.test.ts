@@ -32,8 +32,7 @@ function hasShebang(file: string): boolean {
 
 /**
  * The repository's shell scripts: scripts/, .ci/run, the assets that are whole
- * files on the host (they start with #!), the stand-ins' build, their plugin
- * wrappers and launcher.
+ * files on the host (they start with #!), and the test runner.
  */
 function shellScripts(): string[] {
     const dir = (d: string, keep: (f: string) => boolean) =>
@@ -44,11 +43,7 @@ function shellScripts(): string[] {
         ...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi" || f === "drift"),
         ".ci/run",
         ...assetScripts().filter(hasShebang),
-        "tests/plugins/standin.sh",
         "tests/run.sh",
-        "tests/standins/dataplaneapi/build.sh",
-        ...dir("tests/plugins/command/bin", () => true),
-        ...dir("tests/plugins/tls/bin", () => true),
     ];
 }
 

@@ -1,8 +1,8 @@
 /**
  * The contract of the `command` plugin v1.2.1 (README.md beside this file,
- * from ../../../../shared/docs/providers.md), shown on the plugin that
- * select.ts chooses (the stand-in here; LB_PLUGINS=real runs the same tests
- * on a real plugin), under the real engine, against a real test host.
+ * from ../../../../shared/docs/providers.md), shown on the real plugin that
+ * scripts/build-tools.sh builds from its upstream source, under the real
+ * engine, against a real test host.
  *
  * Run: cd /work/main && TS_NODE_TRANSPILE_ONLY=true node_modules/.bin/node \
  *   --require ts-node/register --test --test-concurrency=1 tests/plugins/command/contract.test.ts
@@ -14,12 +14,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CACHE, hostDown, hostUp } from "../../e2e/lab";
+import { buildTools, describeTools, hostDown, hostUp } from "../../e2e/lab";
 import { onlyHost } from "../../e2e/hosts";
-import { choosePlugins, describeRun } from "../select";
 import { blackhole, diags, Lab, Listener, opOf, resourceState, type ResourceSpec, shq } from "./harness";
 
-const ENGINE_BIN = process.env.LB_ENGINE_BIN_DIR ?? path.join(CACHE, "bin");
 const HOST = "cmd-contract";
 const { index: INDEX, release: RELEASE } = onlyHost("commandContract");
 const stateDir = mkdtempSync(path.join(tmpdir(), "command-contract-"));
@@ -44,8 +42,9 @@ function sshKeygen(file: string): void {
 
 describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30 * 60_000 }, () => {
     before(() => {
-        const plugins = choosePlugins(ENGINE_BIN);
-        console.log(describeRun(plugins));
+        const tools = buildTools();
+        const plugins = tools.plugins;
+        console.log(describeTools(tools));
         hostDown(HOST);
         const host = hostUp(HOST, INDEX, RELEASE);
         sshKeygen(path.join(stateDir, "alt"));
@@ -57,7 +56,7 @@ describe("command plugin 1.2.1 contract (real engine, real host)", { timeout: 30
                 password: `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`,
             },
             plugins,
-            ENGINE_BIN,
+            tools.binDir,
             stateDir,
         );
         lab.run("install -d -m 0777 /tmp/ct");

@@ -1,8 +1,7 @@
 /**
  * The tls plugin contract (README.md beside this file, one test per row), shown
- * under the REAL Pulumi engine with the plugin select.ts chooses (the stand-in
- * in tests/plugins/tls/bin unless a real pulumi-resource-tls 5.6.1 exists), and
- * judged by real tools on a real Debian test host: openssl, ssh-keygen, curl
+ * under the real Pulumi engine with the real pulumi-resource-tls that
+ * scripts/build-tools.sh builds from its upstream source, and judged by real tools on a real Debian test host: openssl, ssh-keygen, curl
  * and HAProxy there, and Go's crypto/tls here (gotls/main.go). No test trusts
  * what the plugin says about itself where a tool can look.
  *
@@ -20,12 +19,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CACHE, hostDown, hostExec, hostRun, hostUp, type TestHost } from "../../e2e/lab";
+import { buildTools, describeTools, hostDown, hostExec, hostRun, hostUp, type TestHost } from "../../e2e/lab";
 import { onlyHost } from "../../e2e/hosts";
-import { choosePlugins, describeRun, type PluginChoice } from "../select";
+import { PLUGIN_VERSIONS, type PluginChoice } from "../select";
 import { openStack } from "../workspace";
 
-const ENGINE_BIN = path.join(CACHE, "bin");
 const PROJECT = "tls-contract";
 const HOST = { name: "tls-contract", ...onlyHost("tlsContract") };
 const HOST_DIR = "/srv/tls-contract";
@@ -156,8 +154,9 @@ const isSecretInState = (v: unknown): boolean =>
 
 describe("tls plugin contract (real engine, real test host)", () => {
     before(async () => {
-        plugins = choosePlugins(ENGINE_BIN);
-        console.log(describeRun(plugins, [{ name: "Go crypto/tls (go run gotls/main.go)", source: "real" }]));
+        const tools = buildTools();
+        plugins = tools.plugins;
+        console.log(`${describeTools(tools)}, and Go's crypto/tls (go run gotls/main.go)`);
         // The program is type-checked by `tsc -p .`; the language host need not do it again.
         process.env.PULUMI_NODEJS_TRANSPILE_ONLY = "true";
         stateDir = mkdtempSync(path.join(tmpdir(), "tls-contract-"));
@@ -169,7 +168,7 @@ describe("tls plugin contract (real engine, real test host)", () => {
             programDir: path.join(__dirname, "program"),
             stackName: "contract",
             stateDir,
-            engineBinDir: ENGINE_BIN,
+            engineBinDir: tools.binDir,
             plugins,
         });
         // The server certificate's IP SAN is the test host's address (the Go client verifies by it).
@@ -209,13 +208,13 @@ describe("tls plugin contract (real engine, real test host)", () => {
         }
     });
 
-    it("plugin: the engine launches pulumi-resource-tls from plugins.providers and it reports version 5.6.1", () => {
+    it(`plugin: the engine launches pulumi-resource-tls from plugins.providers and it reports version ${PLUGIN_VERSIONS.tls}`, () => {
         const tls = plugins.find((p) => p.name === "tls")!;
         const binary = path.join(tls.dir, "pulumi-resource-tls");
         const launch = first.log.findIndex((l) => l.includes("Launching plugin 'tls (resource)'") && l.includes(`'${binary}'`));
         assert.ok(launch >= 0, `the engine log names ${binary} as the tls plugin it launched`);
         const info = first.log.slice(launch).find((l) => /Provider\[[^\]]+\]\.GetPluginInfo\(\) success/.test(l));
-        assert.match(info ?? "", /#version=5\.6\.1\)/, "the plugin answers GetPluginInfo with 5.6.1");
+        assert.ok((info ?? "").includes(`#version=${PLUGIN_VERSIONS.tls})`), `the plugin answers GetPluginInfo with ${PLUGIN_VERSIONS.tls}: ${info}`);
         assert.ok(!first.log.some((l) => /resource-tls.*(no version|older version|lower version)/i.test(l)), "no version warning");
         assert.equal(first.result.summary.result, "succeeded");
         assert.equal(first.result.summary.resourceChanges?.create, 14, "stack + 13 tls resources created");
