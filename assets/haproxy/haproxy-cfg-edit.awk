@@ -21,11 +21,14 @@
 #         SNAPSHOT wrote it, `master-worker` only if SNAPSHOT had it. When the
 #         global section then says what SNAPSHOT's said, in any order and
 #         spelling (the Data Plane API rewrites global in its own order and
-#         indentation and moves its comment lines), SNAPSHOT's global section
-#         is written back as it was, byte for byte. When it says something
-#         else (a line added, changed or taken out after the first apply, a
-#         comment line SNAPSHOT did not have), its lines stay as they are, so
-#         no later change is lost.
+#         indentation), SNAPSHOT's global section is written back as it was,
+#         byte for byte, but for comment lines the file no longer has in it
+#         (the API moves a comment line to the section it precedes, and that
+#         one may now be elsewhere in the file). When it says something else
+#         (a line added, changed or taken out after the first apply, a comment
+#         line SNAPSHOT did not have), or holds a conditional block, or either
+#         file has more than one global section, its lines stay as they are,
+#         so no later change is lost.
 # Everything else, including sections and comment lines that the Data Plane
 # API writes at run time, passes through byte for byte.
 #
@@ -380,14 +383,17 @@ function cur_has_socket(    i, k, g) {
 }
 
 # revert: the global section of the result, OUT[global_out..out_n], with the
-# program's lines already taken out. If it says what SNAPSHOT's global section
-# said (the same lines, counted, in any order, indentation and spacing; of the
-# comment lines, none SNAPSHOT did not have), SNAPSHOT's section replaces it
-# verbatim. Only when the file has one global section, as SNAPSHOT has, and no
-# conditional block in it, where the order of the lines is part of what they say.
-# `followed`: a section comes after it, which SNAPSHOT's blank lines at the end
-# of the file (if its global was last) must not be taken for a separator from.
-function restore_snapshot_global(followed,    i, k, count, end) {
+# program's lines already taken out. If it holds SNAPSHOT's global lines, no
+# more and no fewer (counted, in any order, indentation and spacing), and no
+# comment line SNAPSHOT's global did not have, SNAPSHOT's section replaces it
+# verbatim, less the comment lines it no longer holds: the API moves a comment
+# line that is not indented with spaces to the section after it, which need not
+# follow global any more, and that copy stays. Only when the file has one
+# global section, as SNAPSHOT has, with no conditional block in it, where the
+# order of the lines is part of what they say.
+# `followed`: a section comes after it, so that SNAPSHOT's blank lines at the
+# end of the file (if its global was last there) are not copied in between.
+function restore_snapshot_global(followed,    i, k, count, kept, end) {
     if (n_snap_global != 1 || n_cur_global != 1 || cur_global_cond) return
     if (line_key(REF[snap_g_start]) != line_key(OUT[global_out])) return
     for (i = snap_g_start + 1; i <= snap_g_end; i++)
@@ -397,15 +403,21 @@ function restore_snapshot_global(followed,    i, k, count, end) {
         k = line_key(OUT[i])
         if (!(count[k] > 0)) return
         count[k]--
+        if (k ~ /^#/) kept[k]++
     }
-    # A comment line SNAPSHOT had that the file no longer has is not a change
-    # worth keeping: the API may move comments; it never adds lines to global.
     for (k in count) if (count[k] > 0 && k !~ /^#/) return
     out_n = global_out - 1
     end = snap_g_end
     if (followed && snap_g_end == n_ref)
         while (end > snap_g_start && REF[end] ~ /^[ \t]*$/) end--
-    for (i = snap_g_start; i <= end; i++) OUT[++out_n] = REF[i]
+    OUT[++out_n] = REF[snap_g_start]
+    for (i = snap_g_start + 1; i <= end; i++) {
+        if (REF[i] !~ /^[ \t]*$/ && (k = line_key(REF[i])) ~ /^#/) {
+            if (!(kept[k] > 0)) continue
+            kept[k]--
+        }
+        OUT[++out_n] = REF[i]
+    }
     if (followed && snap_g_end == n_ref) OUT[++out_n] = ""
 }
 

@@ -340,3 +340,90 @@ describe("haproxy.cfg edit: what it refuses, with a message naming the line", ()
         assert.equal(revert(twice, twice), twice);
     });
 });
+
+describe("haproxy.cfg revert: the global section as it was before the first apply", () => {
+    // Debian 12's file with the lab's application (STOCK) after apply and one server added through the
+    // API, as the Data Plane API 3.2.1 writes it (client-native v6.2.0's config-parser): global's lines in
+    // the parser's order (daemon first, the log lines last), 2-space indentation, the comment lines that
+    // are not indented with spaces moved in front of the next section, sections sorted, named and with
+    // `from`, and `# _md5hash=` (of the rest of the file) and `# _version=` at the top.
+    const REORDERED = fixture("api-reordered-global.cfg");
+    // What revert makes of it: the API's file, with STOCK's global section and without the program's sections.
+    const REVERTED = fixture("api-reordered-global.reverted.cfg");
+    /** A file's text from its `global` line to its first `defaults` line. */
+    const globalOf = (cfg: string) => cfg.slice(cfg.search(/^global\r?$/m), cfg.search(/^defaults/m));
+    const crlf = (s: string) => s.replace(/\n/g, "\r\n");
+
+    it("a file the API rewrote with global in its own order gets the snapshot's global back byte for byte", () => {
+        assert.notEqual(globalOf(REORDERED), globalOf(STOCK));
+        const out = revert(STOCK, REORDERED);
+        assert.equal(globalOf(out), globalOf(STOCK));
+        assert.equal(out, REVERTED);
+        assert.ok(out.startsWith("# _md5hash=cd823e5eabebc5e1c7d428631cd32f9f\n# _version=2\n\nglobal\n"), "the API's comment lines stay");
+        assert.equal(out.match(/# Default SSL material locations/g)?.length, 1, "the comment the API moved is not written twice");
+        assert.match(out, /^ {2}server web2 127\.0\.0\.1:8082$/m, "what the API added stays");
+    });
+
+    it("the same with CRLF line endings", () => {
+        assert.equal(revert(crlf(STOCK), crlf(REORDERED)), crlf(REVERTED));
+    });
+
+    it("a global line added, changed or taken out after the deploy stays so, in the order the API wrote", () => {
+        const changes: Record<string, [string, string]> = {
+            added: ["  master-worker\n", "  master-worker\n  maxconn 4096\n"],
+            changed: ["  stats timeout 30s\n", "  stats timeout 1m\n"],
+            removed: ["  log /dev/log local1 notice\n", ""],
+            "a comment line added": ["  user haproxy\n", "  # the files under /var/lib/haproxy belong to this user\n  user haproxy\n"],
+        };
+        for (const [what, [from, to]] of Object.entries(changes)) {
+            const cfg = REORDERED.replace(from, to);
+            assert.notEqual(cfg, REORDERED, what);
+            // What revert did before it could give the snapshot's global back: the API's lines, less
+            // master-worker, with the socket line as the snapshot wrote it.
+            const kept = globalOf(cfg)
+                .replace("  master-worker\n", "")
+                .replace(
+                    "  stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy\n",
+                    "\tstats socket /run/haproxy/admin.sock mode 660 level admin\n",
+                );
+            assert.equal(globalOf(revert(STOCK, cfg)), kept, what);
+        }
+    });
+
+    it("the lines the program changed come back as the snapshot had them: master-worker and the socket line with its comment", () => {
+        const snapshot = "global\n\tlog stdout local0\n\tmaster-worker\n\tstats socket /run/haproxy/admin.sock level admin # ours\n\ndefaults\n\tmode http\n";
+        const api =
+            "# _version=2\n\nglobal\n  master-worker\n  stats socket /run/haproxy/admin.sock level admin mode 660 group haproxy # ours\n  log stdout local0\n\ndefaults unnamed_defaults_1\n  mode http\n";
+        assert.equal(
+            revert(snapshot, api),
+            "# _version=2\n\nglobal\n\tlog stdout local0\n\tmaster-worker\n\tstats socket /run/haproxy/admin.sock level admin # ours\n\ndefaults unnamed_defaults_1\n  mode http\n",
+        );
+        assert.equal(
+            revert(
+                "global\n\tlog stdout local0\n\tdaemon\n",
+                "global\n  daemon\n  master-worker\n  stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy\n  log stdout local0\n",
+            ),
+            "global\n\tlog stdout local0\n\tdaemon\n",
+            "a socket line the snapshot did not have goes",
+        );
+    });
+
+    it("global last in the snapshot and first in the API's file: its lines as the snapshot had them, one blank line before the next section", () => {
+        const snapshot = "defaults\n\tmode http\n\nglobal\n\tlog stdout local0\n\tdaemon\n\n";
+        const api =
+            "global\n  daemon\n  master-worker\n  stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy\n  log stdout local0\n\ndefaults unnamed_defaults_1\n  mode http\n";
+        assert.equal(revert(snapshot, api), "global\n\tlog stdout local0\n\tdaemon\n\ndefaults unnamed_defaults_1\n  mode http\n\n");
+    });
+
+    it("a snapshot without a global section: the one the API kept, with nothing but the program's lines, goes", () => {
+        const api =
+            "global\n  master-worker\n  stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy\n\ndefaults unnamed_defaults_1\n  mode http\n";
+        assert.equal(revert("defaults\n\tmode http\n", api), "defaults unnamed_defaults_1\n  mode http\n");
+        const withDaemon = api.replace("  master-worker\n", "  daemon\n  master-worker\n");
+        assert.equal(
+            revert("defaults\n\tmode http\n", withDaemon),
+            "global\n  daemon\n\ndefaults unnamed_defaults_1\n  mode http\n",
+            "a line added to it after the deploy stays",
+        );
+    });
+});
