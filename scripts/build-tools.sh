@@ -202,7 +202,9 @@ install_langhost() { # out version
 # writes that file, exactly as `make` does.
 prepare_tls() { # work version
   local moddir cmd="$1/cmd/pulumi-resource-tls"
-  moddir=$(cd "$1" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-tls/provider/v5) &&
+  # `go mod graph` fetched only go.mod files: the module's source is downloaded here.
+  moddir=$(cd "$1" && go mod download github.com/pulumi/pulumi-tls/provider/v5 && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-tls/provider/v5) &&
+    [[ -n $moddir ]] &&
     mkdir -p "$cmd" &&
     cp "$moddir/cmd/pulumi-resource-tls/"*.go "$moddir/cmd/pulumi-resource-tls/"*.json "$cmd/" &&
     chmod -R u+w "$cmd" &&

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prepares this machine for the sandbox and the tests, from nothing:
-# Debian packages, npm packages, the Pulumi engine and plugins and the Data
-# Plane API release archive (built from Go modules), and the cached Debian
-# root filesystem for test hosts. Everything heavy is cached outside the
+# Debian packages, npm packages, the Pulumi engine, its language host, the
+# command and tls plugins and the Data Plane API release archives (built from
+# their upstream Go modules by build-tools.sh), and the cached Debian root
+# filesystem for test hosts. Everything heavy is cached outside the
 # repository (LB_CACHE_DIR, default /var/cache/haproxy-dpapi-lab); a second
 # run takes seconds.
 set -euo pipefail
@@ -26,17 +27,24 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
     npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The test hosts' root file systems come from Debian's archive while the Go
+# tools compile: one waits on the network and the disk, the other on the CPUs.
+mapfile -t releases < <(bash scripts/testhost.sh releases)
+(
+    for release in "${releases[@]}"; do
+        log "building the $release test host root filesystem (cached)"
+        bash scripts/testhost.sh rootfs "$release" >/dev/null
+    done
+) &
+rootfs_pid=$!
+
 log "building the Pulumi engine, its language host, the provider plugins and the Data Plane API archives from their Go modules (cached)"
 build_log="${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}/build-tools.log"
 mkdir -p "$(dirname "$build_log")"
-if ! bash scripts/build-tools.sh >/dev/null 2> >(tee "$build_log" | grep --line-buffered -E 'building|built in|WARNING|FAILED|sha256=' >&2); then
-    log "not everything could be built; see $build_log"
-    exit 1
-fi
-
-mapfile -t releases < <(bash scripts/testhost.sh releases)
-for release in "${releases[@]}"; do
-    log "building the $release test host root filesystem (cached)"
-    bash scripts/testhost.sh rootfs "$release" >/dev/null
-done
+tools_ok=1
+bash scripts/build-tools.sh >/dev/null 2> >(tee "$build_log" | grep --line-buffered -E 'building|built in|WARNING|FAILED|sha256=' >&2) || tools_ok=0
+rootfs_ok=1
+wait "$rootfs_pid" || rootfs_ok=0
+[ "$tools_ok" = 1 ] || { log "not everything could be built; see $build_log"; exit 1; }
+[ "$rootfs_ok" = 1 ] || { log "a test host root filesystem could not be built (the reason is above)"; exit 1; }
 log "ready"

@@ -109,7 +109,8 @@ rootfs_path() {
 }
 
 # LB_MIRROR, else the Debian mirror the machine's apt uses for $SUITE, else
-# the one for its own release (a Debian mirror carries every release).
+# the one for its own release (a Debian mirror carries every release); empty
+# when apt names none.
 detect_mirror() {
     local own
     own=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null | tr -d "\"'")
@@ -118,7 +119,7 @@ detect_mirror() {
         awk -v suite="$SUITE" -v own="$own" -v set="${LB_MIRROR:-}" '
             $1 == "deb" && $2 == suite && !s { s = $3 }
             $1 == "deb" && $2 == own && !o { o = $3 }
-            END { print set != "" ? set : s != "" ? s : o != "" ? o : "http://deb.debian.org/debian" }'
+            END { print set != "" ? set : s != "" ? s : o }'
 }
 
 # Unmounts anything below $1 (a killed debootstrap can leave proc/sys/dev
@@ -148,6 +149,7 @@ ensure_rootfs() {
     fi
     for stale in "$CACHE_DIR"/rootfs/.build-*; do remove_tree "$stale"; done
     mirror=$(detect_mirror)
+    [[ -n $mirror ]] || die "apt's sources name no Debian mirror to build the $SUITE rootfs from: set LB_MIRROR to one"
     ROOTFS_TMP=$(mktemp -d "$CACHE_DIR/rootfs/.build-${ROOTFS##*/}.XXXXXX")
     start=$SECONDS
     log "building $SUITE rootfs from $mirror (log: $ROOTFS_LOG)"

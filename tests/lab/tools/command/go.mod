@@ -1,7 +1,7 @@
-// pulumi-resource-command 1.2.1, built by scripts/build-tools.sh where the Go
-// module proxy serves it (it refuses it here: 403). The provider module has no
-// tags of its own: the pseudo-version names the repository's v1.2.1 tag commit.
-// Its go.mod has no replace lines. No go.sum: it cannot be resolved here.
+// pulumi-resource-command 1.2.1, built by scripts/build-tools.sh (from
+// ../shared/goproxy where the machine's proxy refuses it). The provider module
+// has no tags of its own: the pseudo-version names the repository's v1.2.1 tag
+// commit. Its go.mod has no replace lines.
 module lab.invalid/tools/command
 
 go 1.25.0
