@@ -137,15 +137,16 @@ build() { # tool artefact version goarch tags ldflags
   ldflags=${ldflags//\{time\}/${DPAPI_COMMIT_TIME[$version]:-}}
   local name="$artefact-$version" hooks=${tool%%-*} # dataplaneapi-3.2.0 takes dataplaneapi's hooks
   [[ $goarch == - ]] || name+="-$goarch"
-  local out="$TOOLS_DIR/$name" work="$SRC_DIR/$name" pkg err start
+  local out="$TOOLS_DIR/$name" work="$SRC_DIR/$name" pkg err start label="$artefact v$version"
+  [[ $goarch == - ]] || label+=" $goarch"
   if [[ -f "$out/.stamp" && -x "$out/$artefact" ]]; then
-    log "$artefact v$version: already built"
+    log "$label: already built"
   else
     rm -rf "$work" && cp -r "$MODULES_DIR/$tool" "$work"
     # Read-only where go.sum pins every module, else go fills in the copy's go.sum.
     if [[ -f "$work/go.sum" ]]; then export GOFLAGS=-mod=readonly; else export GOFLAGS=-mod=mod; fi
     pkg=$(sed -n 's/^tool //p' "$work/go.mod")
-    log "$artefact v$version: fetching the modules of tests/lab/tools/$tool"
+    log "$label: fetching the modules of tests/lab/tools/$tool"
     if ! err=$(cd "$work" && go mod graph 2>&1 >/dev/null); then
       fail "$artefact" "not available: $(tr '\n\t' '  ' <<<"$err")"
       return 0
@@ -155,7 +156,7 @@ build() { # tool artefact version goarch tags ldflags
       return 0
     fi
     mkdir -p "$out"
-    log "$artefact v$version: building$([[ $tool != pulumi ]] || echo " (cold builds take several minutes)")"
+    log "$label: building$([[ $tool != pulumi ]] || echo " (cold builds take several minutes)")"
     [[ $goarch != - ]] || goarch=$(go env GOARCH)
     [[ $tags != - ]] || tags=""
     start=$SECONDS
@@ -173,7 +174,7 @@ build() { # tool artefact version goarch tags ldflags
       printf 'build_seconds=%s\nbuilt_at=%s\n' $((SECONDS - start)) "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
       printf 'sha256=%s\n' "$(sha256sum "$out/$artefact" | cut -d' ' -f1)"
     } >"$out/.stamp"
-    log "$artefact v$version: built in $((SECONDS - start))s"
+    log "$label: built in $((SECONDS - start))s"
   fi
   if declare -F "install_$hooks" >/dev/null; then
     "install_$hooks" "$out" "$version" "$goarch"
@@ -192,7 +193,7 @@ install_langhost() { # out version
   ln -f "$1/pulumi-language-nodejs" "$bundled" 2>/dev/null || cp -f "$1/pulumi-language-nodejs" "$bundled"
   link_bin "$bundled"
   if [[ $2 != "$PULUMI_VERSION" ]]; then
-    log "WARNING: pulumi-language-nodejs is v$2, not v$PULUMI_VERSION (the matching one is not served)"
+    log "WARNING: pulumi-language-nodejs is v$2, not v$PULUMI_VERSION: the TOOLS table should give both the same version"
   fi
 }
 

@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { shq } from "../../components/shared/shell";
-import { choosePlugins, describeRun, type PluginChoice, stampedVersion } from "../plugins/select";
+import { choosePlugins, describeRun, type PluginChoice, pluginReportedVersion } from "../plugins/select";
 import { openStack, stackSettingsFile } from "../plugins/workspace";
 
 export const REPO = path.resolve(__dirname, "..", "..");
@@ -99,10 +99,12 @@ export function buildTools(): Tools {
     };
     const parts = [
         { name: "pulumi", version: reported(path.join(binDir, "pulumi"), ["version"]) },
-        { name: "pulumi-language-nodejs", version: stampedVersion(path.join(binDir, "pulumi-language-nodejs"), "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version") },
-        { name: "pulumi-resource-command", version: stampedVersion(path.join(binDir, "pulumi-resource-command"), "github.com/pulumi/pulumi-command/provider/pkg/version.Version") },
-        { name: "pulumi-resource-tls", version: stampedVersion(path.join(binDir, "pulumi-resource-tls"), "github.com/pulumi/pulumi-tls/provider/v5/pkg/version.Version") },
-        { name: "dataplaneapi", version: `${reported(dpapi.binary, ["--version"]).replace(/^HAProxy Data Plane API /, "")} (x86_64 and arm64 archives; ${dpapi.previous.version} to upgrade from)` },
+        { name: "pulumi-language-nodejs", version: reported(path.join(binDir, "pulumi-language-nodejs"), ["--version"]) },
+        ...plugins.map((p) => ({ name: `pulumi-resource-${p.name}`, version: pluginReportedVersion(path.join(p.dir, `pulumi-resource-${p.name}`)) })),
+        {
+            name: "dataplaneapi",
+            version: `${reported(dpapi.binary, ["--version"]).replace(/^HAProxy Data Plane API /, "")} (x86_64 and arm64 archives; ${dpapi.previous.version} to upgrade from)`,
+        },
     ];
     return { binDir, plugins, dpapi, parts };
 }
@@ -441,6 +443,10 @@ export function api(
                 path: u.pathname + u.search,
                 method: opts.method ?? "GET",
                 ca,
+                // A connection of its own, closed after the answer, as curl makes one: Node's
+                // default agent would keep it open and reuse it, and a request sent on a kept
+                // connection just as the API closes it as idle fails with "socket hang up".
+                agent: false,
                 headers: {
                     ...(opts.auth ? { authorization: `Basic ${Buffer.from(opts.auth).toString("base64")}` } : {}),
                     ...(data !== undefined ? { "content-type": type, "content-length": Buffer.byteLength(data) } : {}),

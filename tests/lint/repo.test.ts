@@ -39,12 +39,7 @@ function shellScripts(): string[] {
         readdirSync(path.join(REPO, d))
             .filter(keep)
             .map((f) => path.join(d, f));
-    return [
-        ...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi" || f === "drift"),
-        ".ci/run",
-        ...assetScripts().filter(hasShebang),
-        "tests/run.sh",
-    ];
+    return [...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi" || f === "drift"), ".ci/run", ...assetScripts().filter(hasShebang), "tests/run.sh"];
 }
 
 describe("static checks", () => {

@@ -8,9 +8,11 @@
  * workspace's Pulumi.yaml, with automatic plugin downloads off, and under a
  * PULUMI_HOME of the run's own, so nothing reaches the user's plugin cache.
  */
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
+
+const REPO = path.resolve(__dirname, "..", "..");
 
 /** The versions the program's SDKs ask for (package.json pins them). */
 export const PLUGIN_VERSIONS = { command: "1.2.1", tls: "5.5.1" } as const;
@@ -40,16 +42,34 @@ export function pluginsSettings(choices: PluginChoice[]): { providers: { name: s
 }
 
 /**
- * The version a Go binary was stamped with when it was built, from its own
- * build information (`go version -m`): the value its linker flags gave the
- * variable named `variable`. Providers have no version flag: they report it
- * to the engine over gRPC, from this same variable.
+ * What a provider plugin answers the engine's GetPluginInfo call with: the
+ * plugin is started as the engine starts it (it prints the port it serves
+ * gRPC on), asked, and stopped. It runs in a child Node process, so that a
+ * run's synchronous set-up can ask.
  */
-export function stampedVersion(binary: string, variable: string): string {
-    const info = execFileSync("go", ["version", "-m", binary], { encoding: "utf8" });
-    const m = new RegExp(`-X ${variable.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}=(\\S+?)["\\s]`).exec(info);
-    if (!m) throw new Error(`${binary} carries no ${variable} in its build information`);
-    return m[1];
+const GET_PLUGIN_INFO = `
+const { spawn } = require("node:child_process");
+const grpc = require("@grpc/grpc-js");
+const rpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
+const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
+const plugin = spawn(process.argv[1], [], { stdio: ["ignore", "pipe", "inherit"] });
+let out = "";
+plugin.stdout.on("data", (d) => {
+    const port = /^(\\d+)\\n/.exec((out += d))?.[1];
+    if (!port) return;
+    new rpc.ResourceProviderClient("127.0.0.1:" + port, grpc.credentials.createInsecure()).getPluginInfo(new Empty(), (err, info) => {
+        plugin.kill();
+        if (err) { console.error(String(err)); process.exit(1); }
+        console.log(info.getVersion());
+        process.exit(0);
+    });
+});`;
+
+export function pluginReportedVersion(binary: string): string {
+    const r = spawnSync(process.execPath, ["-e", GET_PLUGIN_INFO, binary], { cwd: REPO, encoding: "utf8", timeout: 30_000 });
+    const version = (r.stdout ?? "").trim();
+    if (r.status !== 0 || !version) throw new Error(`${binary} answered no GetPluginInfo (exit ${r.status}): ${r.stderr}`);
+    return version;
 }
 
 /** What the parts report of themselves: one line for a run's output. */
