@@ -6,7 +6,8 @@
  */
 import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { spawnSync } from "node:child_process";
-import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -69,7 +70,10 @@ function keyValues(out: string): Record<string, string> {
 
 /** The version a binary prints for `args`, its first line; the reason when it prints none. */
 function reported(binary: string, args: string[]): string {
-    const r = spawnSync(binary, args, { encoding: "utf8", timeout: 30_000 });
+    // A home of its own: the CLI writes its logs under PULUMI_HOME, which is the user's ~/.pulumi by default.
+    const home = mkdtempSync(path.join(tmpdir(), "pulumi-home-"));
+    const r = spawnSync(binary, args, { encoding: "utf8", timeout: 30_000, env: { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    rmSync(home, { recursive: true, force: true });
     const line = `${r.stdout ?? ""}`.split("\n")[0].trim();
     if (r.status !== 0 || !line) throw new Error(`${binary} ${args.join(" ")} reported no version (exit ${r.status}): ${r.stderr}`);
     return line;
