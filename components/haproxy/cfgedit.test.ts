@@ -16,7 +16,7 @@ const EDITOR = path.join(ASSETS_DIR, "haproxy", "haproxy-cfg-edit.awk");
 // Debian 12's haproxy.cfg with the lab's application after it (cfgeditFixtures.ts).
 const STOCK = readFileSync(path.join(__dirname, "fixtures", "debian12-haproxy.cfg"), "utf8");
 // Hand-written in the API's format (sections sorted, 2-space indentation, `from` on headers, extra
-// sections the API added) before the stand-in existed; standin-rewritten.cfg, further down, is a real rewrite.
+// sections the API added) before the real API ran here; api-3.2.1-rewritten.cfg, further down, is a real rewrite.
 const REWRITTEN = readFileSync(path.join(__dirname, "fixtures", "api-rewritten.cfg"), "utf8");
 const SOCKET = "/run/haproxy/admin.sock";
 const OWNED = managedSectionIds("controller").join("|");
@@ -127,11 +127,11 @@ describe("haproxy.cfg edit", () => {
     });
 });
 
-describe("haproxy.cfg as the Data Plane API stand-in rewrote it after a deployment", () => {
-    // /etc/haproxy/haproxy.cfg of a sandbox host after `scripts/sandbox.sh` and one
-    // raw-configuration POST (server web2), as the stand-in wrote it in the API's
-    // format; only the password hash was replaced by a dummy one.
-    const REAL = readFileSync(path.join(__dirname, "fixtures", "standin-rewritten.cfg"), "utf8");
+describe("haproxy.cfg as the Data Plane API rewrote it after a deployment", () => {
+    // /etc/haproxy/haproxy.cfg of a sandbox host (Debian 13) after `scripts/sandbox.sh`
+    // and one raw-configuration POST (server web2), as the real API 3.2.1 wrote it in
+    // its format (global in its own order); only the password hash was replaced by a dummy one.
+    const REAL = readFileSync(path.join(__dirname, "fixtures", "api-3.2.1-rewritten.cfg"), "utf8");
     const hash = /user dpadmin password (\S+)/.exec(REAL)![1];
     const sections = (h: string) =>
         renderManagedSections({
