@@ -1,5 +1,5 @@
 import { renderAsset } from "../shared/assets";
-import { PATHS, STATE_FILES } from "../shared/paths";
+import { API_DIRECTORIES, PATHS, STATE_FILES } from "../shared/paths";
 import { REMOVE_STATE_DIR_IF_EMPTY, script, shq } from "../shared/shell";
 import { DIRECTORY_MODE } from "./tmpfiles";
 
@@ -36,12 +36,13 @@ export function directoriesScript(d: DirectorySpec): string {
 /** Undoes directoriesScript, last directory first. The script is assets/directories/remove.sh. */
 export function removeDirectoriesScript(d: DirectorySpec): string {
     return script(
-        "remove the API's directories it created (if empty), give the others and /etc/haproxy their owner and mode back",
+        "remove the API's directories it created (if empty, but for the API's own state), give the others and /etc/haproxy their owner and mode back",
         renderAsset("directories/remove.sh", {
             TMPFILES_PATH: shq(PATHS.tmpfiles),
             STATE_DIR: shq(PATHS.stateDir),
             DIRECTORIES_BEFORE_FILE: STATE_FILES.directoriesBefore,
             DIRECTORIES_REVERSED: [...d.directories].reverse().map(shq).join(" "),
+            DATAPLANE_STORAGE_DIR: shq(API_DIRECTORIES.dataplaneStorage),
             ETC_HAPROXY_STAT_FILE: STATE_FILES.etcHaproxyStat,
             REMOVE_STATE_DIR_IF_EMPTY,
         }),
