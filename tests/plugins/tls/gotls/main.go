@@ -1,5 +1,5 @@
 // Go's crypto/tls, as the Data Plane API (a Go program) uses it, judging the
-// tls stand-in's output. Test equipment for tests/plugins/tls/contract.test.ts.
+// tls plugin's output. Test equipment for tests/plugins/tls/contract.test.ts.
 //
 //	go run main.go client <host:port> <server name> <CA file>
 //	    handshake with a TLS server, verifying its chain against the CA and the name
