@@ -27,6 +27,7 @@ import {
     describeTools,
     eventually,
     haproxyAdmin,
+    haproxyMasterReloads,
     haproxyServers,
     hostDown,
     hostExec,
@@ -37,6 +38,7 @@ import {
     Mirror,
     newStack,
     RELEASES,
+    reloadOutcome as apiReloadOutcome,
     type Release,
     type TestHost,
     type Tools,
@@ -106,15 +108,7 @@ function checks(release: Release): void {
         );
     };
     /** Waits for a reload the API started to end; returns its final status. */
-    const reloadOutcome = async (id: string): Promise<string> => {
-        let status = "";
-        await eventually(`reload ${id} to end`, async () => {
-            const r = await call(`/services/haproxy/reloads/${id}`);
-            status = r.body?.status;
-            return status === "succeeded" || status === "failed";
-        });
-        return status;
-    };
+    const reloadOutcome = async (id: string): Promise<string> => (await apiReloadOutcome(apiUrl, ca, auth, id)).status;
     /** One write through the API (the raw endpoint), then its reload; returns the reload's status. */
     const apiWrite = async (edit: (cfg: string) => string = (c) => c): Promise<string> => {
         const raw = await call("/services/haproxy/configuration/raw");
@@ -375,7 +369,7 @@ case "$out" in *"[0]:"*|*"[1]:"*|*"[2]:"*|*"[3]:"*) echo ${shq(`${cmd}:`)} "$out
     });
 
     // C9 ------------------------------------------------------------------
-    const reloads = () => Number(/^\d+\s+master\s+(\d+)/m.exec(root(`echo 'show proc' | socat stdio unix-connect:${MASTER_SOCKET}`))?.[1]);
+    const reloads = () => haproxyMasterReloads(lb.name).reloads;
     const c9 = async () => {
         for (let i = 1; i <= 3; i++) {
             const before = reloads();

@@ -33,6 +33,7 @@ import {
     Mirror,
     newStack,
     RELEASES,
+    reloadOutcome as apiReloadOutcome,
     type Release,
     type TestHost,
     type Tools,
@@ -100,14 +101,7 @@ function sandbox(release: Release): void {
     const journal = () => root(`journalctl --sync; journalctl -u ${UNIT} --since ${JSON.stringify(since)} --no-pager -o short-iso`);
     /** Posts `text` as the new haproxy.cfg through the raw endpoint. */
     const postRaw = async (text: string) => call(`/services/haproxy/configuration/raw?version=${await version()}`, { method: "POST", text });
-    const reloadOutcome = async (id: string): Promise<string> => {
-        let status = "";
-        await eventually(`reload ${id} to end`, async () => {
-            status = (await call(`/services/haproxy/reloads/${id}`)).body?.status;
-            return status === "succeeded" || status === "failed";
-        });
-        return status;
-    };
+    const reloadOutcome = async (id: string): Promise<string> => (await apiReloadOutcome(apiUrl, ca, auth, id)).status;
     /** Restarts the API with `directives` added by a drop-in (none: the unit as deployed). */
     const restartWith = async (directives: string[]) => {
         root(

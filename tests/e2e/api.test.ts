@@ -44,15 +44,19 @@ import {
     eventually,
     haproxyAdmin,
     haproxyMasterIdentity,
+    haproxyMasterReloads,
     haproxyServers,
     hostDown,
     hostRun,
     hostsConfig,
     hostUp,
+    type MasterReloads,
     Mirror,
     newStack,
     RELEASES,
     type Release,
+    type ReloadOutcome,
+    reloadOutcome as apiReloadOutcome,
     type TestHost,
     type Tools,
 } from "./lab";
@@ -61,8 +65,6 @@ import { assertServed, describeLoad, Load, type LoadReport, underLoad } from "./
 const INDEX = indexByRelease("api");
 const CFG = "/etc/haproxy/haproxy.cfg";
 const API_YAML = "/etc/haproxy-dataplane/dataplaneapi.yaml";
-/** HAProxy's stock master CLI: root's alone, so only the test (as root) reads the reload counters there. */
-const MASTER_SOCKET = "/run/haproxy-master.sock";
 const SERVERS = "/services/haproxy/configuration/backends/web/servers";
 /** A port the refused frontend binds, held by a process of the test's own while it does. */
 const TAKEN_PORT = 8099;
@@ -82,19 +84,6 @@ before(() => {
 after(() => rmSync(stateDir, { recursive: true, force: true }));
 
 for (const release of RELEASES) describe(`the real Data Plane API on a ${release} host the program deployed`, () => onHost(release));
-
-/** HAProxy's reload counters as its master keeps them (`show proc`): reloads since it started, and failed ones since the last success. */
-interface MasterReloads {
-    reloads: number;
-    failed: number;
-}
-
-/** What GET /v3/services/haproxy/reloads/<id> answers. */
-interface ReloadOutcome {
-    id: string;
-    status: string;
-    response?: string;
-}
 
 /**
  * How long a worker had its listeners paused, in seconds, from HAProxy's log
@@ -136,25 +125,9 @@ function onHost(release: Release): void {
         assert.equal(typeof r.body, "number", show(r));
         return r.body;
     };
-    const masterReloads = (): MasterReloads => {
-        const out = root(`echo 'show proc' | socat stdio unix-connect:${MASTER_SOCKET}`);
-        const m = /^\d+\s+master\s+(\d+)\s+\[failed: (\d+)\]/m.exec(out);
-        assert.ok(m, `the master's reload counters in show proc:\n${out}`);
-        return { reloads: Number(m[1]), failed: Number(m[2]) };
-    };
+    const masterReloads = (): MasterReloads => haproxyMasterReloads(lb.name);
     /** Waits for one of the API's reloads to end (succeeded or failed), and gives what the API says of it. */
-    const reloadOutcome = async (id: string): Promise<ReloadOutcome> => {
-        let outcome: ReloadOutcome | undefined;
-        await eventually(
-            `reload ${id} to end`,
-            async () => {
-                outcome = (await call("GET", `/services/haproxy/reloads/${id}`)).body;
-                return outcome?.status === "succeeded" || outcome?.status === "failed";
-            },
-            reloadDelaySeconds + 60,
-        );
-        return outcome!;
-    };
+    const reloadOutcome = (id: string): Promise<ReloadOutcome> => apiReloadOutcome(apiUrl, ca, auth, id, reloadDelaySeconds + 60);
     /**
      * Asserts that the API did not reload HAProxy for the last change: no
      * reload is pending, and once the API's reload_delay (the batch interval

@@ -26,6 +26,7 @@ import {
     haproxyAdmin,
     haproxyMasterIdentity,
     haproxyMasterPid,
+    haproxyMasterReloads,
     hostDown,
     hostExec,
     hostReboot,
@@ -103,8 +104,7 @@ const masterPid = () => haproxyMasterPid(host.name);
 const workerPids = () => hostRun(host.name, `pgrep -P ${masterPid()} haproxy || true`).trim();
 const statOf = (p: string) => hostRun(host.name, `stat -c '%U:%G %a' ${p}`).trim();
 /** The master's reload count, from `show proc` on the stock master socket (as root). */
-const reloadCount = () =>
-    Number(/^\d+\s+master\s+(\d+)/m.exec(hostRun(host.name, "echo 'show proc' | socat stdio unix-connect:/run/haproxy-master.sock"))?.[1]);
+const reloadCount = () => haproxyMasterReloads(host.name).reloads;
 const masterIdentity = () => haproxyMasterIdentity(host.name);
 
 for (const release of RELEASES) describe(`the program's remote commands on a real ${release} host`, () => hostSuite(release));

@@ -282,6 +282,20 @@ export function haproxyMasterIdentity(name: string): string {
     return hostRun(name, `ps -o pid=,lstart= -p "$(systemctl show -p MainPID --value haproxy.service)"`).trim();
 }
 
+/** HAProxy's reload counters as its master keeps them: reloads since it started, and failed ones since the last success. */
+export interface MasterReloads {
+    reloads: number;
+    failed: number;
+}
+
+/** The master's reload counters, from `show proc` on HAProxy's stock master socket (root's alone, read as root). */
+export function haproxyMasterReloads(name: string): MasterReloads {
+    const out = hostRun(name, "echo 'show proc' | socat stdio unix-connect:/run/haproxy-master.sock");
+    const m = /^\d+\s+master\s+(\d+)\s+\[failed: (\d+)\]/m.exec(out);
+    if (!m) throw new Error(`no reload counters for the master in show proc on ${name}:\n${out}`);
+    return { reloads: Number(m[1]), failed: Number(m[2]) };
+}
+
 /**
  * SSH sessions the host's sshd accepted so far. journald is synced first: a
  * line it has not written yet would otherwise count in the next step. Lines
@@ -479,6 +493,27 @@ export function api(
         if (data) req.write(data);
         req.end();
     });
+}
+
+/** What GET /v3/services/haproxy/reloads/<id> answers. */
+export interface ReloadOutcome {
+    id: string;
+    status: string;
+    response?: string;
+}
+
+/** Waits for one of the API's reloads to end (succeeded or failed), and gives what the API says of it. */
+export async function reloadOutcome(apiUrl: string, ca: string, auth: string, id: string, seconds = 60): Promise<ReloadOutcome> {
+    let outcome: ReloadOutcome | undefined;
+    await eventually(
+        `reload ${id} to end`,
+        async () => {
+            outcome = (await api(`${apiUrl}/services/haproxy/reloads/${id}`, ca, { auth })).body;
+            return outcome?.status === "succeeded" || outcome?.status === "failed";
+        },
+        seconds,
+    );
+    return outcome!;
 }
 
 /** Plain HTTP GET, for the application frontend HAProxy served before the deployment. */
