@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isIPv4 } from "node:net";
 import { z } from "zod";
+import { configFileProblem, directoryProblem, socketProblem, userRootProblem } from "./pathRule";
 import { API_DIRECTORIES, PATHS } from "./shared/paths";
 import { dirname } from "./shared/shell";
 
@@ -79,6 +80,7 @@ export const CONFIG_KEYS = [
     "haproxyAdoptSections",
     "directories",
     "adoptDirectories",
+    "allowPathsUnder",
     "rolloutBatchSize",
     "rolloutCheckUrl",
     "rolloutHealthySeconds",
@@ -228,6 +230,7 @@ const schema = z.object({
     haproxyAdoptSections: z.boolean(),
     directories: z.array(absolutePath).min(1, "must list at least one directory"),
     adoptDirectories: z.array(absolutePath),
+    allowPathsUnder: z.array(absolutePath),
     rolloutBatchSize: z.number().int().min(0),
     rolloutCheckUrl: z.union([z.literal(""), checkUrl]),
     rolloutHealthySeconds: z.number().int().min(1).max(600),
@@ -329,6 +332,7 @@ const PROJECT_DEFAULTS: Record<ConfigKey, unknown> = {
     haproxyAdoptSections: false,
     directories: [...DEFAULT_DIRECTORIES],
     adoptDirectories: [],
+    allowPathsUnder: [],
     rolloutBatchSize: 0,
     rolloutCheckUrl: "",
     rolloutHealthySeconds: 10,
@@ -475,10 +479,27 @@ function crossChecks(c: Parsed, problems: string[]): void {
     if (ownedDirs.size !== c.directories.length) {
         problems.push(`directories: ${JSON.stringify(c.directories)} lists a directory twice`);
     }
+    // A refused root opens nothing: the paths below it are judged without it.
+    const roots: string[] = [];
+    for (const [i, root] of c.allowPathsUnder.entries()) {
+        const problem = userRootProblem(root);
+        if (problem) problems.push(`allowPathsUnder[${i}]: "${root}" ${problem}`);
+        else roots.push(root);
+    }
+    const configFileRefused = configFileProblem(c.haproxyConfigFile, roots);
+    if (configFileRefused) problems.push(`haproxyConfigFile: "${c.haproxyConfigFile}" ${configFileRefused}`);
+    for (const [key, role] of [
+        ["haproxyAdminSocket", "admin"],
+        ["haproxyMasterSocket", "master"],
+    ] as const) {
+        const refused = socketProblem(c[key], roots, role);
+        if (refused) problems.push(`${key}: "${c[key]}" ${refused}`);
+    }
     const socketDirs = [dirname(c.haproxyAdminSocket), dirname(c.haproxyMasterSocket)];
     for (const [i, d] of c.directories.entries()) {
-        if (d === "/" || SYSTEM_DIRECTORIES.some((sys) => sys === d || sys.startsWith(`${d}/`))) {
-            problems.push(`directories[${i}]: "${d}" is a system directory or holds one; list directories the API owns, such as /etc/haproxy/maps`);
+        const refused = directoryProblem(d, roots);
+        if (refused) {
+            problems.push(`directories[${i}]: "${d}" ${refused}`);
         } else if (socketDirs.some((sd) => sd === d || sd.startsWith(`${d}/`))) {
             problems.push(
                 `directories[${i}]: "${d}" holds a socket whose directory the program changes (${socketDirs.join(", ")}); list directories the API owns`,
@@ -512,58 +533,6 @@ export function canonicalPath(p: string): string {
         .filter((seg) => seg !== "" && seg !== ".")
         .join("/")}`;
 }
-
-/**
- * Directories the program must never own, chown or remove, nor any directory
- * above one of them: the system's, HAProxy's own, and the program's.
- */
-const SYSTEM_DIRECTORIES = [
-    "/bin",
-    "/boot",
-    "/dev",
-    "/etc",
-    "/home",
-    "/lib",
-    "/lib32",
-    "/lib64",
-    "/media",
-    "/mnt",
-    "/opt",
-    "/proc",
-    "/root",
-    "/run",
-    "/run/haproxy",
-    "/sbin",
-    "/srv",
-    "/sys",
-    "/tmp",
-    "/usr",
-    "/usr/bin",
-    "/usr/lib",
-    "/usr/local",
-    "/usr/local/bin",
-    "/usr/local/lib",
-    "/usr/local/sbin",
-    "/usr/sbin",
-    "/usr/share",
-    "/var",
-    "/var/cache",
-    "/var/lib",
-    "/var/lib/haproxy",
-    "/var/log",
-    "/var/run",
-    "/var/tmp",
-    "/etc/haproxy",
-    "/etc/haproxy/errors",
-    "/etc/ssl",
-    "/etc/ssl/certs",
-    "/etc/ssl/private",
-    "/etc/systemd",
-    "/etc/systemd/system",
-    "/etc/tmpfiles.d",
-    PATHS.stateDir,
-    PATHS.toolsDir,
-];
 
 /** An own property only: a host named "constructor" must not find Object.prototype.constructor. */
 function own<T>(map: Record<string, T>, key: string): T | undefined {

@@ -101,6 +101,7 @@ export class DataplaneHost extends pulumi.ComponentResource {
                     adoptSections: config.haproxy.adoptSections,
                     directories: config.directories,
                     adoptDirectories: config.adoptDirectories,
+                    sockets: { haproxyAdminSocket: config.haproxy.adminSocket, haproxyMasterSocket: config.haproxy.masterSocket },
                 },
             },
             child,

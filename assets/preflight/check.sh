@@ -5,19 +5,38 @@ version=$(sed -n 's/^HAProxy version \([0-9][0-9.]*\).*/\1/p' <<< "$banner")
 [ -n "$version" ] || { echo "could not read HAProxy's version from: $banner" >&2; exit 1; }
 echo "$banner"
 cfg=@CONFIG_FILE@
-[ -f "$cfg" ] || { echo "$cfg does not exist: is HAProxy installed?" >&2; exit 1; }
-# The edit builds on the file as it stands, and every reload would refuse it:
-# stop here, before anything changes, if HAProxy does not accept it now.
-if ! check=$(haproxy -c -f "$cfg" 2>&1); then
-    echo "$cfg is not a configuration HAProxy accepts as it stands (haproxy -c); nothing was changed. Fix it first:" >&2
-    printf '%s
-' "$check" >&2
+# Each path the configuration names was judged by the rule of where HAProxy's
+# files may live (components/pathRule.ts) as it is spelled; only here can a
+# symbolic link on the way show that it leads somewhere else.
+refuse_link() { # key path
+    local real
+    real=$(realpath -m -- "$2")
+    if [ "$real" != "$2" ]; then
+        echo "$1: $2 leads to $real through a symbolic link; nothing was changed. Name the real path, if the rule of where HAProxy's files may live allows it." >&2
+        exit 1
+    fi
+}
+refuse_link haproxyConfigFile "$cfg"
+@CHECK_LINKS@
+[ -f "$cfg" ] || { echo "haproxyConfigFile: $cfg does not exist: is HAProxy installed?" >&2; exit 1; }
+# The file is read as user haproxy, as the Data Plane API reads and checks it:
+# whatever that user cannot read is not HAProxy's, and is never shown.
+as_haproxy() { runuser -u haproxy -- "$@"; }
+if ! as_haproxy test -r "$cfg"; then
+    echo "haproxyConfigFile: $cfg is not readable by user haproxy, so it is not a configuration HAProxy and the API can use; nothing was changed, and its content is not shown" >&2
     exit 1
 fi
 for section in global defaults; do
-    grep -Eq "^[[:space:]]*$section([[:space:]]|$)" "$cfg" ||
-        { echo "$cfg has no '$section' section: it is not HAProxy's main configuration (haproxyConfigFile); nothing was changed" >&2; exit 1; }
+    as_haproxy grep -Eq "^[[:space:]]*$section([[:space:]]|$)" "$cfg" ||
+        { echo "haproxyConfigFile: $cfg has no '$section' section: it is not HAProxy's main configuration; nothing was changed, and its content is not shown" >&2; exit 1; }
 done
+# The edit builds on the file as it stands, and every reload would refuse it:
+# stop here, before anything changes, if HAProxy does not accept it now.
+if ! check=$(as_haproxy haproxy -c -f "$cfg" 2>&1); then
+    echo "$cfg is not a configuration HAProxy accepts as it stands (haproxy -c, as user haproxy); nothing was changed. Fix it first:" >&2
+    printf '%s\n' "$check" >&2
+    exit 1
+fi
 owned=$(cat @OWNED_SECTIONS_PATH@ 2>/dev/null || true)
 adopt=@ADOPT_SECTIONS@
 check_section() { # id header-pattern

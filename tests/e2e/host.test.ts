@@ -202,6 +202,7 @@ function hostSuite(release: Release): void {
                         adoptSections: false,
                         directories: ["/etc/haproxy-dataplane", "/srv/theirs"],
                         adoptDirectories: adopt,
+                        sockets: { haproxyAdminSocket: "/run/haproxy/admin.sock", haproxyMasterSocket: "/run/haproxy-master.sock" },
                     }),
                     false,
                 ),
