@@ -8,7 +8,42 @@ chmod g+w,o-rwx /etc/haproxy
 # "created", or "existed uid gid mode" for one the host already had.
 record="$state/@DIRECTORIES_BEFORE_FILE@"
 touch "$record"
-for dir in @DIRECTORIES@; do
+wanted=(@DIRECTORIES@)
+# A directory an earlier run took and the stack no longer lists is given back,
+# deepest first: one that existed gets its owner and mode back; one the program
+# created is removed when empty, else returned to root (its content kept, out
+# of haproxy's reach). One that still holds a listed directory stays haproxy's.
+while read -r dir was uid gid mode; do
+    for want in "${wanted[@]}"; do [ "$want" = "$dir" ] && continue 2; done
+    for want in "${wanted[@]}"; do
+        case "$want" in "$dir"/*)
+            echo "kept $dir for haproxy: $want, which directories lists, is in it"
+            continue 2 ;;
+        esac
+    done
+    if [ -L "$dir" ] || [ ! -d "$dir" ]; then
+        echo "forgot $dir: it is no longer a directory"
+    elif [ "$was" = existed ]; then
+        chown "$uid:$gid" "$dir"
+        chmod "$mode" "$dir"
+        echo "gave $dir back its owner $uid:$gid and mode $mode: directories no longer lists it"
+    elif rmdir "$dir" 2>/dev/null; then
+        echo "removed $dir: directories no longer lists it"
+    else
+        chown root:root "$dir"
+        chmod @DIRECTORY_MODE@ "$dir"
+        echo "gave $dir to root:root @DIRECTORY_MODE@, its content kept: directories no longer lists it, and it is not empty"
+    fi
+    awk -v d="$dir" '$1 != d' "$record" > "$record.new"
+    mv "$record.new" "$record"
+done < <(sort -r "$record")
+for dir in "${wanted[@]}"; do
+    # Checked again here, not only in the preflight: user haproxy can rename
+    # entries of /etc/haproxy, so a listed path may have become a link since.
+    if [ "$(realpath -m -- "$dir")" != "$dir" ]; then
+        echo "directories: $dir leads to $(realpath -m -- "$dir") through a symbolic link; it was not handed to haproxy" >&2
+        exit 1
+    fi
     if ! awk -v d="$dir" '$1 == d { found = 1 } END { exit !found }' "$record"; then
         if [ -d "$dir" ]; then echo "$dir existed $(stat -c '%u %g %a' "$dir")" >> "$record"; else echo "$dir created" >> "$record"; fi
     fi

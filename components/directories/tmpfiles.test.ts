@@ -10,7 +10,10 @@ describe("tmpfiles.d", () => {
         assertGolden(path.join(__dirname, "golden", "tmpfiles.conf"), renderTmpfiles([...DEFAULT_DIRECTORIES, "/tmp/second"]));
         assert.equal(renderTmpfiles(permuted([...DEFAULT_DIRECTORIES, "/tmp/second"], true)), renderTmpfiles([...DEFAULT_DIRECTORIES, "/tmp/second"]));
     });
-    it("recreates only the /tmp directories, never ageing them", () => {
+    it("declares a /var/tmp directory too, so that Debian's 30-day ageing of /var/tmp never empties it", () => {
+        assert.match(renderTmpfiles([...DEFAULT_DIRECTORIES, "/var/tmp/dataplane"]), /^d \/var\/tmp\/dataplane 0750 haproxy haproxy -$/m);
+    });
+    it("recreates only the temporary directories, never ageing them", () => {
         assert.equal(
             renderTmpfiles(DEFAULT_DIRECTORIES)
                 .split("\n")

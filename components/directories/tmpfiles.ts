@@ -7,9 +7,12 @@ import { MANAGED_BY } from "../shared/paths";
  */
 export const DIRECTORY_MODE = "0750";
 
-/** tmpfiles.d entries: directories under /tmp come back at boot, and are never aged out. */
+/**
+ * tmpfiles.d entries: directories under /tmp come back at boot, and those
+ * under /tmp and /var/tmp are never aged out (Debian's tmp.conf ages both).
+ */
 export function renderTmpfiles(directories: readonly string[]): string {
     // Sorted: the order of `directories` in the config means nothing, and must not show as a change.
-    const tmp = directories.filter((d) => d.startsWith("/tmp/")).sort();
+    const tmp = directories.filter((d) => d.startsWith("/tmp/") || d.startsWith("/var/tmp/")).sort();
     return `${[`# ${MANAGED_BY}`, ...tmp.map((d) => `d ${d} ${DIRECTORY_MODE} haproxy haproxy -`)].join("\n")}\n`;
 }
