@@ -3,7 +3,8 @@
 # Debian packages, npm packages, the Pulumi engine, its language host, the
 # command and tls plugins and the Data Plane API release archives (built from
 # their upstream Go modules by build-tools.sh), and the cached Debian root
-# filesystem for test hosts. Everything heavy is cached outside the
+# filesystems for test hosts, the arm64 one (run under qemu-user emulation)
+# included. Everything heavy is cached outside the
 # repository (LB_CACHE_DIR, default /var/cache/haproxy-dpapi-lab); a second
 # run takes seconds.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-packages=(shellcheck debootstrap debian-archive-keyring systemd systemd-container iproute2 openssh-client openssl curl ca-certificates)
+packages=(shellcheck debootstrap debian-archive-keyring systemd systemd-container iproute2 openssh-client openssl curl ca-certificates qemu-user-static)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -29,14 +30,21 @@ fi
 
 # The test hosts' root file systems come from Debian's archive while the Go
 # tools compile: one waits on the network and the disk, the other on the CPUs.
+# The arm64 one (Debian 12, a Raspberry Pi's) builds beside them: testhost.sh
+# registers qemu-user-static's interpreter for it with binfmt_misc.
 mapfile -t releases < <(bash scripts/testhost.sh releases)
 (
     for release in "${releases[@]}"; do
         log "building the $release test host root filesystem (cached)"
-        bash scripts/testhost.sh rootfs "$release" >/dev/null
+        bash scripts/testhost.sh rootfs "$release" amd64 >/dev/null
     done
 ) &
 rootfs_pid=$!
+(
+    log "building the bookworm arm64 test host root filesystem (cached)"
+    bash scripts/testhost.sh rootfs bookworm arm64 >/dev/null
+) &
+rootfs_arm64_pid=$!
 
 log "building the Pulumi engine, its language host, the provider plugins and the Data Plane API archives from their Go modules (cached)"
 build_log="${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}/build-tools.log"
@@ -45,6 +53,7 @@ tools_ok=1
 bash scripts/build-tools.sh >/dev/null 2> >(tee "$build_log" | grep --line-buffered -E 'building|built in|WARNING|FAILED|sha256=' >&2) || tools_ok=0
 rootfs_ok=1
 wait "$rootfs_pid" || rootfs_ok=0
+wait "$rootfs_arm64_pid" || rootfs_ok=0
 [ "$tools_ok" = 1 ] || { log "not everything could be built; see $build_log"; exit 1; }
 [ "$rootfs_ok" = 1 ] || { log "a test host root filesystem could not be built (the reason is above)"; exit 1; }
 log "ready"

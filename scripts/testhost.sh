@@ -3,16 +3,19 @@
 # systemd-nspawn containers, each in its network namespace lbt<index>, booted
 # with systemd as PID 1 from a copy of a cached debootstrap rootfs of their
 # release, bookworm (Debian 12, HAProxy 2.6) or trixie (Debian 13, HAProxy
-# 3.0). Each is reachable over SSH as user "deploy" at 198.18.<index>.2 and
-# already runs haproxy with an application ("frontend web" -> web1) that a
-# deployment must leave alone. The machine's packages come from setup.sh.
+# 3.0), and of their architecture, amd64 or arm64 (a Raspberry Pi's: booted
+# under qemu-user emulation, see ensure_emulation). Each is reachable over SSH
+# as user "deploy" at 198.18.<index>.2 and already runs haproxy with an
+# application ("frontend web" -> web1) that a deployment must leave alone.
+# The machine's packages come from setup.sh.
 #
 # Usage: testhost.sh <command> [args]      release: LB_RELEASE or bookworm
+#                                          arch: LB_ARCH or this machine's
 #   releases                 the releases a host can run, one a line
-#   rootfs [release]         build the release's cached rootfs (once), print its path
-#   up <name> <index> [release]
+#   rootfs [release [arch]]  build the release's cached rootfs (once), print its path
+#   up <name> <index> [release [arch]]
 #                            boot host <name> at 198.18.<index>.2 (index 1..MAX_INDEX);
-#                            prints one JSON line: name, release, address, outerAddress,
+#                            prints one JSON line: name, release, arch, address, outerAddress,
 #                            port, user, privateKeyFile, hostKey, knownHostsFile, root
 #   info <name>              that JSON line again, for a running host
 #   exec <name> -- <cmd..>   run a command as root in the host (status and stdio pass through)
@@ -22,7 +25,7 @@
 #
 # Environment: LB_CACHE_DIR (the rootfs cache), LB_RUN_DIR (the hosts),
 # LB_MIRROR (the Debian mirror; default: the machine's own), LB_READY_TIMEOUT
-# and LB_STOP_TIMEOUT (seconds), LB_RUN_TMPFS=0 (no tmpfs of its own for the
+# (default 60, 300 for an emulated host) and LB_STOP_TIMEOUT (seconds), LB_RUN_TMPFS=0 (no tmpfs of its own for the
 # run dir, else one of LB_RUN_TMPFS_SIZE), LB_KEEP_FAILED=1 (keep a host that
 # failed to come up, for inspection).
 set -euo pipefail
@@ -33,6 +36,12 @@ usage() { sed -n '/^# Usage:/,/^set /{/^set /d; s/^# \{0,1\}//; p}' "${BASH_SOUR
 readonly RELEASES=(bookworm trixie)
 readonly DEFAULT_RELEASE=bookworm
 SUITE=$DEFAULT_RELEASE # the release being built or booted (select_release)
+readonly ARCHES=(amd64 arm64)
+# Each architecture's name for qemu-user and binfmt_misc (qemu-<name>).
+declare -rA QEMU_ARCH=([amd64]=x86_64 [arm64]=aarch64)
+NATIVE_ARCH=$(dpkg --print-architecture)
+readonly NATIVE_ARCH
+ARCH=$NATIVE_ARCH # the architecture being built or booted (select_arch)
 readonly PACKAGES=systemd,systemd-sysv,dbus,openssh-server,haproxy,curl,ca-certificates,sudo,iproute2,procps,socat
 readonly DEPLOY_USER=deploy
 readonly DEPLOY_UID=1000
@@ -43,10 +52,14 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # editor's fixtures, which know what a lab host's haproxy.cfg holds).
 readonly ROOTFS_FILES=$REPO/tests/lab/rootfs
 readonly LAB_APPLICATION=$REPO/components/haproxy/fixtures/lab-application.cfg
+# What 'up' adds to the copy of a host that runs under emulation (and only
+# there), what a real machine of that architecture would not need: systemd
+# drop-ins for what systemd cannot do under qemu-user (each file says what).
+readonly EMULATED_DIR=$REPO/tests/lab/emulated
 
 CACHE_DIR=${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}
 RUN_DIR=${LB_RUN_DIR:-/run/haproxy-dpapi-lab}
-READY_TIMEOUT=${LB_READY_TIMEOUT:-60}
+READY_TIMEOUT=${LB_READY_TIMEOUT:-}
 STOP_TIMEOUT=${LB_STOP_TIMEOUT:-30}
 RUN_TMPFS=${LB_RUN_TMPFS:-1}
 RUN_TMPFS_SIZE=${LB_RUN_TMPFS_SIZE:-50%}
@@ -63,11 +76,64 @@ select_release() {
     [[ " ${RELEASES[*]} " == *" $SUITE "* ]] || die "unknown release '$SUITE'; known: ${RELEASES[*]}"
 }
 
+# Sets ARCH to the architecture named by $1, else LB_ARCH, else this machine's.
+select_arch() {
+    ARCH=${1:-${LB_ARCH:-$NATIVE_ARCH}}
+    [[ " ${ARCHES[*]} " == *" $ARCH "* ]] || die "unknown architecture '$ARCH'; known: ${ARCHES[*]}"
+}
+
+# Makes this machine run programs of $ARCH, if it is not its own: the
+# kernel's binfmt_misc hands them to qemu-user-static's interpreter, with
+# qemu-user-static's own registration and two flags more if it lacks them:
+# F (the kernel opens the interpreter once, at registration, so it also works
+# inside a host's root, which has no qemu) and C (a setuid program runs with
+# its owner's rights, as sudo must: without C, sudo fails with "effective uid
+# is not 0").
+ensure_emulation() {
+    [[ $ARCH != "$NATIVE_ARCH" ]] || return 0
+    local qemu=${QEMU_ARCH[$ARCH]} conf entry line flags
+    conf=/usr/lib/binfmt.d/qemu-$qemu.conf
+    [[ -r $conf ]] || die "$ARCH hosts need qemu-user-static ($conf is missing; scripts/setup.sh installs it)"
+    entry=/proc/sys/fs/binfmt_misc/qemu-$qemu
+    if [[ ! -e /proc/sys/fs/binfmt_misc/register ]]; then
+        need_root
+        mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+    fi
+    if [[ -e $entry ]] && ! has_c_and_f "$entry"; then
+        need_root
+        log "re-registering $entry with the flags C and F"
+        echo -1 >"$entry" 2>/dev/null || true
+    fi
+    if [[ ! -e $entry ]]; then
+        need_root
+        line=$(grep -v '^#' "$conf")
+        flags=${line##*:}
+        [[ $flags == *C* ]] || flags+=C
+        [[ $flags == *F* ]] || flags+=F
+        # Another 'up' may register it at the same time: only its absence after is an error.
+        printf '%s\n' "${line%:*}:$flags" >/proc/sys/fs/binfmt_misc/register 2>/dev/null || [[ -e $entry ]] ||
+            die "could not register $conf with binfmt_misc"
+    fi
+    grep -qx enabled "$entry" || die "$entry is registered but disabled"
+    has_c_and_f "$entry" || die "$entry lacks the flag C or F: $(grep '^flags' "$entry")"
+}
+has_c_and_f() {
+    local flags
+    flags=$(sed -n 's/^flags: //p' "$1" 2>/dev/null) || return 1
+    [[ $flags == *C* && $flags == *F* ]]
+}
+
+# A rootfs's name before its hash: the release, and its architecture unless
+# it is amd64.
+rootfs_label() {
+    if [[ $ARCH == amd64 ]]; then printf '%s' "$SUITE"; else printf '%s-%s' "$SUITE" "$ARCH"; fi
+}
+
 # Everything a cached rootfs is made of. Its cache key (rootfs_path) hashes
 # this function's text, the constants it uses and the files it installs.
 build_rootfs() { # root mirror
     local root=$1 f
-    debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$2"
+    debootstrap --arch="$ARCH" --variant=minbase --include="$PACKAGES" "$SUITE" "$root" "$2"
     # Identity: every copy gets its own machine-id, hostname and host keys in 'up'.
     : >"$root/etc/machine-id"
     ln -sf /etc/machine-id "$root/var/lib/dbus/machine-id"
@@ -100,12 +166,12 @@ build_rootfs() { # root mirror
 rootfs_path() {
     local key
     key=$(
-        printf '%s\n' "$SUITE" "$PACKAGES" "$DEPLOY_USER" "$DEPLOY_UID"
+        printf '%s\n' "$SUITE" "$ARCH" "$PACKAGES" "$DEPLOY_USER" "$DEPLOY_UID"
         declare -f build_rootfs
         cd "$ROOTFS_FILES" && find . -type f | LC_ALL=C sort | xargs sha256sum
         sha256sum <"$LAB_APPLICATION"
     )
-    printf '%s/rootfs/%s-%s' "$CACHE_DIR" "$SUITE" "$(sha256sum <<<"$key" | cut -c1-16)"
+    printf '%s/rootfs/%s-%s' "$CACHE_DIR" "$(rootfs_label)" "$(sha256sum <<<"$key" | cut -c1-16)"
 }
 
 # LB_MIRROR, else the Debian mirror the machine's apt uses for $SUITE, else
@@ -134,33 +200,40 @@ remove_tree() {
 }
 
 # Sets ROOTFS to the release's cached rootfs, building it first if need be.
+# Each architecture builds under a lock of its own: an emulated build waits
+# on the CPUs, a native one mostly on the network, so they run side by side.
 ensure_rootfs() {
+    ensure_emulation
     ROOTFS=$(rootfs_path)
     [[ ! -d $ROOTFS ]] || return 0
     need_root
     mkdir -p "$CACHE_DIR/rootfs"
-    local lock_fd stale mirror start
-    ROOTFS_LOG=$CACHE_DIR/rootfs/build-$SUITE.log
-    exec {lock_fd}>"$CACHE_DIR/rootfs/.lock"
-    flock -w 1800 "$lock_fd" || die "timed out waiting for another rootfs build"
+    local lock_fd stale mirror start label release
+    label=$(rootfs_label)
+    ROOTFS_LOG=$CACHE_DIR/rootfs/build-$label.log
+    exec {lock_fd}>"$CACHE_DIR/rootfs/.lock${label#"$SUITE"}"
+    flock -w 1800 "$lock_fd" || die "timed out waiting for another $ARCH rootfs build"
     if [[ -d $ROOTFS ]]; then # built by whoever held the lock
         exec {lock_fd}>&-
         return 0
     fi
-    for stale in "$CACHE_DIR"/rootfs/.build-*; do remove_tree "$stale"; done
+    # This architecture's builds, of every release (its lock covers them all).
+    for release in "${RELEASES[@]}"; do
+        for stale in "$CACHE_DIR/rootfs/.build-$release${label#"$SUITE"}-"????????????????.*; do remove_tree "$stale"; done
+    done
     mirror=$(detect_mirror)
-    [[ -n $mirror ]] || die "apt's sources name no Debian mirror to build the $SUITE rootfs from: set LB_MIRROR to one"
+    [[ -n $mirror ]] || die "apt's sources name no Debian mirror to build the $label rootfs from: set LB_MIRROR to one"
     ROOTFS_TMP=$(mktemp -d "$CACHE_DIR/rootfs/.build-${ROOTFS##*/}.XXXXXX")
     start=$SECONDS
-    log "building $SUITE rootfs from $mirror (log: $ROOTFS_LOG)"
+    log "building $label rootfs from $mirror (log: $ROOTFS_LOG)"
     # errexit ends the build at the first failing step; this trap says so.
-    trap 'rc=$?; remove_tree "$ROOTFS_TMP"; ((rc == 0)) || { tail -n 30 "$ROOTFS_LOG" >&2; die "building the $SUITE rootfs failed (log: $ROOTFS_LOG)"; }' EXIT
+    trap 'rc=$?; remove_tree "$ROOTFS_TMP"; ((rc == 0)) || { tail -n 30 "$ROOTFS_LOG" >&2; die "building the $label rootfs failed (log: $ROOTFS_LOG)"; }' EXIT
     build_rootfs "$ROOTFS_TMP" "$mirror" >"$ROOTFS_LOG" 2>&1
     chmod 0755 "$ROOTFS_TMP"
     mv -T "$ROOTFS_TMP" "$ROOTFS"
     trap - EXIT
     # Older builds (other contents) are unused: hosts run on copies.
-    for stale in "$CACHE_DIR/rootfs/$SUITE"-*; do
+    for stale in "$CACHE_DIR/rootfs/$label-"????????????????; do
         [[ $stale == "$ROOTFS" || ! -d $stale ]] || remove_tree "$stale"
     done
     exec {lock_fd}>&-
@@ -229,9 +302,10 @@ setup_network() {
 }
 
 # The copy's own hostname (in place of the rootfs's), machine-id, host keys
-# (the three types a real Debian host has) and the deploy user's login key.
+# (the three types a real Debian host has) and the deploy user's login key;
+# under emulation, EMULATED_DIR's drop-ins too.
 personalize_root() {
-    local name=$1 dir=$2 root=$2/root type old
+    local name=$1 dir=$2 root=$2/root type old unit
     old=$(<"$root/etc/hostname")
     printf '%s\n' "$name" >"$root/etc/hostname"
     sed -i "s/\\b$old\\b/$name/" "$root/etc/hosts"
@@ -243,6 +317,12 @@ personalize_root() {
     ssh-keygen -q -t ed25519 -N '' -C "$DEPLOY_USER@$name" -f "$dir/id_ed25519"
     install -m 0600 -o "$DEPLOY_UID" -g "$DEPLOY_UID" "$dir/id_ed25519.pub" \
         "$root/home/$DEPLOY_USER/.ssh/authorized_keys"
+    if [[ $ARCH != "$NATIVE_ARCH" ]]; then
+        while read -r unit; do
+            install -D -m 0644 "$EMULATED_DIR/no-credentials.conf" "$root/etc/systemd/system/${unit##*/}.d/lab-emulation.conf"
+        done < <(grep -l '^LoadCredential=' "$root"/lib/systemd/system/*.service)
+        install -D -m 0644 "$EMULATED_DIR/no-private-ipc-users.conf" "$root/etc/systemd/system/service.d/lab-emulation.conf"
+    fi
 }
 
 start_container() {
@@ -271,6 +351,11 @@ start_container() {
 stop_container() {
     local dir=$1 npid lpid deadline ticks=0
     npid=$(nspawn_pid "$dir") || return 0
+    # An emulated systemd does not act on the signals below (seen: no poweroff
+    # within 30 s, every time): ask it over its own socket first.
+    if [[ $(host_arch "$dir") != "$NATIVE_ARCH" ]]; then
+        (container_exec "$dir" systemctl poweroff --no-block) >/dev/null 2>&1 || true
+    fi
     # SIGTERM makes nspawn ask the container's systemd for an orderly halt.
     # A systemd still early in boot has no handler yet and drops that signal,
     # so ask again for a poweroff (SIGRTMIN+4 to its PID 1) now and then.
@@ -301,14 +386,19 @@ sshd_banner_ok() {
 # Up when sshd answers, systemd reports the boot finished and the deploy
 # user can log in and use sudo.
 wait_ready() {
-    local name=$1 index=$2 dir addr deadline npid state left
+    local name=$1 index=$2 dir addr deadline npid state left timeout=$READY_TIMEOUT
     dir=$(host_dir "$name")
     addr=$(inner_addr "$index")
-    deadline=$((SECONDS + READY_TIMEOUT))
+    # Emulation makes every program several times slower, booting included.
+    if [[ -z $timeout ]]; then
+        timeout=60
+        [[ $ARCH == "$NATIVE_ARCH" ]] || timeout=300
+    fi
+    deadline=$((SECONDS + timeout))
     while :; do
         npid=$(nspawn_pid "$dir") || { log "$name: systemd-nspawn exited"; return 1; }
         if leader_pid "$npid" >/dev/null && sshd_banner_ok "$addr"; then break; fi
-        ((SECONDS < deadline)) || { log "$name: sshd at $addr:22 not up within ${READY_TIMEOUT}s"; return 1; }
+        ((SECONDS < deadline)) || { log "$name: sshd at $addr:22 not up within ${timeout}s"; return 1; }
         sleep 0.3
     done
     left=$((deadline - SECONDS))
@@ -320,7 +410,7 @@ wait_ready() {
         log "$name: system is degraded; failed units:"
         container_exec "$dir" systemctl --failed --no-legend --plain >&2 || true
         ;;
-    *) log "$name: system state '${state:-unknown}' after ${READY_TIMEOUT}s"; return 1 ;;
+    *) log "$name: system state '${state:-unknown}' after ${timeout}s"; return 1 ;;
     esac
     ssh -F /dev/null -i "$dir/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes \
         -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$dir/known_hosts" \
@@ -329,14 +419,20 @@ wait_ready() {
         { log "$name: ssh as $DEPLOY_USER with sudo -n failed"; return 1; }
 }
 
+# A host's architecture (hosts booted before there was a choice are amd64).
+host_arch() {
+    if [[ -r $1/arch ]]; then cat "$1/arch"; else printf 'amd64\n'; fi
+}
+
 print_info() {
-    local name=$1 dir index release host_key
+    local name=$1 dir index release arch host_key
     dir=$(host_dir "$name")
     index=$(<"$dir/index")
     release=$(<"$dir/release")
+    arch=$(host_arch "$dir")
     host_key=$(cut -d' ' -f1,2 "$dir/root/etc/ssh/ssh_host_ed25519_key.pub")
-    printf '{"name":%s,"release":%s,"address":%s,"outerAddress":%s,"port":22,"user":%s,"privateKeyFile":%s,"hostKey":%s,"knownHostsFile":%s,"root":%s}\n' \
-        "$(json_str "$name")" "$(json_str "$release")" "$(json_str "$(inner_addr "$index")")" \
+    printf '{"name":%s,"release":%s,"arch":%s,"address":%s,"outerAddress":%s,"port":22,"user":%s,"privateKeyFile":%s,"hostKey":%s,"knownHostsFile":%s,"root":%s}\n' \
+        "$(json_str "$name")" "$(json_str "$release")" "$(json_str "$arch")" "$(json_str "$(inner_addr "$index")")" \
         "$(json_str "$(outer_addr "$index")")" "$(json_str "$DEPLOY_USER")" \
         "$(json_str "$dir/id_ed25519")" "$(json_str "$host_key")" \
         "$(json_str "$dir/known_hosts")" "$(json_str "$dir/root")"
@@ -394,12 +490,13 @@ prepare_run_dir() {
     fi
 }
 
-cmd_up() { # name index [release]
+cmd_up() { # name index [release [arch]]
     local name=$1 index=$2 dir other
     if ! [[ $index =~ ^[0-9]{1,3}$ ]] || ((10#$index < 1 || 10#$index > MAX_INDEX)); then
         die "index must be between 1 and $MAX_INDEX; got '$index'"
     fi
     select_release "${3:-}"
+    select_arch "${4:-}"
     index=$((10#$index))
     dir=$(host_dir "$name")
     ensure_rootfs
@@ -421,6 +518,7 @@ cmd_up() { # name index [release]
     # Written first, so that 'down' can clean up whatever follows.
     printf '%s\n' "$index" >"$dir/index"
     printf '%s\n' "$SUITE" >"$dir/release"
+    printf '%s\n' "$ARCH" >"$dir/arch"
     unlock_run_dir
     BOOTING_HOST=$name
     trap on_boot_exit EXIT
@@ -487,12 +585,13 @@ main() {
     dir=$(host_dir "${1:-}")
     case $cmd:$# in
     releases:0) printf '%s\n' "${RELEASES[@]}" ;;
-    rootfs:[01])
+    rootfs:[012])
         select_release "${1:-}"
+        select_arch "${2:-}"
         ensure_rootfs
         printf '%s\n' "$ROOTFS"
         ;;
-    up:[23]) cmd_up "$@" ;;
+    up:[234]) cmd_up "$@" ;;
     info:1)
         nspawn_pid "$dir" >/dev/null || die "host $1 is not running"
         print_info "$1"
@@ -504,6 +603,8 @@ main() {
     reboot:1)
         nspawn_pid "$dir" >/dev/null || die "host $1 is not running"
         stop_container "$dir"
+        select_arch "$(host_arch "$dir")"
+        ensure_emulation
         BOOTING_HOST=$1
         trap on_boot_exit EXIT
         boot "$1" "$(<"$dir/index")"

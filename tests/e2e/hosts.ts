@@ -1,16 +1,22 @@
 /**
  * Every lab host index, by the test or tool that boots it, with its Debian
- * release: one table, so that no two of them share a host. Index i is the
+ * release and, for a host that is not amd64, its architecture: one table, so
+ * that no two of them share a host. Index i is the
  * network namespace lbt<i> and the address 198.18.<i>.2; scripts/testhost.sh
  * takes 1 to its MAX_INDEX. tests/unit/labHosts.test.ts checks the table.
  */
-import type { Release } from "./lab";
+import type { HostArch, Release } from "./lab";
 
-type Hosts = readonly (readonly [index: number, release: Release])[];
+type Hosts = readonly (readonly [index: number, release: Release, arch?: HostArch])[];
 
 export const LAB_HOSTS = {
     /** scripts/sandbox.sh (LB_SANDBOX_INDEX overrides it; LB_RELEASE the release). */
     sandbox: [[9, "trixie"]],
+    /** paths.test.ts: hostile path settings, and a dropped directory given back. */
+    paths: [
+        [1, "bookworm"],
+        [2, "trixie"],
+    ],
     /** scenario.test.ts: steps 1 to 7, one host of each release. */
     scenarioOneHost: [
         [11, "bookworm"],
@@ -80,6 +86,11 @@ export const LAB_HOSTS = {
     cfgedit: [
         [48, "bookworm"],
         [47, "trixie"],
+    ],
+    /** arm64.test.ts: a Raspberry Pi's arm64 host (under qemu-user emulation), and the x86_64 host of its mixed stack. */
+    arm64: [
+        [49, "bookworm", "arm64"],
+        [50, "bookworm"],
     ],
     /** scripts/bench.sh: up to ten hosts, the releases alternating (LB_RELEASE gives them all one). */
     bench: [

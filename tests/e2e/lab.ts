@@ -134,10 +134,31 @@ export function releaseFromEnv(): Release | undefined {
     return r as Release;
 }
 
+/**
+ * The architectures a test host can have (scripts/testhost.sh), as Debian
+ * names them: amd64 (x86_64, this machine's) and arm64 (a Raspberry Pi's,
+ * run under qemu-user emulation).
+ */
+export const ARCHES = ["amd64", "arm64"] as const;
+export type HostArch = (typeof ARCHES)[number];
+
+/** The name of a host architecture's release archive (dataplaneapi_<version>_linux_<name>.tar.gz, and the keys of Tools.dpapi.sha256). */
+export const ARCHIVE_ARCH: Record<HostArch, keyof Tools["dpapi"]["sha256"]> = { amd64: "x86_64", arm64: "arm64" };
+
+/** The architecture LB_ARCH names, or undefined when it is not set; anything else is an error. */
+export function archFromEnv(): HostArch | undefined {
+    const a = process.env.LB_ARCH;
+    if (a === undefined || a === "") return undefined;
+    if (!(ARCHES as readonly string[]).includes(a)) throw new Error(`LB_ARCH=${a} is not an architecture the lab has: use ${ARCHES.join(" or ")}`);
+    return a as HostArch;
+}
+
 export interface TestHost {
     name: string;
     /** The Debian release it runs. */
     release: Release;
+    /** Its architecture. */
+    arch: HostArch;
     index: number;
     address: string;
     outerAddress: string;
@@ -156,14 +177,18 @@ function testhost(args: string[], input?: string): { code: number; stdout: strin
         encoding: "utf8",
         input,
         maxBuffer: 64 << 20,
-        timeout: 300_000,
+        // An emulated host boots in up to five minutes (testhost.sh's LB_READY_TIMEOUT).
+        timeout: 600_000,
     });
     return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-/** Boots a fresh host (its netns routes to every outer address, so one mirror serves all hosts). */
-export function hostUp(name: string, index: number, release: Release = "bookworm"): TestHost {
-    const r = testhost(["up", name, String(index), release]);
+/**
+ * Boots a fresh host (its netns routes to every outer address, so one mirror
+ * serves all hosts), of this machine's architecture unless `arch` says otherwise.
+ */
+export function hostUp(name: string, index: number, release: Release = "bookworm", arch: HostArch = "amd64"): TestHost {
+    const r = testhost(["up", name, String(index), release, arch]);
     if (r.code !== 0) throw new Error(`testhost up ${name} failed (${r.code}):\n${r.stderr}`);
     const info = JSON.parse(r.stdout.trim().split("\n").pop()!);
     return { ...info, index };
