@@ -67,6 +67,11 @@ describe("systemd unit", () => {
         assert.ok(unit.includes("BindPaths=/tmp/spoe-haproxy\n"));
         assert.ok(!/ReadWritePaths=-?\/tmp/.test(unit));
     });
+    it("binds /var/tmp directories in too: PrivateTmp gives the unit its own /var/tmp as well", () => {
+        const withVarTmp = renderUnit({ writableDirectories: [...DEFAULT_DIRECTORIES, "/var/tmp/dataplane"], transactionDir });
+        assert.ok(withVarTmp.includes("BindPaths=/var/tmp/dataplane\n"), withVarTmp);
+        assert.ok(!/ReadWritePaths=-?\/var\/tmp/.test(withVarTmp));
+    });
     it("renders exactly its golden file, whatever the order of the directories", () => {
         assertGolden(path.join(__dirname, "golden", "dataplaneapi.service"), unit);
         assert.equal(

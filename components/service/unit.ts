@@ -108,9 +108,9 @@ const SANDBOX = [
 ];
 
 /**
- * The hardened unit, made to start: directories under /tmp are bound in
- * from the host (with PrivateTmp=true a ReadWritePaths= entry there does not
- * exist inside the namespace and the unit fails with 226/NAMESPACE), and
+ * The hardened unit, made to start: directories under /tmp and /var/tmp are
+ * bound in from the host (with PrivateTmp=true a ReadWritePaths= entry there
+ * does not exist inside the namespace and the unit fails with 226/NAMESPACE), and
  * the API is started with `-f` (3.2.1 has no --config-file flag). The sandbox
  * is SANDBOX above.
  */
@@ -119,7 +119,7 @@ export function renderUnit(m: UnitModel): string {
     const bind: string[] = [];
     // Sorted: the order of `directories` in the config means nothing, and must not show as a change.
     for (const d of [...m.writableDirectories].sort()) {
-        if (d === "/tmp" || d.startsWith("/tmp/")) bind.push(d);
+        if (["/tmp", "/var/tmp"].some((t) => d === t || d.startsWith(`${t}/`))) bind.push(d);
         else if (![...rw].some((r) => d === r || d.startsWith(`${r}/`))) rw.add(d);
     }
     const lines = [
