@@ -5,8 +5,9 @@
 #
 #   tests/run.sh TIER...    lint | unit | contract | e2e | e2e-full | all
 #
-#   unit      components/ and tests/unit: no root, no host, no network, no tool
-#             but Node and the npm packages
+#   unit      components/ and tests/unit: no root, no host, no network; Node,
+#             the npm packages, and the machine's bash and awk (the haproxy.cfg
+#             editor and the health gate run as they would on a host)
 #   lint      biome, and shellcheck on the repository's and the generated scripts
 #   contract  the real command and tls plugins against the contracts the
 #             program relies on (the engine, a test host)
