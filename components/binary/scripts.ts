@@ -1,7 +1,8 @@
 import type { Arch, ArchiveSource } from "../config";
 import { renderAsset } from "../shared/assets";
 import { PATHS } from "../shared/paths";
-import { dirname, forgetDeployedScript, REMOVE_STATE_DIR_IF_EMPTY, recordDeployedScript, script, shq, type WriteFileSpec } from "../shared/shell";
+import { recordDeployedScript } from "../drift/record";
+import { dirname, forgetDeployedScript, REMOVE_STATE_DIR_IF_EMPTY, script, shq, type WriteFileSpec } from "../shared/shell";
 
 /** The binary as the drift check knows it: its digest is recorded, no copy (a repair installs the release again). */
 export const BINARY_FILE: WriteFileSpec = { path: PATHS.binary, owner: "root", group: "root", mode: "0755", restarts: PATHS.unitName };

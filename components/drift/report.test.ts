@@ -1,42 +1,45 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { checkLine, type FileRecord } from "./record";
 import { findDrift, formatReport, repairPlan, yamlValueDrift } from "./report";
 
 const expect = { directories: ["/var/lib/haproxy", "/etc/haproxy/maps"], mode: "0750" };
 const sha = (c: string) => c.repeat(64);
-const b64 = (s: string) => Buffer.from(s).toString("base64");
-/** One F record as driftCheckScript prints it. */
+/** One F record, as the check prints it (record.ts checkLine). */
 const file = (
     p: string,
-    o: { owner?: string; mode?: string; sha?: string; compare?: string; secret?: string; copy?: string; restarts?: string; live?: string },
+    o: { mode?: string; sha?: string; compare?: string; secret?: string; copy?: string; restarts?: string; live?: FileRecord["live"] | "missing" },
 ) =>
-    [
-        "F",
-        p,
-        "root",
-        "root",
-        o.mode ?? "0644",
-        sha("a"),
-        o.compare ?? "bytes",
-        o.secret ?? "0",
-        o.copy ?? "1",
-        o.restarts ?? "-",
-        ...(o.live ?? `root\troot\t644\t${o.sha ?? sha("a")}`).split("\t"),
-    ].join("\t");
-const dirs = ["R\t/etc/haproxy\troot\thaproxy\t770", "R\t/var/lib/haproxy\thaproxy\thaproxy\t750", "R\t/etc/haproxy/maps\thaproxy\thaproxy\t750"];
+    checkLine.file({
+        path: p,
+        owner: "root",
+        group: "root",
+        mode: o.mode ?? "0644",
+        sha: sha("a"),
+        compare: o.compare ?? "bytes",
+        secret: o.secret === "1",
+        copy: (o.copy ?? "1") === "1",
+        restarts: o.restarts,
+        live: o.live === "missing" ? undefined : (o.live ?? { owner: "root", group: "root", mode: "644", sha: o.sha ?? sha("a") }),
+    });
+const dirs = [
+    checkLine.directory("/etc/haproxy", { owner: "root", group: "haproxy", mode: "770" }),
+    checkLine.directory("/var/lib/haproxy", { owner: "haproxy", group: "haproxy", mode: "750" }),
+    checkLine.directory("/etc/haproxy/maps", { owner: "haproxy", group: "haproxy", mode: "750" }),
+];
 
 describe("findDrift", () => {
     it("finds nothing when every record, directory and haproxy.cfg match", () => {
-        const out = [file("/usr/local/lib/x", {}), ...dirs, "C\tsame", ""].join("\n");
+        const out = [file("/usr/local/lib/x", {}), ...dirs, checkLine.cfg("same"), ""].join("\n");
         assert.deepEqual(findDrift(out, expect), { unrecorded: false, items: [] });
     });
 
     it("reports a changed file with its diff, and a repair that restores it", () => {
         const out = [
             file("/etc/systemd/system/dataplaneapi.service", { sha: sha("b"), restarts: "dataplaneapi.service" }),
-            "D\t/etc/systemd/system/dataplaneapi.service\t+Environment=X=1",
+            checkLine.diff("/etc/systemd/system/dataplaneapi.service", "+Environment=X=1"),
             ...dirs,
-            "C\tsame",
+            checkLine.cfg("same"),
         ].join("\n");
         const [item, ...rest] = findDrift(out, expect).items;
         assert.deepEqual(rest, []);
@@ -47,7 +50,9 @@ describe("findDrift", () => {
     });
 
     it("reports owner and mode apart from content, and a missing file", () => {
-        const out = [file("/a", { live: `haproxy\troot\t600\t${sha("a")}` }), file("/b", { live: "-\t-\t-\t-" }), ...dirs].join("\n");
+        const out = [file("/a", { live: { owner: "haproxy", group: "root", mode: "600", sha: sha("a") } }), file("/b", { live: "missing" }), ...dirs].join(
+            "\n",
+        );
         const items = findDrift(out, expect).items;
         assert.deepEqual(
             items.map((i) => `${i.path}: ${i.summary}`),
@@ -57,7 +62,11 @@ describe("findDrift", () => {
 
     it("never shows a secret file's content, only that it differs", () => {
         const out = [
-            file("/var/lib/haproxy-dataplane-deploy/userlist-users", { secret: "1", mode: "0600", live: `root\troot\t600\t${sha("c")}` }),
+            file("/var/lib/haproxy-dataplane-deploy/userlist-users", {
+                secret: "1",
+                mode: "0600",
+                live: { owner: "root", group: "root", mode: "600", sha: sha("c") },
+            }),
             ...dirs,
         ].join("\n");
         const [item] = findDrift(out, expect).items;
@@ -71,9 +80,13 @@ describe("findDrift", () => {
             "dataplaneapi:\n    port: 5555\n    host: 0.0.0.0\n    scheme: [https]\nhaproxy:\n    reload:\n        reload_delay: 5\n        reload_strategy: custom\n";
         const y = (live: string, mode = "644") =>
             [
-                file("/etc/haproxy-dataplane/dataplaneapi.yaml", { compare: "yaml-values", mode: "0640", live: `root\troot\t${mode}\t${sha("d")}` }),
-                `Y\t/etc/haproxy-dataplane/dataplaneapi.yaml\tdeployed\t${b64(deployed)}`,
-                `Y\t/etc/haproxy-dataplane/dataplaneapi.yaml\tlive\t${b64(live)}`,
+                file("/etc/haproxy-dataplane/dataplaneapi.yaml", {
+                    compare: "yaml-values",
+                    mode: "0640",
+                    live: { owner: "root", group: "root", mode: mode, sha: sha("d") },
+                }),
+                checkLine.yaml("/etc/haproxy-dataplane/dataplaneapi.yaml", "deployed", deployed),
+                checkLine.yaml("/etc/haproxy-dataplane/dataplaneapi.yaml", "live", live),
             ].join("\n");
         assert.deepEqual(findDrift(y(rewritten), expect).items, []);
         const [item] = findDrift(y(rewritten.replace("reload_delay: 5", "reload_delay: 30"), "666"), expect).items;
@@ -82,7 +95,11 @@ describe("findDrift", () => {
     });
 
     it("checks the API's directories for owner haproxy:haproxy and their mode, and /etc/haproxy for group haproxy, g+w and nothing for others", () => {
-        const out = ["R\t/etc/haproxy\troot\troot\t755", "R\t/var/lib/haproxy\troot\thaproxy\t750", "R\t/etc/haproxy/maps\t-\t-\t-"].join("\n");
+        const out = [
+            checkLine.directory("/etc/haproxy", { owner: "root", group: "root", mode: "755" }),
+            checkLine.directory("/var/lib/haproxy", { owner: "root", group: "haproxy", mode: "750" }),
+            checkLine.directory("/etc/haproxy/maps", undefined),
+        ].join("\n");
         assert.deepEqual(
             findDrift(out, expect).items.map((i) => `${i.path}: ${i.summary}`),
             [
@@ -94,17 +111,20 @@ describe("findDrift", () => {
     });
 
     it("reports haproxy.cfg's managed parts with the diff the host sent, and an edit that cannot apply as needing a hand", () => {
-        const differs = findDrift(["C\tdiffers", "c\t-    user <masked>", "c\t+    user <masked>"].join("\n"), expect).items;
+        const differs = findDrift(
+            [checkLine.cfg("differs"), checkLine.cfgLine("-    user <masked>"), checkLine.cfgLine("+    user <masked>")].join("\n"),
+            expect,
+        ).items;
         assert.deepEqual(
             differs.map((i) => [i.path, i.repair, i.detail]),
             [["haproxy.cfg", { kind: "haproxyCfg" }, ["-    user <masked>", "+    user <masked>"]]],
         );
-        const error = findDrift(["C\terror", "c\thaproxy-cfg-edit: x:3: two stats socket lines"].join("\n"), expect).items;
+        const error = findDrift([checkLine.cfg("error"), checkLine.cfgLine("haproxy-cfg-edit: x:3: two stats socket lines")].join("\n"), expect).items;
         assert.equal(error[0].repair, undefined);
     });
 
     it("says when nothing of a deployment is recorded", () => {
-        assert.equal(findDrift("N\tnone\n", expect).unrecorded, true);
+        assert.equal(findDrift(`${checkLine.none()}\n`, expect).unrecorded, true);
     });
 });
 
@@ -120,8 +140,8 @@ describe("repairPlan and formatReport", () => {
         [
             file("/etc/systemd/system/dataplaneapi.service", { sha: sha("b"), restarts: "dataplaneapi.service" }),
             file("/usr/local/bin/dataplaneapi", { copy: "0", sha: sha("e") }),
-            "R\t/var/lib/haproxy\troot\troot\t750",
-            "C\tdiffers",
+            checkLine.directory("/var/lib/haproxy", { owner: "root", group: "root", mode: "750" }),
+            checkLine.cfg("differs"),
         ].join("\n"),
         expect,
     ).items;
@@ -157,7 +177,7 @@ describe("a drift of owner or mode only", () => {
             secret: "1",
             mode: "0600",
             restarts: "dataplaneapi.service",
-            live: `root\troot\t644\t${sha("a")}`,
+            live: { owner: "root", group: "root", mode: "644", sha: sha("a") },
         });
         const [item] = findDrift(out, expect).items;
         assert.deepEqual(item.repair, { kind: "file", content: false });

@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { type DirectoryState, type FileRecord, parseCheckOutput } from "./record";
 import type { RepairPlan } from "./scripts";
 
 /** One piece of a host that differs from what the stack deployed. */
@@ -21,19 +22,6 @@ export interface DriftFindings {
     items: DriftItem[];
 }
 
-interface FileRecord {
-    path: string;
-    owner: string;
-    group: string;
-    mode: string;
-    sha: string;
-    compare: string;
-    secret: boolean;
-    copy: boolean;
-    restarts?: string;
-    live?: { owner: string; group: string; mode: string; sha: string };
-}
-
 /** What the check expects of the directories (the config's view). */
 export interface DirectoryExpectations {
     /** The API's directories: owner haproxy:haproxy, this mode. */
@@ -45,55 +33,9 @@ export interface DirectoryExpectations {
 const sameMode = (a: string, b: string) => Number.parseInt(a, 8) === Number.parseInt(b, 8);
 const octal = (m: string) => `0${Number.parseInt(m, 8).toString(8).padStart(3, "0")}`;
 
-/** Reads the check script's output (scripts.ts driftCheckScript) and says what drifted. */
+/** Reads the check script's output (its records: record.ts) and says what drifted. */
 export function findDrift(output: string, expect: DirectoryExpectations): DriftFindings {
-    const files: FileRecord[] = [];
-    const diffs = new Map<string, string[]>();
-    const yamls = new Map<string, { deployed?: string; live?: string }>();
-    const dirs = new Map<string, { owner: string; group: string; mode: string } | undefined>();
-    let cfg: string | undefined;
-    const cfgLines: string[] = [];
-    let unrecorded = false;
-    for (const line of output.split("\n")) {
-        const f = line.split("\t");
-        switch (f[0]) {
-            case "N":
-                unrecorded = true;
-                break;
-            case "F":
-                files.push({
-                    path: f[1],
-                    owner: f[2],
-                    group: f[3],
-                    mode: f[4],
-                    sha: f[5],
-                    compare: f[6],
-                    secret: f[7] === "1",
-                    copy: f[8] === "1",
-                    restarts: f[9] === "-" ? undefined : f[9],
-                    live: f[13] === "-" ? undefined : { owner: f[10], group: f[11], mode: f[12], sha: f[13] },
-                });
-                break;
-            case "D":
-                diffs.set(f[1], [...(diffs.get(f[1]) ?? []), f.slice(2).join("\t")]);
-                break;
-            case "Y": {
-                const y = yamls.get(f[1]) ?? {};
-                y[f[2] === "live" ? "live" : "deployed"] = Buffer.from(f[3] ?? "", "base64").toString("utf8");
-                yamls.set(f[1], y);
-                break;
-            }
-            case "R":
-                dirs.set(f[1], f[2] === "-" ? undefined : { owner: f[2], group: f[3], mode: f[4] });
-                break;
-            case "C":
-                cfg = f[1];
-                break;
-            case "c":
-                cfgLines.push(f.slice(1).join("\t"));
-                break;
-        }
-    }
+    const { unrecorded, files, diffs, yamls, directories: dirs, cfg, cfgLines } = parseCheckOutput(output);
     const items: DriftItem[] = [];
     for (const r of files) items.push(...fileDrift(r, diffs.get(r.path) ?? [], yamls.get(r.path)));
     for (const [dir, live] of dirs) {
@@ -147,7 +89,7 @@ function fileDrift(r: FileRecord, diff: string[], yaml: { deployed?: string; liv
     return found.length ? [{ path: r.path, repair: repairWith(content), restarts: content ? r.restarts : undefined, summary: found.join("; "), detail }] : [];
 }
 
-function directoryDrift(dir: string, live: { owner: string; group: string; mode: string } | undefined, expect: DirectoryExpectations): DriftItem | undefined {
+function directoryDrift(dir: string, live: DirectoryState, expect: DirectoryExpectations): DriftItem | undefined {
     const repair = { kind: "directory" } as const;
     if (!live) return { path: dir, summary: "missing", detail: [], repair };
     const found: string[] = [];

@@ -1,7 +1,8 @@
 import { haproxyEditScript, type HaproxyEditSpec } from "../haproxy/scripts";
 import { renderAsset } from "../shared/assets";
 import { PATHS, STATE_FILES } from "../shared/paths";
-import { deployedId, script, shq } from "../shared/shell";
+import { script, shq } from "../shared/shell";
+import { deployedId } from "./record";
 
 /** What the drift check looks at beyond the recorded files: the config's view of the host. */
 export interface DriftHostSpec {
@@ -12,20 +13,11 @@ export interface DriftHostSpec {
 }
 
 /**
- * Reads, and changes nothing: one tab-separated record per line, which
- * report.ts parses.
- *   F path owner group mode sha256 compare secret copy restarts live-owner live-group live-mode live-sha256
- *     (a recorded file; the live fields are "-" when the file is missing)
- *   D path line    a line of `diff -u` from the recorded copy to the file (not for secrets)
- *   Y path deployed|live base64    both versions of a file compared by its values
- *   R path owner group mode        a directory as it is ("-" when missing)
- *   C same|differs|unrecorded|error  haproxy.cfg against the last applied edit
- *   c line         a line of `diff -u` of haproxy.cfg, user lines masked
- *   N none         nothing is recorded: no deployment of this version
- * The haproxy.cfg check runs the edit itself, from the recorded editor and
- * users, on the live file: what the edit would change is what drifted, and the
- * API's own rewrites (its spelling, its sections) are not. The script is
- * assets/drift/check.sh.
+ * Reads, and changes nothing: one record per line (their format and their
+ * parser are record.ts). The haproxy.cfg check runs the edit itself, from the
+ * recorded editor and users, on the live file: what the edit would change is
+ * what drifted, and the API's own rewrites (its spelling, its sections) are
+ * not. The script is assets/drift/check.sh.
  */
 export function driftCheckScript(s: DriftHostSpec): string {
     return script(

@@ -1,4 +1,8 @@
+import { deployedId, recordDeployedScript } from "../drift/record";
 import { PATHS } from "./paths";
+import { shq } from "./quote";
+
+export { shq };
 
 /**
  * What every script the program sends to a host has in common: quoting, the
@@ -11,11 +15,6 @@ import { PATHS } from "./paths";
  * Values reach a command through `shq`; only the program's own constants
  * (paths, modes) and validated numbers are pasted as they are.
  */
-
-/** Quotes a string for bash as one word, whatever it contains. */
-export function shq(value: string): string {
-    return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * curl's arguments for a local call to the API, each with its leading space:
@@ -137,31 +136,6 @@ ${f.afterDelete ?? ""}
 echo ${shq(`removed ${f.path}`)}
 `,
     );
-}
-
-/** The name of a file's record in PATHS.deployedDir: its path with each `/` as `%`. */
-export function deployedId(path: string): string {
-    return path.replace(/\//g, "%");
-}
-
-/**
- * Records a file the program has just put in place, for the drift check:
- * `<id>.meta` holds one tab-separated line (path, owner, group, mode,
- * sha256, compare, secret, copy, restarts) and `<id>` a copy of the file when
- * `copy` is set, root-only like the rest of the state directory.
- */
-export function recordDeployedScript(f: WriteFileSpec, copy: boolean): string {
-    const record = `${PATHS.deployedDir}/${deployedId(f.path)}`;
-    const fields = [f.path, f.owner, f.group, f.mode].map(shq).join(" ");
-    const traits = [f.compare ?? "bytes", f.secret ? "1" : "0", copy ? "1" : "0", f.restarts ?? "-"].map(shq).join(" ");
-    return `install -d -m 0700 ${shq(PATHS.stateDir)} ${shq(PATHS.deployedDir)}
-${
-    copy
-        ? `install -m 0600 ${shq(f.path)} ${shq(`${record}.new`)}
-mv -f ${shq(`${record}.new`)} ${shq(record)}
-`
-        : ""
-}printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' ${fields} "$(sha256sum < ${shq(f.path)} | cut -d' ' -f1)" ${traits} > ${shq(`${record}.meta`)}`;
 }
 
 /**
