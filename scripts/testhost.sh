@@ -321,7 +321,7 @@ personalize_root() {
         while read -r unit; do
             install -D -m 0644 "$EMULATED_DIR/no-credentials.conf" "$root/etc/systemd/system/${unit##*/}.d/lab-emulation.conf"
         done < <(grep -l '^LoadCredential=' "$root"/lib/systemd/system/*.service)
-        install -D -m 0644 "$EMULATED_DIR/no-private-ipc-users.conf" "$root/etc/systemd/system/service.d/lab-emulation.conf"
+        install -D -m 0644 "$EMULATED_DIR/no-private-namespaces.conf" "$root/etc/systemd/system/service.d/lab-emulation.conf"
     fi
 }
 
