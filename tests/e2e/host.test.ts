@@ -132,6 +132,7 @@ function hostSuite(release: Release): void {
                     // One directory the host already has: destroy must give it back as it was.
                     directories: [...DEFAULT_DIRECTORIES, "/srv/existing"],
                     adoptDirectories: ["/srv/existing"],
+                    allowPathsUnder: ["/srv/existing"],
                 }),
             ),
         );
@@ -181,7 +182,7 @@ function hostSuite(release: Release): void {
                 assert.match(
                     refused.stderr,
                     new RegExp(
-                        `/etc/haproxy/haproxy\\.cfg has no '${section}' section: it is not HAProxy's main configuration \\(haproxyConfigFile\\); nothing was changed`,
+                        `haproxyConfigFile: /etc/haproxy/haproxy\\.cfg has no '${section}' section: it is not HAProxy's main configuration; nothing was changed, and its content is not shown`,
                     ),
                 );
             }
