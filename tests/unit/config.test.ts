@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, DEFAULT_DIRECTORIES, parseConfig, projectDefaults, REQUIRED_DIRECTORIES } from "../../components/config";
+import { ConfigError, DEFAULT_DIRECTORIES, parseConfig, REQUIRED_DIRECTORIES } from "../../components/config";
 import { deployStack } from "../../components/program";
 import { installMocks, rawConfig, registrations, settle, TEST_PASSWORD, TEST_SSH_KEY } from "../support/harness";
 
@@ -327,17 +327,8 @@ describe("bad configuration", { concurrency: true }, () => {
     });
 });
 
-describe("Pulumi.yaml", () => {
-    const project = parse(readFileSync(path.join(__dirname, "..", "..", "Pulumi.yaml"), "utf8"));
-    it("declares every key the program reads, with type, description and the program's default", () => {
-        const defaults = projectDefaults();
-        assert.deepEqual(Object.keys(project.config).sort(), [...CONFIG_KEYS].sort());
-        for (const key of CONFIG_KEYS) {
-            const decl = project.config[key];
-            assert.ok(decl.type && decl.description, `${key} has a type and a description`);
-            assert.deepEqual(decl.default, defaults[key], `${key}'s default matches the program's`);
-        }
-    });
+// Pulumi.yaml's declarations are checked against the schema in components/config/declarations.test.ts.
+describe("Pulumi.prod.yaml", () => {
     it("production stack names one host and commits no secret", () => {
         const prod = parse(readFileSync(path.join(__dirname, "..", "..", "Pulumi.prod.yaml"), "utf8"));
         assert.equal(prod.config["haproxy-dataplane:hosts"].length, 1);
