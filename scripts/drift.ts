@@ -10,7 +10,8 @@
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { rawConfigFromCli, runDrift } from "../components/drift/run";
+import { rawConfigFromCli } from "../components/config";
+import { runDrift } from "../components/drift/run";
 import { cliEnv, loadCliSettings, STACK } from "./sandboxStack";
 
 const REPO = path.resolve(__dirname, "..");

@@ -6,26 +6,12 @@
  * `pulumi up`.
  */
 import { installBinaryScript, installSpecFor } from "../binary/scripts";
-import { CONFIG_KEYS, type ConfigKey, parseConfig, type RawConfig } from "../config";
+import { parseSettings, type RawConfig, sshKeyOf, toDeploymentConfig } from "../config";
 import { DIRECTORY_MODE } from "../directories/tmpfiles";
 import { haproxyEditSpec } from "../haproxy";
 import { findDrift, formatReport, repairPlan } from "./report";
 import { type DriftHostSpec, driftCheckScript, driftRepairScript } from "./scripts";
 import { SshSession, type SshTarget } from "./ssh";
-
-/** `pulumi config --json --show-secrets` output, as RawConfig. */
-export function rawConfigFromCli(json: string, project: string): RawConfig {
-    const entries = JSON.parse(json) as Record<string, { value?: string; secret?: boolean }>;
-    const values: Partial<Record<ConfigKey, string>> = {};
-    const secretKeys = new Set<string>();
-    for (const key of CONFIG_KEYS) {
-        const e = entries[`${project}:${key}`];
-        if (e?.value === undefined) continue;
-        values[key] = e.value;
-        if (e.secret) secretKeys.add(key);
-    }
-    return { values, secretKeys };
-}
 
 export interface DriftRunOptions {
     repair: boolean;
@@ -37,10 +23,9 @@ export interface DriftRunOptions {
 
 /** Exit status: 0 no drift (or all repaired), 2 drift found (check), 1 a host could not be checked or repaired. */
 export async function runDrift(raw: RawConfig, opts: DriftRunOptions): Promise<number> {
-    const c = parseConfig(raw);
-    // parseConfig has checked that every host has one.
-    const perHost: Record<string, string> = raw.values.sshPrivateKeys ? JSON.parse(raw.values.sshPrivateKeys) : {};
-    const keyOf = (name: string) => (Object.hasOwn(perHost, name) ? perHost[name] : (raw.values.sshPrivateKey ?? ""));
+    // The settings, for the SSH keys in plain (parseSettings has checked that every host has one); the typed config for the rest.
+    const settings = parseSettings(raw);
+    const c = toDeploymentConfig(settings);
     const hosts = c.hosts.filter((h) => !opts.hosts?.length || opts.hosts.includes(h.name));
     const unknown = (opts.hosts ?? []).filter((n) => !c.hosts.some((h) => h.name === n));
     if (unknown.length) throw new Error(`--host ${unknown.join(", ")}: no such host in the stack's \`hosts\``);
@@ -50,7 +35,7 @@ export async function runDrift(raw: RawConfig, opts: DriftRunOptions): Promise<n
     };
     const expect = { directories: c.directories, mode: DIRECTORY_MODE };
     const session = new SshSession();
-    await session.start(hosts.map((h) => keyOf(h.name)));
+    await session.start(hosts.map((h) => sshKeyOf(settings, h.name)));
     try {
         const results = await Promise.all(
             hosts.map(async (h): Promise<number> => {
