@@ -10,7 +10,7 @@ import { PATHS } from "./shared/paths";
  * and this program put them, in a temporary directory of their own, or under
  * a root the user names in `allowPathsUnder`, which may only be in a tree the
  * Filesystem Hierarchy Standard leaves to the site (SITE_TREES). Paths reach
- * these functions canonical (config.ts canonicalPath, '..' refused), so a
+ * these functions canonical (config/values.ts canonicalPath, '..' refused), so a
  * prefix compared by whole segments is the path's real place, but for
  * symbolic links, which only the host can see: the preflight refuses a path
  * that resolves anywhere else (assets/preflight/check.sh).

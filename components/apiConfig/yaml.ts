@@ -10,19 +10,19 @@ import { API_DIRECTORIES, MANAGED_BY, PATHS } from "../shared/paths";
 export interface DataplaneApiConfigModel {
     /** Node name; the host's name. */
     name: string;
-    /** Address the API listens on (apiBindAddress); default 0.0.0.0. */
+    /** Address the API listens on (apiBindAddress). */
     bindAddress: string;
-    /** Port the API listens on and advertises (apiPort); default 5555. */
+    /** Port the API listens on and advertises (apiPort). */
     port: number;
-    /** The API serves HTTPS with PATHS.tlsCert and PATHS.tlsKey; default true (apiTls). */
+    /** The API serves HTTPS with PATHS.tlsCert and PATHS.tlsKey (apiTls). */
     tls: boolean;
-    /** Address the API advertises to clients (apiAdvertisedAddress); default: the host's address. */
+    /** Address the API advertises to clients: apiAdvertisedAddress, or the host's address when that is empty. */
     advertisedAddress: string;
-    /** The HAProxy userlist the API takes its users from (haproxyUserlist); default "controller". */
+    /** The HAProxy userlist the API takes its users from (haproxyUserlist). */
     userlist: string;
-    /** HAProxy's config file (haproxyConfigFile); default /etc/haproxy/haproxy.cfg. */
+    /** HAProxy's config file (haproxyConfigFile). */
     haproxyConfigFile: string;
-    /** Seconds the API batches changes before it reloads HAProxy (haproxyReloadDelay); default 5. */
+    /** Seconds the API batches changes before it reloads HAProxy (haproxyReloadDelay). */
     reloadDelay: number;
     /** HAProxy's version on the host, as `haproxy -v` reports it (see preflight/). */
     haproxyVersion: string;

@@ -11,7 +11,7 @@ export interface DataplaneServiceArgs {
     readonly host: HostAccess;
     /**
      * The directories the API writes (the `directories` setting; default: the
-     * seed's, config.ts DEFAULT_DIRECTORIES): the unit (unit.ts) opens them in
+     * seed's, config/schema.ts DEFAULT_DIRECTORIES): the unit (unit.ts) opens them in
      * its sandbox.
      */
     readonly directories: readonly string[];

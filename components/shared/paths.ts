@@ -37,8 +37,8 @@ export const PATHS = {
 /**
  * The directories dataplaneapi.yaml names, by the setting that names each
  * (see apiConfig/yaml.ts). Every `directories` must include them, and
- * PATHS.configDir (config.ts checks it); the default `directories`
- * (config.ts DEFAULT_DIRECTORIES) is built from them.
+ * PATHS.configDir (config/checks.ts checks it); the default `directories`
+ * (config/schema.ts DEFAULT_DIRECTORIES) is built from them.
  */
 export const API_DIRECTORIES = {
     dataplaneStorage: "/etc/haproxy/dataplane",
