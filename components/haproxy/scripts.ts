@@ -20,50 +20,11 @@ export interface HaproxyEditSpec {
  * Validates the candidate as the Data Plane API will (as user haproxy, so a
  * file it cannot read fails here, not at the API's first commit), swaps it in
  * and reloads; on any failure puts the previous file back. `afterSwap` runs
- * once the new file is live. The edit and the revert both run it, as their
- * @SWAP_AND_RELOAD@: it stays here, defined once, because on its own as an
- * asset shellcheck would report the $cfg and $work it takes from them as
- * unassigned.
+ * once the new file is live. The edit and the revert both paste it in, as
+ * their @SWAP_AND_RELOAD@; it is assets/haproxy/parts/swap-and-reload.sh.
  */
 function swapAndReload(afterSwap = ""): string {
-    return `
-swap_in() {
-    cp -p "$1" "$cfg.dpdeploy.new"
-    mv -f "$cfg.dpdeploy.new" "$cfg"
-}
-if cmp -s "$work/candidate" "$cfg"; then
-    echo "$cfg: already as wanted"
-else
-    chgrp haproxy "$work" "$work/candidate"
-    chmod 0750 "$work"
-    chmod 0640 "$work/candidate"
-    if ! runuser -u haproxy -- haproxy -c -q -f "$work/candidate" 2>/dev/null; then
-        echo "the candidate $cfg is rejected by haproxy -c run as user haproxy, as the Data Plane API validates every change" >&2
-        echo "(every file it names must be readable by haproxy); the live file is unchanged:" >&2
-        runuser -u haproxy -- haproxy -c -f "$work/candidate" >&2 || true
-        exit 1
-    fi
-    cp -p "$cfg" "$work/previous"
-    chown --reference="$cfg" "$work/candidate"
-    chmod --reference="$cfg" "$work/candidate"
-    swap_in "$work/candidate"
-    diff -u "$work/previous" "$cfg" | sed -n '3,$p' | grep -E '^[-+]' | sed 's/^\\([-+][[:space:]]*user\\)[[:space:]].*/\\1 <masked>/' || true
-    if systemctl is-active --quiet haproxy.service; then
-        # The reload helper gives HAProxy's own verdict (systemctl reload exits 0
-        # even when HAProxy refuses the file), and waits for any reload the API runs.
-        if ! verdict=$(${shq(PATHS.reloadHelper)}); then
-            echo "$verdict; restoring the previous $cfg" >&2
-            swap_in "$work/previous"
-            ${shq(PATHS.reloadHelper)} >&2 || true
-            exit 1
-        fi
-        echo "validated $cfg and reloaded HAProxy ($verdict)"
-    else
-        echo "validated $cfg; HAProxy is not running, so it takes effect when it starts"
-    fi
-${afterSwap.trim()}
-fi
-`;
+    return `\n${renderAsset("haproxy/parts/swap-and-reload.sh", { RELOAD_HELPER: shq(PATHS.reloadHelper), AFTER_SWAP: afterSwap })}`;
 }
 
 /**
@@ -91,15 +52,11 @@ export function haproxyEditScript(e: HaproxyEditSpec): string {
                 EDITOR: shq(PATHS.cfgEditor),
                 UNIT: shq(PATHS.unitName),
                 UNIT_TEXT: PATHS.unitName,
-                SWAP_AND_RELOAD: swapAndReload(`
-    # The API puts its last known good copy back when one of its reloads
-    # fails; it refreshes that copy only after its own reloads, so it would
-    # bring back the file from before this edit (an old userlist, say).
-    lkg=${shq(`${e.backupsDir}/haproxy.cfg.lkg`)}
-    if [ -d ${shq(e.backupsDir)} ]; then
-        install -o haproxy -g haproxy -m 0644 "$cfg" "$lkg"
-        echo "refreshed the API's last known good copy $lkg"
-    fi`),
+                // Its first line stands at the start of the line, as it always has: the
+                // script's text may not change (a deployed host would update).
+                SWAP_AND_RELOAD: swapAndReload(
+                    renderAsset("haproxy/parts/refresh-lkg.sh", { LKG: shq(`${e.backupsDir}/haproxy.cfg.lkg`), BACKUPS_DIR: shq(e.backupsDir) }).trim(),
+                ),
                 MANAGED_SECTIONS: shq(PATHS.managedSections),
             }),
     );

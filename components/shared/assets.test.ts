@@ -32,8 +32,11 @@ describe("assets", () => {
                 .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
                 .map((f) => readFileSync(path.join(components, step, f), "utf8"))
                 .join("\n");
-            // Dot files (a .shellcheckrc) are for the tools, not the hosts.
-            for (const file of readdirSync(path.join(ASSETS_DIR, step)).filter((f) => !f.startsWith("."))) {
+            // Dot files (a .shellcheckrc) are for the tools, not the hosts; a folder (parts/) holds assets too.
+            const files = readdirSync(path.join(ASSETS_DIR, step), { recursive: true, withFileTypes: true })
+                .filter((e) => e.isFile() && !e.name.startsWith("."))
+                .map((e) => path.relative(path.join(ASSETS_DIR, step), path.join(e.parentPath, e.name)));
+            for (const file of files) {
                 assert.ok(sources.includes(`renderAsset("${step}/${file}"`), `assets/${step}/${file} is rendered in components/${step}/`);
             }
         }

@@ -1,4 +1,5 @@
 import { deployedId, recordDeployedScript } from "../drift/record";
+import { renderAsset } from "./assets";
 import { PATHS } from "./paths";
 import { shq } from "./quote";
 
@@ -6,9 +7,11 @@ export { shq };
 
 /**
  * What every script the program sends to a host has in common: quoting, the
- * prelude, and writing or removing a file. Each step's own scripts are built
- * from these by its folder's scripts.ts, the longer ones from a body in
- * assets/<step>/ (see assets.ts).
+ * prelude, and writing or removing a file (their shell is in assets/shared/;
+ * the drift record a write leaves is ../drift/record.ts). Each step's own
+ * scripts are built from these by its folder's scripts.ts, the longer ones
+ * from a body in assets/<step>/ (see assets.ts). What each step's scripts
+ * look like on a host is in components/<step>/golden/.
  *
  * Scripts are bash, start with `set -euo pipefail`, never contain a secret
  * (secrets travel on stdin), and are checked by shellcheck in the lint tier.
@@ -48,8 +51,9 @@ export function asRoot(script: string, useSudo: boolean): string {
  * default), and `haproxy -c` run as user haproxy then fails: it cannot get
  * back to the directory it started in ("Impossible to get back to initial
  * directory"). The API runs its own checks from its unit's working directory, `/`.
+ * The prelude is assets/shared/prelude.sh.
  */
-const PRELUDE = "set -euo pipefail\numask 022\ncd /\n";
+const PRELUDE = renderAsset("shared/prelude.sh");
 
 /**
  * A bash script whose first line says what it does. Previews show the first
@@ -103,47 +107,43 @@ export function writeFileScript(f: WriteFileSpec): string {
     const dir = dirname(f.path);
     return script(
         `write ${f.path} (${f.owner}:${f.group} ${f.mode}) from stdin`,
-        `
-target=${shq(f.path)}
-[ -d ${shq(dir)} ] || install -d -m ${shq(f.dirMode ?? "0755")} ${shq(dir)}
-tmp=$(mktemp ${shq(`${dir}/.dpdeploy.XXXXXX`)})
-trap 'rm -f "$tmp"' EXIT
-cat > "$tmp"
-chown ${shq(`${f.owner}:${f.group}`)} "$tmp"
-chmod ${shq(f.mode)} "$tmp"
-mv -f "$tmp" "$target"
-trap - EXIT
-${recordDeployedScript(f, true)}
-${f.after ?? ""}
-echo "wrote $target ($(stat -c '%U:%G %a' "$target"), sha256 $(sha256sum "$target" | cut -c1-12))"
-`,
+        renderAsset("shared/write-file.sh", {
+            TARGET: shq(f.path),
+            DIR: shq(dir),
+            DIR_MODE: shq(f.dirMode ?? "0755"),
+            TMP_TEMPLATE: shq(`${dir}/.dpdeploy.XXXXXX`),
+            OWNER_GROUP: shq(`${f.owner}:${f.group}`),
+            MODE: shq(f.mode),
+            RECORD: recordDeployedScript(f, true),
+            AFTER: f.after ?? "",
+        }),
     );
 }
 
+/** Removes a file the program wrote and its drift record; the script is assets/shared/remove-file.sh. */
 export function removeFileScript(f: WriteFileSpec): string {
     return script(
         `remove ${f.path}`,
-        `
-rm -f ${shq(f.path)}
-${forgetDeployedScript(f.path)}
-${
-    f.removeEmptyDir
-        ? `# Sibling files are removed in parallel: the directory may already be gone.
+        renderAsset("shared/remove-file.sh", {
+            TARGET: shq(f.path),
+            FORGET_RECORD: forgetDeployedScript(f.path),
+            REMOVE_EMPTY_DIR: f.removeEmptyDir
+                ? `# Sibling files are removed in parallel: the directory may already be gone.
 rmdir --ignore-fail-on-non-empty ${shq(dirname(f.path))} 2>/dev/null || [ ! -e ${shq(dirname(f.path))} ]`
-        : ""
-}
-${f.afterDelete ?? ""}
-echo ${shq(`removed ${f.path}`)}
-`,
+                : "",
+            AFTER_DELETE: f.afterDelete ?? "",
+            REMOVED: shq(`removed ${f.path}`),
+        }),
     );
 }
 
 /**
  * Removes the state directory once it is empty. Every step that takes
  * something out of it ends with this: a destroy removes independent steps in
- * parallel, so whichever of them finishes last leaves nothing behind.
+ * parallel, so whichever of them finishes last leaves nothing behind. It is
+ * assets/shared/remove-state-dir-if-empty.sh, as one line (no newline of its own).
  */
-export const REMOVE_STATE_DIR_IF_EMPTY = `rmdir ${shq(PATHS.stateDir)} 2>/dev/null || true`;
+export const REMOVE_STATE_DIR_IF_EMPTY = renderAsset("shared/remove-state-dir-if-empty.sh", { STATE_DIR: shq(PATHS.stateDir) }).replace(/\n$/, "");
 
 /** Drops a removed file's record (and the records' directory and the state directory once they are empty). */
 export function forgetDeployedScript(path: string): string {

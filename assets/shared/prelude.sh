@@ -1,0 +1,3 @@
+set -euo pipefail
+umask 022
+cd /

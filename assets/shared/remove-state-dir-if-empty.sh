@@ -1,0 +1,1 @@
+rmdir @STATE_DIR@ 2>/dev/null || true
