@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, against a local sandbox: sets this machine up (setup.sh),
-# boots a real Debian 13 load balancer (LB_RELEASE=bookworm: Debian 12) in a
-# container at 198.18.9.2, and runs
+# boots a real Debian 13 load balancer (LB_RELEASE=bookworm: Debian 12;
+# LB_ARCH=arm64: an arm64 Debian 12 one, a Raspberry Pi's, under qemu-user
+# emulation) in a container at 198.18.9.2, and runs
 # `pulumi up` into it with the real engine. Then prints how to call the API.
 #   scripts/sandbox.sh           deploy (again) into the sandbox
 #   scripts/sandbox.sh preview   show what an up would change

@@ -14,12 +14,16 @@
  *
  * LB_RELEASE picks the host's Debian release for a new sandbox: trixie
  * (Debian 13, HAProxy 3.0; the default) or bookworm (Debian 12, HAProxy 2.6).
+ * LB_ARCH=arm64 makes it an arm64 host, a Raspberry Pi's, run under qemu-user
+ * emulation; Debian 12 unless LB_RELEASE says otherwise (Raspberry Pi OS is
+ * Debian 12 based).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import {
+    archFromEnv,
     buildTools,
     type ConfigValue,
     describeTools,
@@ -47,11 +51,17 @@ const PASSWORD_FILE = path.join(SANDBOX, "api-password");
  */
 function sandboxHost(): TestHost {
     const wanted = releaseFromEnv();
+    const wantedArch = archFromEnv();
     const running = hostInfo(HOST, INDEX);
     if (running) {
         if (wanted && running.release !== wanted) {
             throw new Error(
                 `The sandbox host runs ${running.release}, not ${wanted}: run scripts/sandbox.sh destroy first, then deploy again with LB_RELEASE=${wanted}.`,
+            );
+        }
+        if (wantedArch && running.arch !== wantedArch) {
+            throw new Error(
+                `The sandbox host is ${running.arch}, not ${wantedArch}: run scripts/sandbox.sh destroy first, then deploy again with LB_ARCH=${wantedArch}.`,
             );
         }
         return running;
@@ -60,7 +70,8 @@ function sandboxHost(): TestHost {
         console.log("The sandbox host was not running: booting a new one and starting a new deployment.");
         forgetStack();
     }
-    return hostUp(HOST, INDEX, wanted ?? onlyHost("sandbox").release);
+    const arch = wantedArch ?? "amd64";
+    return hostUp(HOST, INDEX, wanted ?? (arch === "arm64" ? "bookworm" : onlyHost("sandbox").release), arch);
 }
 
 /** Forgets the stack: its state, and its settings file (whose secrets are encrypted with the state's salt). */
@@ -132,7 +143,7 @@ async function main(action: string): Promise<void> {
         return;
     }
     const host = sandboxHost();
-    console.log(`sandbox host: ${host.name} at ${host.address}, Debian ${host.release}`);
+    console.log(`sandbox host: ${host.name} at ${host.address}, Debian ${host.release}, ${host.arch}`);
     const mirror = new Mirror(tools.dpapi.mirrorDir);
     const baseUrl = await mirror.listen(host.outerAddress, MIRROR_PORT);
     const stack = await newStack(STACK, tools, STATE, sandboxConfig(host, baseUrl, tools), STACK_CONFIG_DIR);
