@@ -1,0 +1,19 @@
+# write /etc/systemd/system/haproxy-dataplane-reload.socket (root:root 0644) from stdin
+set -euo pipefail
+umask 022
+cd /
+target='/etc/systemd/system/haproxy-dataplane-reload.socket'
+[ -d '/etc/systemd/system' ] || install -d -m '0755' '/etc/systemd/system'
+tmp=$(mktemp '/etc/systemd/system/.dpdeploy.XXXXXX')
+trap 'rm -f "$tmp"' EXIT
+cat > "$tmp"
+chown 'root:root' "$tmp"
+chmod '0644' "$tmp"
+mv -f "$tmp" "$target"
+trap - EXIT
+install -d -m 0700 '/var/lib/haproxy-dataplane-deploy' '/var/lib/haproxy-dataplane-deploy/deployed'
+install -m 0600 '/etc/systemd/system/haproxy-dataplane-reload.socket' '/var/lib/haproxy-dataplane-deploy/deployed/%etc%systemd%system%haproxy-dataplane-reload.socket.new'
+mv -f '/var/lib/haproxy-dataplane-deploy/deployed/%etc%systemd%system%haproxy-dataplane-reload.socket.new' '/var/lib/haproxy-dataplane-deploy/deployed/%etc%systemd%system%haproxy-dataplane-reload.socket'
+printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' '/etc/systemd/system/haproxy-dataplane-reload.socket' 'root' 'root' '0644' "$(sha256sum < '/etc/systemd/system/haproxy-dataplane-reload.socket' | cut -d' ' -f1)" 'bytes' '0' '1' '-' > '/var/lib/haproxy-dataplane-deploy/deployed/%etc%systemd%system%haproxy-dataplane-reload.socket.meta'
+systemctl daemon-reload
+echo "wrote $target ($(stat -c '%U:%G %a' "$target"), sha256 $(sha256sum "$target" | cut -c1-12))"
