@@ -1,7 +1,7 @@
 /**
  * The stack's configuration: read once, validated once, before any resource
- * exists, and the only module that reads it (the program and the drift command
- * both come here).
+ * exists. The program (index.ts) and the drift command (scripts/drift.ts) both
+ * read it through this module.
  *
  *   schema.ts      every key, declared once: type, default, description
  *   values.ts      the kinds of value the keys hold (addresses, paths, URLs, hosts)
@@ -9,6 +9,7 @@
  *   parse.ts       text to checked settings, every problem reported at once
  *   deployment.ts  the one transform to the typed config the components take
  *   raw.ts         the text, from the running program or the `pulumi` CLI
+ *   quote.ts       a value as a message shows it ([secret] for a secret's)
  *
  * Secrets leave wrapped with `pulumi.secret` (parseSettings, for tools outside
  * the engine, gives them plain), and no error message ever quotes one.

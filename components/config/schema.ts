@@ -7,8 +7,8 @@ import { ARCHES, absolutePath, address, checkUrl, downloadUrl, hostSchema, sha25
  * Every key of the stack's configuration, declared once: its type (the zod
  * schema, which also says what is allowed), its default (`.default`) and its
  * description (`.describe`). Pulumi.yaml's `config:` block and the README's
- * configuration table say the same, and declarations.test.ts fails when they
- * do not. The order here is theirs, and the order problems are reported in.
+ * configuration table say the same, in this order, and declarations.test.ts
+ * fails when they do not. Problems are reported in this order too.
  */
 
 /** Starts the description of a key whose value must be stored encrypted (`pulumi config set --secret`); SECRET_KEYS is read from it. */
@@ -207,7 +207,11 @@ export function descriptionOf(key: ConfigKey): string {
 /** The type of a value as Pulumi.yaml declares it. */
 export type ValueType = "string" | "integer" | "number" | "boolean" | "array" | "object";
 
-/** A key's type, as Pulumi.yaml declares it, and the type of its items when it is a list. */
+/**
+ * A key's type, as Pulumi.yaml declares it, and the type of its items when it
+ * is a list. It also says how parse.ts reads the key's text: a string as it
+ * is, anything else as JSON.
+ */
 export function typeOf(key: ConfigKey): { type: ValueType; items?: ValueType } {
     const t = configSchema.shape[key].removeDefault() as z.ZodTypeAny;
     const type = valueType(t);
