@@ -33,7 +33,7 @@ done
 # The edit builds on the file as it stands, and every reload would refuse it:
 # stop here, before anything changes, if HAProxy does not accept it now.
 if ! check=$(as_haproxy haproxy -c -f "$cfg" 2>&1); then
-    echo "$cfg is not a configuration HAProxy accepts as it stands (haproxy -c, as user haproxy); nothing was changed. Fix it first:" >&2
+    echo "$cfg is not a configuration HAProxy accepts as it stands (haproxy -c); nothing was changed. Fix it first (it was checked as user haproxy, as the API checks it):" >&2
     printf '%s\n' "$check" >&2
     exit 1
 fi
