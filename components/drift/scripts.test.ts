@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { haproxyEditSpec } from "../haproxy";
 import { PATHS } from "../shared/paths";
+import { assertGolden } from "../testing/golden";
 import { type DriftHostSpec, driftCheckScript, driftRepairScript } from "./scripts";
 
 const spec: DriftHostSpec = {
@@ -36,5 +38,10 @@ describe("drift scripts", () => {
         assert.match(all, /bash "\$work\/edit-haproxy-cfg" < '\/var\/lib\/haproxy-dataplane-deploy\/managed-sections'/);
         // HAProxy is reloaded by the edit it runs, never restarted.
         assert.doesNotMatch(all, /systemctl (restart|stop|start) [^"]*haproxy\.service/);
+    });
+
+    it("what runs on a host: the check, and a repair of every kind of piece, match golden/", () => {
+        assertGolden(path.join(__dirname, "golden", "check.sh"), driftCheckScript(spec));
+        assertGolden(path.join(__dirname, "golden", "repair-everything.sh"), driftRepairScript(spec, everything, "0750"));
     });
 });

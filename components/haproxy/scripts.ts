@@ -33,7 +33,9 @@ function swapAndReload(afterSwap = ""): string {
  * file the credentials step wrote, so this command carries no secret. Like the
  * revert, it holds the exclusive flock the Data Plane API takes on haproxy.cfg
  * for its own writes, from reading the file until the new one is in place. The
- * script is assets/haproxy/edit.sh.
+ * script is assets/haproxy/edit.sh, with parts/swap-and-reload.sh and
+ * parts/refresh-lkg.sh pasted in; golden/haproxy-cfg.create.sh is the whole
+ * of it as it runs.
  */
 export function haproxyEditScript(e: HaproxyEditSpec): string {
     const usersDigest = e.usersDigest ? `# API users: ${e.usersDigest} (a digest of the hashed user lines)\n` : "";
@@ -64,7 +66,9 @@ export function haproxyEditScript(e: HaproxyEditSpec): string {
 
 /**
  * Takes the program's edit back out: its sections go, the global lines return
- * to their pre-deploy form. The script is assets/haproxy/revert.sh.
+ * to their pre-deploy form. The script is assets/haproxy/revert.sh, with
+ * parts/swap-and-reload.sh pasted in; golden/haproxy-cfg.delete.sh is the
+ * whole of it as it runs.
  */
 export function haproxyRevertScript(e: HaproxyEditSpec): string {
     return script(

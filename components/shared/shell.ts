@@ -145,10 +145,13 @@ rmdir --ignore-fail-on-non-empty ${shq(dirname(f.path))} 2>/dev/null || [ ! -e $
  */
 export const REMOVE_STATE_DIR_IF_EMPTY = renderAsset("shared/remove-state-dir-if-empty.sh", { STATE_DIR: shq(PATHS.stateDir) }).replace(/\n$/, "");
 
-/** Drops a removed file's record (and the records' directory and the state directory once they are empty). */
+/** Drops a removed file's record (and the records' directory and the state directory once they are empty): assets/shared/forget-record.sh, without its last newline. */
 export function forgetDeployedScript(path: string): string {
     const record = `${PATHS.deployedDir}/${deployedId(path)}`;
-    return `rm -f ${shq(record)} ${shq(`${record}.meta`)}
-rmdir ${shq(PATHS.deployedDir)} 2>/dev/null || true
-${REMOVE_STATE_DIR_IF_EMPTY}`;
+    return renderAsset("shared/forget-record.sh", {
+        RECORD: shq(record),
+        RECORD_META: shq(`${record}.meta`),
+        DEPLOYED_DIR: shq(PATHS.deployedDir),
+        REMOVE_STATE_DIR_IF_EMPTY,
+    }).replace(/\n$/, "");
 }
