@@ -2,12 +2,14 @@
  * The drift record's round trip: records written by the real shell
  * (recordDeployedScript, run with bash), read by the real check
  * (driftCheckScript, run with bash), parsed by parseCheckOutput, for each kind
- * of line. Both scripts run as they are rendered, with the state directory
- * moved under a temporary one; the check only reads.
+ * of line; and read by the real repair (driftRepairScript), which puts a file
+ * back from its record. The scripts run as they are rendered, with the state
+ * directory moved under a temporary one; no root is needed (the repaired
+ * files are the test user's own).
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
@@ -15,7 +17,7 @@ import { haproxyEditSpec } from "../haproxy";
 import { PATHS } from "../shared/paths";
 import type { WriteFileSpec } from "../shared/shell";
 import { type CheckOutput, checkLine, deployedId, type FileRecord, parseCheckOutput, recordDeployedScript } from "./record";
-import { driftCheckScript } from "./scripts";
+import { driftCheckScript, driftRepairScript } from "./scripts";
 
 const top = mkdtempSync(path.join(tmpdir(), "drift-record-"));
 after(() => rmSync(top, { recursive: true, force: true }));
@@ -147,6 +149,42 @@ describe("the drift record, written by its shell, read by the check, parsed", ()
             assert.equal(parsed.cfg, "error");
             assert.deepEqual(parsed.cfgLines, ['edit: x:3: two "stats socket" lines\there']);
         });
+    });
+
+    it("the repair reads the same record: it puts back a file's content, owner and mode from its record and copy", () => {
+        const root = mkdtempSync(path.join(top, "repair-"));
+        const owner = execFileSync("id", ["-un"], { encoding: "utf8" }).trim();
+        const group = execFileSync("id", ["-gn"], { encoding: "utf8" }).trim();
+        const content = deploy(root, "a 'quoted' name", "as deployed\n", { owner, group, mode: "0600" }, true);
+        const modeOnly = deploy(root, "mode only", "kept\n", { owner, group, mode: "0640" }, true);
+        writeFileSync(content.spec.path, "changed on the host\n");
+        chmodSync(content.spec.path, 0o666);
+        writeFileSync(modeOnly.spec.path, "changed, and left so\n");
+        chmodSync(modeOnly.spec.path, 0o604);
+        const haproxy = haproxyEditSpec(path.join(root, "haproxy.cfg"), "/run/haproxy/admin.sock", "controller");
+        const plan = {
+            files: [
+                { path: content.spec.path, content: true },
+                { path: modeOnly.spec.path, content: false },
+            ],
+            directories: [],
+            haproxyCfg: false,
+        };
+        const out = run(driftRepairScript({ directories: [], haproxy }, plan, "0750"), root);
+        assert.equal(readFileSync(content.spec.path, "utf8"), "as deployed\n");
+        assert.equal(statSync(content.spec.path).mode & 0o777, 0o600);
+        assert.equal(readFileSync(modeOnly.spec.path, "utf8"), "changed, and left so\n");
+        assert.equal(statSync(modeOnly.spec.path).mode & 0o777, 0o640);
+        assert.match(out, new RegExp(`restored .*a 'quoted' name \\(${owner}:${group} 0600\\)`));
+        // And the check finds nothing left but the content it was told to leave.
+        const after = check(root, []).parsed.files;
+        assert.deepEqual(
+            after.map((f) => [path.basename(f.path), f.live?.sha === f.sha, f.live?.mode]),
+            [
+                ["a 'quoted' name", true, "600"],
+                ["mode only", false, "640"],
+            ],
+        );
     });
 
     it("refuses a value the line cannot carry: empty, or with a tab or a newline", () => {

@@ -21,11 +21,12 @@ import type { WriteFileSpec } from "../shared/shell";
  *      c line         a line of `diff -u` of haproxy.cfg (user lines masked), or the edit's error
  *      N none         nothing is recorded: no deployment of this version
  *
- * check.sh reads a .meta line with `IFS=<tab> read`, for which a tab is
- * white space: an empty field would vanish and shift the rest, and a tab or a
- * newline inside one would split it. The writer refuses such values. The
- * round trip (record.test.ts) writes records with this shell, runs the real
- * check on them and parses what it prints.
+ * check.sh and the repair (assets/drift/repair.sh) read a .meta line with
+ * `IFS=<tab> read`, for which a tab is white space: an empty field would
+ * vanish and shift the rest, and a tab or a newline inside one would split
+ * it. The writer refuses such values. The round trip (record.test.ts) writes
+ * records with this shell, runs the real check on them and parses what it
+ * prints, and runs the real repair from them.
  */
 
 /** The fields of a `.meta` line, in order; `sha256` is the digest the shell takes of the file as written. */
