@@ -31,12 +31,6 @@ const STEP_FOLDERS: Record<string, string> = {
     "haproxy-dataplane:index:DataplaneService": "service",
 };
 
-/**
- * Steps whose golden files are not written yet: their folders were being
- * changed by others when the golden files were introduced (issue 30).
- */
-const NOT_YET = new Set(["preflight", "directories"]);
-
 /** What asRoot puts before and after a script (the host logs in as root: no sudo). */
 const [WRAP_BEFORE, WRAP_AFTER] = asRoot("\0", false).split("\0");
 
@@ -78,7 +72,6 @@ describe("what runs on a host, step by step (golden files)", () => {
     it("each step's scripts match components/<step>/golden/", () => {
         assert.ok(scripts.length >= 20, `${scripts.length} scripts`);
         for (const s of scripts) {
-            if (NOT_YET.has(s.folder)) continue;
             assertGolden(path.join(__dirname, s.folder, "golden", s.file), s.text);
         }
     });
@@ -86,7 +79,6 @@ describe("what runs on a host, step by step (golden files)", () => {
     it("no golden script is left that the program no longer runs", () => {
         const expected = new Set(scripts.map((s) => path.join(s.folder, s.file)));
         for (const folder of new Set(Object.values(STEP_FOLDERS))) {
-            if (NOT_YET.has(folder)) continue;
             let files: string[] = [];
             try {
                 files = readdirSync(path.join(__dirname, folder, "golden")).filter((f) => /\.(create|update|delete)\.sh$/.test(f));
