@@ -6,8 +6,8 @@ import { ARCHES, absolutePath, address, checkUrl, downloadUrl, hostSchema, sha25
 /**
  * Every key of the stack's configuration, declared once: its type (the zod
  * schema, which also says what is allowed), its default (`.default`) and its
- * description (`.describe`). Pulumi.yaml's `config:` block and the README's
- * configuration table say the same, in this order, and declarations.test.ts
+ * description (`.describe`). Pulumi.yaml's `config:` block and the
+ * configuration table (docs/operations.md) say the same, in this order, and declarations.test.ts
  * fails when they do not. Problems are reported in this order too.
  */
 

@@ -1,7 +1,7 @@
 /**
- * The sandbox as a stack a Pulumi user drives with the `pulumi` CLI (README,
- * "The sandbox stack, with the pulumi CLI"): each command as the README
- * writes it, run in a shell against a sandbox of the test's own (its own
+ * The sandbox as a stack a Pulumi user drives with the `pulumi` CLI
+ * (docs/operations.md, "The sandbox stack, with the pulumi CLI"): each command
+ * as that section writes it, run in a shell against a sandbox of the test's own (its own
  * directory, host and address), with its output checked. Real engine, real
  * host; the run's first lines name each real part and its version.
  */
@@ -53,7 +53,7 @@ const stackConfig = () => parseYaml(readFileSync(stackFile, "utf8")).config as R
 const key = (k: string) => `${PROJECT}:${k}`;
 const apiAs = async (url: string, ca: string, password: string) => (await api(`${url}/info`, ca, { auth: `dpadmin:${password}` })).status;
 
-describe("the sandbox stack, driven with the pulumi CLI as the README walks through it", () => {
+describe("the sandbox stack, driven with the pulumi CLI as docs/operations.md walks through it", () => {
     let homeBefore = "";
     let apiUrl = "";
     let ca = "";
