@@ -27,6 +27,7 @@ import {
     api,
     ARCHIVE_ARCH,
     buildTools,
+    changeCounts,
     describeTools,
     eventually,
     haproxyAdmin,
@@ -42,6 +43,8 @@ import {
     newStack,
     reloadOutcome,
     setConfig,
+    stateUrns,
+    stepsByOp,
     sshLogins,
     type TestHost,
     Timings,
@@ -80,30 +83,6 @@ async function loaded<T>(label: string, hosts: TestHost[], fn: () => Promise<T>)
     for (const r of reports) console.log(`step "${label}": ${describeLoad(r)}`);
     assertServed(`"${label}"`, reports);
     return result;
-}
-
-/** The engine's operation counts, without the ones that changed nothing. */
-function changes(ops: Record<string, number> | undefined): Record<string, number> {
-    return Object.fromEntries(Object.entries(ops ?? {}).filter(([op, n]) => op !== "same" && n > 0));
-}
-
-/** How many resources the stack's state holds (the stack and what the program registered; not the default providers), as the engine counts them. */
-async function stateCount(stack: Stack): Promise<number> {
-    const { deployment } = await stack.exportStack();
-    return (deployment.resources ?? []).filter((r: { urn: string }) => !r.urn.includes("::pulumi:providers:")).length;
-}
-
-/** The names of the resources an update changed, by operation (the engine's events; `same` left out), sorted. */
-function changedNames(events: readonly EngineEvent[]): Record<string, string[]> {
-    const byOp: Record<string, string[]> = {};
-    for (const e of events) {
-        const m = e.resOutputsEvent?.metadata;
-        if (!m || m.op === "same" || m.urn.includes("::pulumi:providers:")) continue;
-        byOp[m.op] ??= [];
-        byOp[m.op].push(m.urn.split("::").pop() ?? "");
-    }
-    for (const names of Object.values(byOp)) names.sort();
-    return byOp;
 }
 
 /** What a host's install step printed, as the stack's state has it. */
@@ -252,7 +231,7 @@ describe("an arm64 host (a Raspberry Pi's Debian 12, under qemu-user emulation),
     it("a fresh up installs the arm64 archive, checked against its checksum, and its hardened unit runs the API", async () => {
         const result = await loaded("fresh up", [pi], () => stack.up({ onOutput: capture, color: "never" }));
         assert.equal(result.summary.result, "succeeded");
-        assert.deepEqual(changes(result.summary.resourceChanges), { create: await stateCount(stack) }, "creates only: everything in the state");
+        assert.deepEqual(changeCounts(result.summary.resourceChanges), { create: (await stateUrns(stack)).length }, "creates only: everything in the state");
         await assertOwnArchive(stack, pi);
         assert.ok(!mirror.requests.some((r) => r.includes("x86_64")), "the x86_64 archive was not fetched");
         const out = result.outputs.dataplane.value[pi.name];
@@ -317,7 +296,7 @@ describe("an arm64 host (a Raspberry Pi's Debian 12, under qemu-user emulation),
     it("a second up with the same config changes nothing and opens no SSH session", async () => {
         const before = sshLogins(pi.name);
         const result = await loaded("no-op up", [pi], () => stack.up({ onOutput: capture, color: "never" }));
-        assert.deepEqual(changes(result.summary.resourceChanges), {});
+        assert.deepEqual(changeCounts(result.summary.resourceChanges), {});
         assert.equal(sshLogins(pi.name) - before, 0, "no SSH session was opened");
     });
 
@@ -326,7 +305,7 @@ describe("an arm64 host (a Raspberry Pi's Debian 12, under qemu-user emulation),
         const events: EngineEvent[] = [];
         await loaded("password rotation", [pi], () => stack.up({ onOutput: capture, color: "never", onEvent: (e) => events.push(e) }));
         assert.deepEqual(
-            changedNames(events),
+            stepsByOp(events),
             { update: [`${pi.name}-haproxy-cfg`, `${pi.name}-haproxy-credentials`, `${pi.name}-service-start`] },
             "updates in place only: the haproxy.cfg edit, the credentials and the start step",
         );
@@ -338,11 +317,11 @@ describe("an arm64 host (a Raspberry Pi's Debian 12, under qemu-user emulation),
     });
 
     it("destroy removes the API and leaves HAProxy serving what the API configured", async () => {
-        const count = await stateCount(stack);
+        const count = (await stateUrns(stack)).length;
         const result = await loaded("destroy", [pi], () => stack.destroy({ onOutput: capture, color: "never" }));
         assert.equal(result.summary.result, "succeeded");
-        assert.deepEqual(changes(result.summary.resourceChanges), { delete: count }, "deletes only: everything in the state");
-        assert.equal(await stateCount(stack), 0, "nothing is left in the state");
+        assert.deepEqual(changeCounts(result.summary.resourceChanges), { delete: count }, "deletes only: everything in the state");
+        assert.equal((await stateUrns(stack)).length, 0, "nothing is left in the state");
         assert.notEqual(hostExec(pi.name, "systemctl cat dataplaneapi.service").code, 0, "the unit is gone");
         assert.notEqual(hostExec(pi.name, "test -e /usr/local/bin/dataplaneapi").code, 0, "the binary is gone");
         hostRun(pi.name, "haproxy -c -q -f /etc/haproxy/haproxy.cfg");
@@ -366,7 +345,7 @@ describe("a mixed stack: one x86_64 host and the arm64 host", () => {
         const result = await loaded("mixed stack: up", hosts, () => stack.up({ onOutput: capture, color: "never", onEvent: (e) => upEvents.push(e) }));
         mixed.up = stepSeconds(upEvents, hosts);
         assert.equal(result.summary.result, "succeeded");
-        assert.deepEqual(changes(result.summary.resourceChanges), { create: await stateCount(stack) }, "creates only: everything in the state");
+        assert.deepEqual(changeCounts(result.summary.resourceChanges), { create: (await stateUrns(stack)).length }, "creates only: everything in the state");
         for (const h of hosts) {
             await assertOwnArchive(stack, h);
             const out = result.outputs.dataplane.value[h.name];
@@ -377,14 +356,14 @@ describe("a mixed stack: one x86_64 host and the arm64 host", () => {
         const units = hosts.map((h) => hostRun(h.name, `sha256sum ${UNIT_FILE}`).split(" ")[0]);
         assert.equal(units[0], units[1], "the program wrote the same unit on both architectures");
 
-        const count = await stateCount(stack);
+        const count = (await stateUrns(stack)).length;
         const destroyEvents: EngineEvent[] = [];
         const destroyed = await loaded("mixed stack: destroy", hosts, () =>
             stack.destroy({ onOutput: capture, color: "never", onEvent: (e) => destroyEvents.push(e) }),
         );
         mixed.destroy = stepSeconds(destroyEvents, hosts);
-        assert.deepEqual(changes(destroyed.summary.resourceChanges), { delete: count }, "deletes only: everything in the state");
-        assert.equal(await stateCount(stack), 0, "nothing is left in the state");
+        assert.deepEqual(changeCounts(destroyed.summary.resourceChanges), { delete: count }, "deletes only: everything in the state");
+        assert.equal((await stateUrns(stack)).length, 0, "nothing is left in the state");
         for (const h of hosts) {
             assert.notEqual(hostExec(h.name, "test -e /usr/local/bin/dataplaneapi").code, 0, `${h.name}: the binary is gone`);
             assert.equal((await httpGet(`http://${h.address}/`)).status, 200, `${h.name} still serves`);

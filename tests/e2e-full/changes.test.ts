@@ -1,10 +1,10 @@
 /**
  * Every kind of change a user makes to a running deployment, through the real
  * engine, on a real host: what the engine plans and does (its counts, by
- * resource), and what happens on the host. The README's table "What each
- * change does" is what this file checks.
+ * resource), and what happens on the host. The table "What each change
+ * does" in docs/operations.md is what this file checks.
  */
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -26,7 +26,11 @@ import {
     httpGet,
     Mirror,
     newStack,
-    RESOURCES_PER_HOST,
+    stateUrns,
+    hostUrns,
+    commandNames,
+    changeCounts,
+    stepsByOp,
     setConfig,
     type TestHost,
     type Tools,
@@ -61,25 +65,16 @@ async function change(
 ): Promise<{ ops: Record<string, number>; byOp: Record<string, string[]> }> {
     Object.assign(config, values);
     await setConfig(stack, values);
-    const byOp: Record<string, string[]> = {};
+    const events: EngineEvent[] = [];
     const start = Date.now();
     const { result, reports } = await underLoad(
         [lb, ...also].map((h) => `http://${h.address}/`),
-        () =>
-            stack.up({
-                color: "never",
-                onEvent: (e) => {
-                    const m = e.resOutputsEvent?.metadata;
-                    if (m && m.op !== "same" && !m.urn.includes("pulumi:providers:")) {
-                        byOp[m.op] ??= [];
-                        byOp[m.op].push(m.urn.split("::").pop()!.replace(`${lb.name}-`, ""));
-                    }
-                },
-            }),
+        () => stack.up({ color: "never", onEvent: (e) => events.push(e) }),
     );
     const served = assertServed(`"${label}"`, reports);
-    for (const names of Object.values(byOp)) names.sort();
-    const ops = Object.fromEntries(Object.entries(result.summary.resourceChanges ?? {}).filter(([op, n]) => op !== "same" && n > 0));
+    // The first host's steps by their own names ("config-yaml"), as the assertions spell them.
+    const byOp = Object.fromEntries(Object.entries(stepsByOp(events)).map(([op, names]) => [op, names.map((n) => n.replace(`${lb.name}-`, "")).sort()]));
+    const ops = changeCounts(result.summary.resourceChanges);
     rows.push(`${((Date.now() - start) / 1000).toFixed(1).padStart(6)} s  ${label}: ${JSON.stringify(byOp)} (requests sent/failed ${served})`);
     return { ops, byOp };
 }
@@ -107,7 +102,7 @@ after(() => {
     console.log(`changes (duration, what the engine did by resource):\n${rows.join("\n")}`);
 });
 
-describe("each change a user makes updates in place, as the README says", () => {
+describe("each change a user makes updates in place, as docs/operations.md says", () => {
     it("the API user's name: the hashed user file, the haproxy.cfg edit and the readiness check; no restart", async () => {
         const pid = apiPid();
         const { byOp } = await change("apiUsername", { apiUsername: { value: "ops", secret: true } });
@@ -128,7 +123,8 @@ describe("each change a user makes updates in place, as the README says", () => 
     it("an extra directory: created for haproxy, writable in the unit's sandbox; the service restarts with the new unit", async () => {
         const dirs = [...(await stack.getConfig("haproxy-dataplane:directories").then((v) => JSON.parse(v.value) as string[])), "/srv/dpapi-extra"];
         const pid = apiPid();
-        const { byOp } = await change("directories + /srv/dpapi-extra", { directories: { value: dirs } });
+        // A directory of the site's own: allowed once allowPathsUnder names its root.
+        const { byOp } = await change("directories + /srv/dpapi-extra", { directories: { value: dirs }, allowPathsUnder: { value: ["/srv/dpapi-extra"] } });
         // The preflight runs again: the new directory must not be someone else's.
         assert.deepEqual(byOp, { update: ["dirs-create", "preflight-check", "service-start", "service-unit"] });
         assert.equal(hostRun(lb.name, "stat -c '%U:%G %a' /srv/dpapi-extra").trim(), "haproxy:haproxy 750");
@@ -165,8 +161,13 @@ describe("each change a user makes updates in place, as the README says", () => 
         const master = haproxyMasterPid(lb.name);
         const pid = apiPid();
         const hosts = (config.hosts.value as Record<string, unknown>[]).map(({ hostKey: _unpinned, ...h }) => h);
-        const { ops } = await change("hosts[0].hostKey removed", { hosts: { value: hosts } });
-        assert.deepEqual(ops, { update: 18 }, "every remote command is updated in place");
+        const { ops, byOp } = await change("hosts[0].hostKey removed", { hosts: { value: hosts } });
+        assert.deepEqual(Object.keys(ops), ["update"], "updates in place only");
+        assert.deepEqual(
+            byOp.update,
+            (await commandNames(stack)).map((n) => n.replace(`${lb.name}-`, "")).sort(),
+            "every remote command, and nothing else, is updated",
+        );
         assert.equal(haproxyMasterPid(lb.name), master, "HAProxy was not restarted");
         assert.equal(apiPid(), pid, "the API was not restarted");
         assert.equal(await answers(5556, `ops:${password}`), 200);
@@ -181,14 +182,17 @@ describe("each change a user makes updates in place, as the README says", () => 
             ];
             const firstKeys = config.sshPrivateKeys.value as Record<string, string>;
             const keys = { ...firstKeys, [second.name]: readFileSync(second.privateKeyFile, "utf8") };
+            const first = await stateUrns(stack);
             const added = await change("a host added", { hosts: { value: hosts }, sshPrivateKeys: { value: keys, secret: true } }, [second]);
-            assert.deepEqual(added.ops, { create: RESOURCES_PER_HOST });
+            const withSecond = await stateUrns(stack);
+            assert.deepEqual(added.ops, { create: hostUrns(withSecond, second.name).length }, "only the added host's steps, each created");
             assert.equal(hostRun(second.name, "systemctl is-active dataplaneapi.service").trim(), "active");
 
             const removed = await change("the host removed", { hosts: { value: hosts.slice(0, 1) }, sshPrivateKeys: { value: firstKeys, secret: true } }, [
                 second,
             ]);
-            assert.deepEqual(removed.ops, { delete: RESOURCES_PER_HOST });
+            assert.deepEqual(removed.ops, { delete: hostUrns(withSecond, second.name).length }, "only the removed host's steps, each deleted");
+            assert.deepEqual(await stateUrns(stack), first, "the first host's steps are as they were");
             assert.notEqual(hostExec(second.name, "systemctl cat dataplaneapi.service").code, 0, "its service is gone");
             assert.equal((await httpGet(`http://${second.address}/`)).status, 200, "it keeps serving");
             assert.equal(await answers(5556, `ops:${password}`), 200, "the other host is untouched");
@@ -226,8 +230,9 @@ describe("each change a user makes updates in place, as the README says", () => 
     });
 
     it("destroy after all that: the extra directory is gone, HAProxy serves", async () => {
+        const deployed = await stateUrns(stack);
         const result = await stack.destroy({ color: "never" });
-        assert.equal(result.summary.resourceChanges?.delete, RESOURCES_PER_HOST + 2, "with the upload step");
+        assert.deepEqual(changeCounts(result.summary.resourceChanges), { delete: deployed.length }, "everything in the stack, the upload step with it");
         assert.notEqual(hostExec(lb.name, "test -e /srv/dpapi-extra").code, 0);
         assert.equal((await httpGet(`http://${lb.address}/`)).status, 200);
     });

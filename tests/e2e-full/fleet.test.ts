@@ -26,7 +26,10 @@ import {
     hostUp,
     Mirror,
     newStack,
-    RESOURCES_PER_HOST,
+    stateUrns,
+    hostUrns,
+    changeCounts,
+    stepsByOp,
     setConfig,
     sshLogins,
     type TestHost,
@@ -79,7 +82,9 @@ describe("ten hosts in one stack, both releases", () => {
     it("a fresh up deploys all ten at once, and every API answers", async () => {
         const result = await timed("fresh up, ten hosts", () => stack.up({ color: "never" }));
         assert.equal(result.summary.result, "succeeded");
-        assert.deepEqual(result.summary.resourceChanges, { create: hosts.length * RESOURCES_PER_HOST + 1 });
+        const deployed = await stateUrns(stack);
+        assert.deepEqual(changeCounts(result.summary.resourceChanges), { create: deployed.length }, "it created everything in the stack, and did nothing else");
+        for (const h of hosts) assert.ok(hostUrns(deployed, h.name).length > 0, `${h.name} has its steps`);
         const out = result.outputs.dataplane.value;
         ca = Object.fromEntries(hosts.map((h) => [h.name, out[h.name].caCertificate]));
         const infos = await Promise.all(hosts.map((h) => api(`https://${h.address}:5555/v3/info`, ca[h.name], { auth: `dpadmin:${password}` })));
@@ -94,7 +99,7 @@ describe("ten hosts in one stack, both releases", () => {
     it("an up with nothing changed changes nothing and opens no SSH session on any host", async () => {
         const before = logins();
         const result = await timed("no-op up, ten hosts", () => stack.up({ color: "never" }));
-        assert.deepEqual(result.summary.resourceChanges, { same: hosts.length * RESOURCES_PER_HOST + 1 });
+        assert.deepEqual(changeCounts(result.summary.resourceChanges), {}, "nothing changes");
         assert.deepEqual(logins(), before, "no host got an SSH session");
     });
 
@@ -113,11 +118,13 @@ describe("ten hosts in one stack, both releases", () => {
         assertServed('"the rolling change"', reports);
         assert.equal(result.summary.result, "succeeded");
         // Per host: the API's YAML and the start step change, and a health gate and its component are created.
-        assert.deepEqual(result.summary.resourceChanges, {
-            same: hosts.length * (RESOURCES_PER_HOST - 2) + 1,
-            update: 2 * hosts.length,
-            create: 2 * hosts.length,
-        });
+        const touched = stepsByOp(events);
+        assert.deepEqual(Object.keys(touched).sort(), ["create", "update"], "nothing replaced or deleted");
+        for (const h of hosts) {
+            const of = (op: string) => touched[op].filter((n) => n.startsWith(`${h.name}-`)).map((n) => n.slice(h.name.length + 1));
+            assert.deepEqual(of("update"), ["config-yaml", "service-start"], `${h.name}: its YAML and its start step are updated`);
+            assert.deepEqual(of("create"), ["gate", "gate-check"], `${h.name}: its health gate is created`);
+        }
 
         const order = commandEventOrder(events);
         for (let b = BATCH; b < hosts.length; b += BATCH) {

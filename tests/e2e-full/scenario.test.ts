@@ -41,7 +41,9 @@ import {
     PROJECT,
     RELEASES,
     type Release,
-    RESOURCES_PER_HOST,
+    stateUrns,
+    stepsByOp,
+    hostUrns,
     setConfig,
     sshLogins,
     type TestHost,
@@ -326,6 +328,10 @@ function oneHost(release: Release): void {
     let mirror: Mirror;
     let lb: TestHost;
     let stack: Stack;
+    /** How many resources the preview of the first deployment planned to create. */
+    let plannedCreates = 0;
+    /** This host's steps by their names ("config-yaml" is "<host>-config-yaml"), sorted as stepsByOp sorts them. */
+    const steps = (...names: string[]) => names.map((n) => `${lb.name}-${n}`).sort();
     let originalCfg: string;
     /** TOUCHED as it was before the first up. */
     let pristine: Map<string, string>;
@@ -366,7 +372,8 @@ function oneHost(release: Release): void {
             { load: false },
         );
         assert.equal(ssh, 0, "a preview opens no SSH session");
-        assert.deepEqual(result.summary, { create: RESOURCES_PER_HOST + 1 });
+        assert.deepEqual(Object.keys(result.summary), ["create"], "a first deployment only creates");
+        plannedCreates = result.summary.create;
         // A new command shows the first lines of its script: each script's first line says what it does.
         const v = tools.dpapi.previous.version.replace(/\./g, "\\.");
         assert.match(result.diff, new RegExp(`# install dataplaneapi ${v} from http://[\\d.:]+/v${v}/, checked against its SHA-256 first`));
@@ -389,7 +396,8 @@ function oneHost(release: Release): void {
             (r) => r.summary.resourceChanges,
         );
         assert.equal(result.summary.result, "succeeded");
-        assert.deepEqual(ops, { create: RESOURCES_PER_HOST + 1 });
+        assert.deepEqual(ops, { create: (await stateUrns(stack)).length }, "it created everything in the stack, and did nothing else");
+        assert.equal(ops.create, plannedCreates, "as many steps as the preview showed");
         const v = tools.dpapi.previous.version;
         assert.ok(mirror.requests.includes(`/v${v}/dataplaneapi_${v}_linux_x86_64.tar.gz`), "the archive was downloaded from the mirror");
         const out = result.outputs.dataplane.value[lb.name];
@@ -525,13 +533,14 @@ function oneHost(release: Release): void {
         assert.doesNotMatch(preview.diff, /master_runtime/);
         assert.deepEqual(preview.summary, { update: 2 });
 
-        const { ops } = await step(
+        const events: EngineEvent[] = [];
+        await step(
             "4. up with the changed setting",
             [lb],
-            () => stack.up({ onOutput: capture, color: "never" }),
+            () => stack.up({ onOutput: capture, onEvent: (e) => events.push(e), color: "never" }),
             (r) => r.summary.resourceChanges,
         );
-        assert.deepEqual(ops, { update: 2 });
+        assert.deepEqual(stepsByOp(events), { update: steps("config-yaml", "service-start") }, "the YAML and the start step, in place");
         assert.match(hostRun(lb.name, "systemctl show -p ActiveState --value dataplaneapi.service"), /active/);
         const servers = runningServers(lb);
         assert.ok(servers.has(GUIDE_SERVER.name) && servers.get("web1") === "150", "the API's changes are still live");
@@ -563,13 +572,18 @@ function oneHost(release: Release): void {
         assert.ok(!preview.diff.includes(password1) && !preview.diff.includes(password2), "no password in the preview");
         assert.match(preview.diff, /\[secret\]/);
 
-        const { ops } = await step(
+        const events: EngineEvent[] = [];
+        await step(
             "5. up with a rotated password",
             [lb],
-            () => stack.up({ onOutput: capture, color: "never" }),
+            () => stack.up({ onOutput: capture, onEvent: (e) => events.push(e), color: "never" }),
             (r) => r.summary.resourceChanges,
         );
-        assert.deepEqual(ops, { update: 3 });
+        assert.deepEqual(
+            stepsByOp(events),
+            { update: steps("haproxy-cfg", "haproxy-credentials", "service-start") },
+            "the hashed users, the haproxy.cfg edit and the start step's credentials, in place",
+        );
         await eventually("the new password to work", async () => (await api(`${apiUrl}/info`, ca, { auth: `dpadmin:${password2}` })).status === 200, 30);
         assert.equal((await api(`${apiUrl}/info`, ca, { auth: `dpadmin:${password1}` })).status, 401);
         client = new ApiClient(apiUrl, ca, `dpadmin:${password2}`);
@@ -595,13 +609,14 @@ function oneHost(release: Release): void {
         const upgrade = { version: tools.dpapi.version, sha256: tools.dpapi.sha256 };
         assert.notEqual(upgrade.version, tools.dpapi.previous.version);
         await setConfig(stack, { dataplaneapiVersion: { value: upgrade.version }, dataplaneapiSha256: { value: upgrade.sha256 } });
-        const { ops, result } = await step(
+        const events: EngineEvent[] = [];
+        const { result } = await step(
             `5b. up with dataplaneapiVersion ${upgrade.version}`,
             [lb],
-            () => stack.up({ onOutput: capture, color: "never" }),
+            () => stack.up({ onOutput: capture, onEvent: (e) => events.push(e), color: "never" }),
             (r) => r.summary.resourceChanges,
         );
-        assert.deepEqual(ops, { update: 2 }, "the binary and the start step");
+        assert.deepEqual(stepsByOp(events), { update: steps("binary-install", "service-start") }, "the binary and the start step, in place");
         assert.equal(result.outputs.dataplane.value[lb.name].version, upgrade.version);
         assert.ok(mirror.requests.includes(`/v${upgrade.version}/dataplaneapi_${upgrade.version}_linux_x86_64.tar.gz`));
         const info = await client.get("/info");
@@ -612,13 +627,18 @@ function oneHost(release: Release): void {
 
     it("5c. a userlist rename: the API is stopped before the old userlist goes and starts with the new one", async () => {
         await setConfig(stack, { haproxyUserlist: { value: "dpapi_users" } });
-        const { ops } = await step(
+        const events: EngineEvent[] = [];
+        await step(
             "5c. up with a renamed userlist",
             [lb],
-            () => stack.up({ onOutput: capture, color: "never" }),
+            () => stack.up({ onOutput: capture, onEvent: (e) => events.push(e), color: "never" }),
             (r) => r.summary.resourceChanges,
         );
-        assert.deepEqual(ops, { update: 4 }, "the preflight, the YAML, the haproxy.cfg edit and the start step");
+        assert.deepEqual(
+            stepsByOp(events),
+            { update: steps("config-yaml", "haproxy-cfg", "preflight-check", "service-start") },
+            "the preflight, the YAML, the haproxy.cfg edit and the start step, in place",
+        );
         const cfg = hostRun(lb.name, "cat /etc/haproxy/haproxy.cfg");
         assert.match(cfg, /^userlist dpapi_users$/m);
         assert.doesNotMatch(cfg, /^userlist controller/m);
@@ -661,6 +681,7 @@ function oneHost(release: Release): void {
     });
 
     it("7. destroy removes the service and its files, gives haproxy.cfg back apart from the API's changes, and HAProxy keeps serving", async () => {
+        const deployed = await stateUrns(stack);
         const { result, ops } = await step(
             "7. destroy",
             [lb],
@@ -668,7 +689,8 @@ function oneHost(release: Release): void {
             (r) => r.summary.resourceChanges,
         );
         assert.equal(result.summary.result, "succeeded");
-        assert.deepEqual(ops, { delete: RESOURCES_PER_HOST + 1 });
+        assert.deepEqual(ops, { delete: deployed.length }, "it deleted everything in the stack, and did nothing else");
+        assert.deepEqual(await stateUrns(stack), [], "nothing is left in the state");
         assert.notEqual(hostExec(lb.name, "systemctl cat dataplaneapi.service").code, 0, "the unit is gone");
         for (const f of [
             "/usr/local/bin/dataplaneapi",
@@ -733,7 +755,7 @@ describe("two hosts in one stack, one of each release", () => {
             (r) => r.summary.resourceChanges,
         );
         assert.equal(result.summary.result, "succeeded");
-        assert.deepEqual(ops, { create: 2 * RESOURCES_PER_HOST + 1 });
+        assert.deepEqual(ops, { create: (await stateUrns(stack)).length }, "it created everything in the stack, and did nothing else");
         const fingerprints = new Set<string>();
         for (const h of hosts) {
             const out = result.outputs.dataplane.value[h.name];
@@ -757,6 +779,7 @@ describe("two hosts in one stack, one of each release", () => {
 
         // A host removed, then added back: only its steps run, and the other host serves throughout.
         const masters = hosts.map(masterIdentity);
+        const both = await stateUrns(stack);
         await setConfig(stack, hostsConfig(hosts.slice(0, 1), baseUrl, tools, password1));
         const removed = await step(
             "8c. the second host removed",
@@ -764,7 +787,12 @@ describe("two hosts in one stack, one of each release", () => {
             () => stack.up({ onOutput: capture, color: "never" }),
             (r) => r.summary.resourceChanges,
         );
-        assert.deepEqual(removed.ops, { delete: RESOURCES_PER_HOST });
+        assert.deepEqual(removed.ops, { delete: hostUrns(both, hosts[1].name).length }, "only the removed host's steps, each deleted");
+        assert.deepEqual(
+            await stateUrns(stack),
+            both.filter((u) => !hostUrns(both, hosts[1].name).includes(u)),
+            "the other host's steps are all still there",
+        );
         assert.notEqual(hostExec(hosts[1].name, "systemctl cat dataplaneapi.service").code, 0, "the removed host's service is gone");
         await setConfig(stack, hostsConfig(hosts, baseUrl, tools, password1));
         const added = await step(
@@ -773,17 +801,18 @@ describe("two hosts in one stack, one of each release", () => {
             () => stack.up({ onOutput: capture, color: "never" }),
             (r) => r.summary.resourceChanges,
         );
-        assert.deepEqual(added.ops, { create: RESOURCES_PER_HOST });
+        assert.deepEqual(added.ops, { create: hostUrns(await stateUrns(stack), hosts[1].name).length }, "only the added host's steps, each created");
         assert.equal(hostRun(hosts[1].name, "systemctl is-active dataplaneapi.service").trim(), "active");
         assert.deepEqual(hosts.map(masterIdentity), masters, "neither host's HAProxy was restarted");
 
+        const before = await stateUrns(stack);
         const destroyed = await step(
             "8e. destroy two hosts",
             hosts,
             () => stack.destroy({ onOutput: capture, color: "never" }),
             (r) => r.summary.resourceChanges,
         );
-        assert.deepEqual(destroyed.ops, { delete: 2 * RESOURCES_PER_HOST + 1 });
+        assert.deepEqual(destroyed.ops, { delete: before.length }, "it deleted everything in the stack, and did nothing else");
         for (const h of hosts) assert.equal((await httpGet(`http://${h.address}/`)).status, 200, `${h.name} still serves`);
     });
 });

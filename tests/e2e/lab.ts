@@ -22,17 +22,53 @@ export const CACHE = process.env.LB_CACHE_DIR ?? "/var/cache/haproxy-dpapi-lab";
 export const PROJECT = "haproxy-dataplane";
 
 /**
- * Resources the program registers per host: the DataplaneHost component and,
- * under it, the preflight (component + its check), binary (component +
- * install), directories (component + create),
- * TLS (component + CA key, CA, server key, CSR, certificate), config files
- * (component + YAML, certificate, key, CA), the HAProxy integration
- * (component + the password hash's salt seed key, editor, reload helper,
- * credentials, edit), the
- * reload service (component + client, service unit, socket unit, socket), the
- * service (component + unit, enable, start).
+ * The resources in a stack's state, by URN, as the engine counts them in an
+ * update's summary: the stack and every resource the program registers, not
+ * the default providers. Tests compare an update's counts with these, so no
+ * test holds the number of steps a host has.
  */
-export const RESOURCES_PER_HOST = 33;
+export async function stateUrns(stack: Stack): Promise<string[]> {
+    const state = await stack.exportStack();
+    return (state.deployment.resources ?? [])
+        .map((r: { urn: string }) => r.urn)
+        .filter((urn: string) => !urn.includes("::pulumi:providers:"))
+        .sort();
+}
+
+/** The resources each operation of an update touched, by name (the URN's last part), sorted; `same` and the providers left out. */
+export function stepsByOp(events: readonly EngineEvent[]): Record<string, string[]> {
+    const byOp: Record<string, string[]> = {};
+    for (const e of events) {
+        const m = e.resOutputsEvent?.metadata;
+        if (!m || m.op === "same" || m.urn.includes("::pulumi:providers:")) continue;
+        byOp[m.op] ??= [];
+        byOp[m.op].push(m.urn.split("::").pop() ?? "");
+    }
+    for (const names of Object.values(byOp)) names.sort();
+    return byOp;
+}
+
+/** An update's counts by operation, without `same` and the operations that did not happen. */
+export function changeCounts(counts: Record<string, number> | undefined): Record<string, number> {
+    return Object.fromEntries(Object.entries(counts ?? {}).filter(([op, n]) => op !== "same" && n > 0));
+}
+
+/** The URNs of one host's resources: its component and every step named after it ("<host>-..."). */
+export function hostUrns(urns: readonly string[], host: string): string[] {
+    return urns.filter((urn) => {
+        const name = urn.split("::").pop() ?? "";
+        return name === host || name.startsWith(`${host}-`);
+    });
+}
+
+/** The names of the remote commands in a stack's state: every step that runs on a host. */
+export async function commandNames(stack: Stack): Promise<string[]> {
+    const state = await stack.exportStack();
+    return (state.deployment.resources ?? [])
+        .filter((r: { type: string }) => r.type === "command:remote:Command")
+        .map((r: { urn: string }) => r.urn.split("::").pop() ?? "")
+        .sort();
+}
 
 export interface Tools {
     /** Directory with pulumi, pulumi-language-nodejs and the provider plugins. */
