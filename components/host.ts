@@ -30,6 +30,8 @@ export interface DataplaneHostArgs {
 interface TlsWiring {
     /** The API serves HTTPS. */
     https: boolean;
+    /** The certificate the host gets: none (plain HTTP), one from the stack's private CA, or the user's own. */
+    certificate: { kind: "none" } | { kind: "private-ca" } | { kind: "own"; certPem: string; keyPem: pulumi.Output<string> };
     /** The name a local client (the start's probe, the health gate) asks for: the one the certificate is for. */
     probeHost: string;
     /** The CA file on the host that a local client verifies the API with; undefined: the system's CAs, or no TLS. */
@@ -42,12 +44,23 @@ interface TlsWiring {
 export function tlsWiring(plan: ApiTlsPlan, hostName: string, advertised: string): TlsWiring {
     switch (plan.mode) {
         case "off":
-            return { https: false, probeHost: hostName, backend: undefined };
+            return { https: false, certificate: { kind: "none" }, probeHost: hostName, backend: undefined };
         case "private-ca":
-            return { https: true, probeHost: hostName, probeCaFile: PATHS.tlsCa, backend: { caFile: PATHS.tlsCa, serverName: hostName } };
+            return {
+                https: true,
+                certificate: { kind: "private-ca" },
+                probeHost: hostName,
+                probeCaFile: PATHS.tlsCa,
+                backend: { caFile: PATHS.tlsCa, serverName: hostName },
+            };
         case "own-certificate":
             // The user's certificate names the address clients use, not necessarily the host's name.
-            return { https: true, probeHost: advertised, backend: { systemCa: true } };
+            return {
+                https: true,
+                certificate: { kind: "own", certPem: plan.certPem, keyPem: plan.keyPem },
+                probeHost: advertised,
+                backend: { systemCa: true },
+            };
     }
 }
 
@@ -125,16 +138,16 @@ export class DataplaneHost extends pulumi.ComponentResource {
 
         const directories = new DirectorySet(`${name}-dirs`, { host: afterPreflight, directories: config.directories }, child);
 
-        const tlsPlan = config.api.tls;
+        const certificate = wiring.certificate;
         const apiTls =
-            tlsPlan.mode === "off"
+            certificate.kind === "none"
                 ? undefined
                 : new ApiTls(
                       `${name}-tls`,
                       {
                           hostName: host.name,
                           addresses: [host.address, advertised],
-                          userCertificate: tlsPlan.mode === "own-certificate" ? tlsPlan : undefined,
+                          userCertificate: certificate.kind === "own" ? { certPem: certificate.certPem, keyPem: certificate.keyPem } : undefined,
                       },
                       child,
                   );

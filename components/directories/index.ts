@@ -7,7 +7,7 @@ import { renderTmpfiles } from "./tmpfiles";
 export interface DirectorySetArgs {
     /** The host to create them on. */
     readonly host: HostAccess;
-    /** Absolute paths, created haproxy:haproxy 0750 (DIRECTORY_MODE); default set: the seed's (see config.ts DEFAULT_DIRECTORIES). */
+    /** Absolute paths, created haproxy:haproxy 0750 (DIRECTORY_MODE); default set: the seed's (config/schema.ts DEFAULT_DIRECTORIES). */
     readonly directories: readonly string[];
 }
 
