@@ -3,7 +3,7 @@
  * hosts in one stack, against the engine's floor, and where the time goes.
  * It prints figures; it asserts nothing (the tests do).
  *
- * - The floor: the `up` of an empty program (tests/e2e/floor) with the same
+ * - The floor: the `up` of an empty program (lab/floor) with the same
  *   engine, language host, backend and plugins, the median of three.
  * - For 1, 2 and 10 fresh hosts (the releases alternate, bookworm first;
  *   LB_RELEASE=bookworm|trixie gives all hosts one release): a fresh `up`, a
@@ -25,7 +25,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
-import { openStack } from "../tests/plugins/workspace";
+import { openStack } from "../lab/workspace";
 import {
     buildTools,
     describeTools,
@@ -39,8 +39,8 @@ import {
     setConfig,
     type TestHost,
     type Tools,
-} from "../tests/e2e/lab";
-import { LAB_HOSTS } from "../tests/e2e/hosts";
+} from "../lab/lab";
+import { LAB_HOSTS } from "../lab/hosts";
 
 /** How many hosts each stack has (the hosts are LAB_HOSTS.bench); BENCH_HOSTS="1,10" picks some counts. */
 const HOST_COUNTS = (process.env.BENCH_HOSTS ?? "1,2,10").split(",").map(Number);
@@ -281,7 +281,7 @@ async function floor(tools: Tools): Promise<Figure> {
     const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-bench-floor-"));
     try {
         const stack = await openStack({
-            programDir: path.join(REPO, "tests", "e2e", "floor"),
+            programDir: path.join(REPO, "lab", "floor"),
             stackName: "floor",
             stateDir,
             engineBinDir: tools.binDir,

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { rawConfigFromCli } from "../components/config";
 import { runDrift } from "../components/drift/run";
-import { cliEnv, loadCliSettings, STACK } from "./sandboxStack";
+import { cliEnv, loadCliSettings, STACK } from "../lab/sandboxStack";
 
 const REPO = path.resolve(__dirname, "..");
 const PROJECT = "haproxy-dataplane";

@@ -6,8 +6,8 @@
  * host, so an `up` that installs the API can download it.
  */
 import { spawn } from "node:child_process";
-import { hostInfo, Mirror } from "../tests/e2e/lab";
-import { cliEnv, HOST, INDEX, loadCliSettings, MIRROR_PORT } from "./sandboxStack";
+import { hostInfo, Mirror } from "../lab/lab";
+import { cliEnv, HOST, INDEX, loadCliSettings, MIRROR_PORT } from "../lab/sandboxStack";
 
 async function main(args: string[]): Promise<number> {
     const cli = loadCliSettings();

@@ -1,6 +1,6 @@
 /**
- * The sandbox: one real host (scripts/testhost.sh) and the stack "sandbox",
- * the same stack scripts/pulumi drives (scripts/sandboxStack.ts says where it
+ * The sandbox: one real host (lab/testhost.sh) and the stack "sandbox",
+ * the same stack scripts/pulumi drives (lab/sandboxStack.ts says where it
  * lives). Repeated runs update the same deployment. What the sandbox owns in
  * Pulumi.sandbox.yaml (the host, the download mirror and the checksums of
  * the archives set-up built) is set on every run; everything else (the host's SSH
@@ -36,10 +36,10 @@ import {
     PROJECT,
     releaseFromEnv,
     type TestHost,
-} from "../tests/e2e/lab";
-import { onlyHost } from "../tests/e2e/hosts";
-import { seedOperations } from "../tests/e2e/guide";
-import { HOST, INDEX, MIRROR_PORT, PASSPHRASE_FILE, SANDBOX, STACK, STACK_CONFIG_DIR, STATE, saveCliSettings } from "./sandboxStack";
+} from "../lab/lab";
+import { onlyHost } from "../lab/hosts";
+import { seedOperations } from "../lab/guide";
+import { HOST, INDEX, MIRROR_PORT, PASSPHRASE_FILE, SANDBOX, STACK, STACK_CONFIG_DIR, STATE, saveCliSettings } from "../lab/sandboxStack";
 
 const STACK_FILE = path.join(STACK_CONFIG_DIR, `Pulumi.${STACK}.yaml`);
 const USER_FILE = path.join(SANDBOX, "api-user");

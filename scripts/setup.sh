@@ -32,17 +32,17 @@ fi
 # tools compile: one waits on the network and the disk, the other on the CPUs.
 # The arm64 one (Debian 12, a Raspberry Pi's) builds beside them: testhost.sh
 # registers qemu-user-static's interpreter for it with binfmt_misc.
-mapfile -t releases < <(bash scripts/testhost.sh releases)
+mapfile -t releases < <(bash lab/testhost.sh releases)
 (
     for release in "${releases[@]}"; do
         log "building the $release test host root filesystem (cached)"
-        bash scripts/testhost.sh rootfs "$release" amd64 >/dev/null
+        bash lab/testhost.sh rootfs "$release" amd64 >/dev/null
     done
 ) &
 rootfs_pid=$!
 (
     log "building the bookworm arm64 test host root filesystem (cached)"
-    bash scripts/testhost.sh rootfs bookworm arm64 >/dev/null
+    bash lab/testhost.sh rootfs bookworm arm64 >/dev/null
 ) &
 rootfs_arm64_pid=$!
 
@@ -50,7 +50,7 @@ log "building the Pulumi engine, its language host, the provider plugins and the
 build_log="${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}/build-tools.log"
 mkdir -p "$(dirname "$build_log")"
 tools_ok=1
-bash scripts/build-tools.sh >/dev/null 2> >(tee "$build_log" | grep --line-buffered -E 'building|built in|WARNING|FAILED|sha256=' >&2) || tools_ok=0
+bash lab/build-tools.sh >/dev/null 2> >(tee "$build_log" | grep --line-buffered -E 'building|built in|WARNING|FAILED|sha256=' >&2) || tools_ok=0
 rootfs_ok=1
 wait "$rootfs_pid" || rootfs_ok=0
 wait "$rootfs_arm64_pid" || rootfs_ok=0

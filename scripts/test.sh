@@ -8,5 +8,5 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 status=0
 # One runner for unit and end-to-end tests, so its closing summary counts them all.
 npm test -s || status=$?
-bash scripts/testhost.sh down-all >/dev/null 2>&1 || true
+bash lab/testhost.sh down-all >/dev/null 2>&1 || true
 exit "$status"

@@ -30,7 +30,7 @@ export interface PackageFixture {
 }
 
 /**
- * The package fixture of each release the lab runs (scripts/testhost.sh).
+ * The package fixture of each release the lab runs (lab/testhost.sh).
  * tests/e2e/cfgedit.test.ts checks on a host of each release that haproxy of this
  * version's upstream branch is installed and that dpkg records the md5 of the
  * fixture's package file for /etc/haproxy/haproxy.cfg. At these versions both releases ship the
@@ -49,7 +49,7 @@ export function provenance(p: PackageFixture): string {
 }
 
 /**
- * What scripts/testhost.sh appends to the package's haproxy.cfg on every lab host, from this
+ * What lab/testhost.sh appends to the package's haproxy.cfg on every lab host, from this
  * same file (fixtures/lab-application.cfg): the application a deployment must leave alone.
  */
 export const LAB_APPLICATION = readFileSync(path.join(__dirname, "fixtures", "lab-application.cfg"), "utf8");

@@ -1,7 +1,7 @@
 /**
  * The write-up's own hardware: an arm64 load balancer, a Raspberry Pi's
  * Debian 12, here an arm64 Debian 12 host that systemd-nspawn boots under
- * qemu-user emulation (scripts/testhost.sh). The real engine and plugins run
+ * qemu-user emulation (lab/testhost.sh). The real engine and plugins run
  * the program into it as into any host: the host says it is aarch64, and the
  * program picks the arm64 release archive by itself.
  *
@@ -21,8 +21,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { LAB_HOSTS } from "../e2e/hosts";
-import { GUIDE_SERVER, seedOperations } from "../e2e/guide";
+import { LAB_HOSTS } from "../../lab/hosts";
+import { GUIDE_SERVER, seedOperations } from "../../lab/guide";
 import {
     api,
     ARCHIVE_ARCH,
@@ -49,8 +49,8 @@ import {
     type TestHost,
     Timings,
     type Tools,
-} from "../e2e/lab";
-import { assertServed, describeLoad, underLoad } from "../e2e/load";
+} from "../../lab/lab";
+import { assertServed, describeLoad, underLoad } from "../../lab/load";
 
 const run = randomBytes(3).toString("hex");
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-arm64-"));
@@ -242,7 +242,7 @@ describe("an arm64 host (a Raspberry Pi's Debian 12, under qemu-user emulation),
         assert.equal(info.status, 200, JSON.stringify(info.body));
         assert.equal((await api(`${apiUrl}/info`, ca)).status, 401, "no credentials: 401");
         assert.equal(hostRun(pi.name, "systemctl is-active dataplaneapi.service").trim(), "active");
-        // The program wrote its unit as on any host; the lab's emulation drop-in (tests/lab/emulated) turns off what qemu-user cannot do.
+        // The program wrote its unit as on any host; the lab's emulation drop-in (lab/emulated) turns off what qemu-user cannot do.
         assert.match(hostRun(pi.name, `cat ${UNIT_FILE}`), /^PrivateIPC=true\nPrivateUsers=true$/m, "the unit asks for its own IPC and user namespaces");
         console.log(
             `${pi.name}: under emulation, with the lab's drop-in: ${hostRun(pi.name, "systemctl show -p PrivateIPC,PrivateUsers --value dataplaneapi.service").trim().replace(/\n/g, ", ")} (PrivateIPC, PrivateUsers)`,

@@ -13,8 +13,8 @@ import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { api, buildTools, describeTools, hostDown, hostExec, hostInfo, PROJECT, REPO } from "../e2e/lab";
-import { onlyHost } from "../e2e/hosts";
+import { api, buildTools, describeTools, hostDown, hostExec, hostInfo, PROJECT, REPO } from "../../lab/lab";
+import { onlyHost } from "../../lab/hosts";
 
 const CLI_HOST = onlyHost("cli");
 const INDEX = CLI_HOST.index;

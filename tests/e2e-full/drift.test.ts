@@ -33,12 +33,12 @@ import {
     sshLogins,
     type TestHost,
     type Tools,
-} from "../e2e/lab";
-import { onlyHost } from "../e2e/hosts";
+} from "../../lab/lab";
+import { onlyHost } from "../../lab/hosts";
 
 const DRIFT_HOST = onlyHost("drift");
-import { assertServed, describeLoad, underLoad } from "../e2e/load";
-import { engineEnv } from "../plugins/workspace";
+import { assertServed, describeLoad, underLoad } from "../../lab/load";
+import { engineEnv } from "../../lab/workspace";
 
 const run = randomBytes(3).toString("hex");
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-drift-"));

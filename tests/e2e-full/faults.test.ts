@@ -43,10 +43,10 @@ import {
     sshLogins,
     type TestHost,
     type Tools,
-} from "../e2e/lab";
-import { indexByRelease } from "../e2e/hosts";
+} from "../../lab/lab";
+import { indexByRelease } from "../../lab/hosts";
 import { shq } from "../../components/shared/shell";
-import { assertServed, type LoadReport, underLoad } from "../e2e/load";
+import { assertServed, type LoadReport, underLoad } from "../../lab/load";
 
 const INDEX = indexByRelease("faults");
 const CFG = "/etc/haproxy/haproxy.cfg";

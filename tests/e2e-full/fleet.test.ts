@@ -34,9 +34,9 @@ import {
     sshLogins,
     type TestHost,
     type Tools,
-} from "../e2e/lab";
-import { LAB_HOSTS } from "../e2e/hosts";
-import { assertServed, describeLoad, underLoad } from "../e2e/load";
+} from "../../lab/lab";
+import { LAB_HOSTS } from "../../lab/hosts";
+import { assertServed, describeLoad, underLoad } from "../../lab/load";
 
 const run = randomBytes(3).toString("hex");
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-fleet-"));

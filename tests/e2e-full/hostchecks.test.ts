@@ -43,8 +43,8 @@ import {
     type TestHost,
     type Tools,
     unitSandboxProperties,
-} from "../e2e/lab";
-import { indexByRelease } from "../e2e/hosts";
+} from "../../lab/lab";
+import { indexByRelease } from "../../lab/hosts";
 
 const INDEX = indexByRelease("hostchecks");
 const CFG = "/etc/haproxy/haproxy.cfg";

@@ -40,8 +40,8 @@ import {
     sshLogins,
     type TestHost,
     type Tools,
-} from "../e2e/lab";
-import { indexByRelease } from "../e2e/hosts";
+} from "../../lab/lab";
+import { indexByRelease } from "../../lab/hosts";
 
 const INDEX = indexByRelease("paths");
 const run = randomBytes(3).toString("hex");

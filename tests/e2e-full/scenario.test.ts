@@ -48,11 +48,11 @@ import {
     sshLogins,
     type TestHost,
     type Tools,
-} from "../e2e/lab";
-import { indexByRelease, LAB_HOSTS } from "../e2e/hosts";
-import { GUIDE_SERVER, seedOperations } from "../e2e/guide";
-import { assertServed, describeLoad, underLoad } from "../e2e/load";
-import { storedState } from "../plugins/workspace";
+} from "../../lab/lab";
+import { indexByRelease, LAB_HOSTS } from "../../lab/hosts";
+import { GUIDE_SERVER, seedOperations } from "../../lab/guide";
+import { assertServed, describeLoad, underLoad } from "../../lab/load";
+import { storedState } from "../../lab/workspace";
 
 const run = randomBytes(3).toString("hex");
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-e2e-"));

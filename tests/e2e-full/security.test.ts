@@ -37,8 +37,8 @@ import {
     type Release,
     type TestHost,
     type Tools,
-} from "../e2e/lab";
-import { indexByRelease } from "../e2e/hosts";
+} from "../../lab/lab";
+import { indexByRelease } from "../../lab/hosts";
 
 const INDEX = indexByRelease("security");
 const CEILING = 2.5;

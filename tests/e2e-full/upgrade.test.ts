@@ -35,10 +35,10 @@ import {
     setConfig,
     type TestHost,
     type Tools,
-} from "../e2e/lab";
-import { indexByRelease, onlyHost } from "../e2e/hosts";
-import { assertServed, describeLoad, underLoad } from "../e2e/load";
-import { openStack, writeWorkspace } from "../plugins/workspace";
+} from "../../lab/lab";
+import { indexByRelease, onlyHost } from "../../lab/hosts";
+import { assertServed, describeLoad, underLoad } from "../../lab/load";
+import { openStack, writeWorkspace } from "../../lab/workspace";
 
 /** The last commit of the program that opened the master socket with a drop-in and restarted HAProxy once. */
 const PREVIOUS = "97b831e32f03cc651a82aaacc078baba20b6d563";

@@ -35,7 +35,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse as parseYaml } from "yaml";
 import { shq } from "../../components/shared/shell";
-import { indexByRelease } from "./hosts";
+import { indexByRelease } from "../../lab/hosts";
 import {
     type ApiResponse,
     api,
@@ -59,8 +59,8 @@ import {
     reloadOutcome as apiReloadOutcome,
     type TestHost,
     type Tools,
-} from "./lab";
-import { assertServed, describeLoad, Load, type LoadReport, underLoad } from "./load";
+} from "../../lab/lab";
+import { assertServed, describeLoad, Load, type LoadReport, underLoad } from "../../lab/load";
 
 const INDEX = indexByRelease("api");
 const CFG = "/etc/haproxy/haproxy.cfg";

@@ -1,7 +1,7 @@
 /**
  * What HAProxy actually does with the editor's results: "haproxy -c passed" is
  * not enough. On a real host of each Debian release the lab runs
- * (tests/e2e/lab.ts; Debian 12 with HAProxy 2.6, Debian 13 with HAProxy 3.0),
+ * (lab/lab.ts; Debian 12 with HAProxy 2.6, Debian 13 with HAProxy 3.0),
  * each expected result of fixtures/ (cfgedit.test.ts checks that the editor
  * writes exactly those bytes) goes in as /etc/haproxy/haproxy.cfg; HAProxy is
  * restarted on it, and the test checks the admin socket it binds (owner,
@@ -16,8 +16,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { haproxyAdmin, hostDown, hostExec, hostRun, hostUp, RELEASES } from "./lab";
-import { indexByRelease } from "./hosts";
+import { haproxyAdmin, hostDown, hostExec, hostRun, hostUp, RELEASES } from "../../lab/lab";
+import { indexByRelease } from "../../lab/hosts";
 import { ASSETS_DIR } from "../../components/shared/assets";
 import { API_BACKEND } from "../../components/shared/paths";
 import { fixtureManagedSections, LAB_APPLICATION, PACKAGE_FIXTURES, packageFile, provenance } from "../../components/haproxy/cfgeditFixtures";

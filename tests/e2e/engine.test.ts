@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { storedState } from "../plugins/workspace";
-import { buildTools, describeTools, newStack, PROJECT, setConfig, Timings, type Tools } from "./lab";
+import { storedState } from "../../lab/workspace";
+import { buildTools, describeTools, newStack, PROJECT, setConfig, Timings, type Tools } from "../../lab/lab";
 
 const timings = new Timings();
 const stateDir = mkdtempSync(path.join(tmpdir(), "dpapi-engine-"));

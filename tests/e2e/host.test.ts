@@ -40,8 +40,8 @@ import {
     type TestHost,
     Timings,
     unitSandboxProperties,
-} from "./lab";
-import { indexByRelease } from "./hosts";
+} from "../../lab/lab";
+import { indexByRelease } from "../../lab/hosts";
 
 /** What differs by release: the host index and the HAProxy version the preflight must read. The reload path is the same on both. */
 const RELEASE: Record<Release, { index: number; haproxy: RegExp }> = {

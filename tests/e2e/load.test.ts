@@ -9,7 +9,7 @@ import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { describeLoad, Load, type LoadOptions, type LoadReport, type LoadSettings, loadSettings, underLoad } from "./load";
+import { describeLoad, Load, type LoadOptions, type LoadReport, type LoadSettings, loadSettings, underLoad } from "../../lab/load";
 
 interface TestServer {
     url: string;
@@ -252,7 +252,7 @@ describe("the load client", () => {
         const s = await serve((_req, res) => res.end("ok"));
         try {
             const settings: LoadSettings = { ...loadSettings(s.url), rate: 50 };
-            const child = spawn(process.execPath, ["--require", "ts-node/register", path.join(__dirname, "loadgen.ts"), JSON.stringify(settings)], {
+            const child = spawn(process.execPath, ["--require", "ts-node/register", path.join(__dirname, "..", "..", "lab", "loadgen.ts"), JSON.stringify(settings)], {
                 cwd: path.resolve(__dirname, "..", ".."),
                 env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
                 stdio: ["pipe", "pipe", "inherit"],

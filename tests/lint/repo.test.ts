@@ -31,15 +31,21 @@ function hasShebang(file: string): boolean {
 }
 
 /**
- * The repository's shell scripts: scripts/, .ci/run, the assets that are whole
- * files on the host (they start with #!), and the test runner.
+ * The repository's shell scripts: scripts/, the lab's (lab/), .ci/run, the
+ * assets that are whole files on the host (they start with #!), and the test runner.
  */
 function shellScripts(): string[] {
     const dir = (d: string, keep: (f: string) => boolean) =>
         readdirSync(path.join(REPO, d))
             .filter(keep)
             .map((f) => path.join(d, f));
-    return [...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi" || f === "drift"), ".ci/run", ...assetScripts().filter(hasShebang), "tests/run.sh"];
+    return [
+        ...dir("scripts", (f) => f.endsWith(".sh") || f === "pulumi" || f === "drift"),
+        ...dir("lab", (f) => f.endsWith(".sh")),
+        ".ci/run",
+        ...assetScripts().filter(hasShebang),
+        "tests/run.sh",
+    ];
 }
 
 describe("static checks", () => {

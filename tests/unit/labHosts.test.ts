@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { LAB_HOSTS } from "../e2e/hosts";
-import { ARCHES, RELEASES } from "../e2e/lab";
+import { LAB_HOSTS } from "../../lab/hosts";
+import { ARCHES, RELEASES } from "../../lab/lab";
 
-const TESTHOST = readFileSync(path.join(__dirname, "..", "..", "scripts", "testhost.sh"), "utf8");
+const TESTHOST = readFileSync(path.join(__dirname, "..", "..", "lab", "testhost.sh"), "utf8");
 
 describe("the lab's table of host indices", () => {
     const rows = Object.entries(LAB_HOSTS).flatMap(([owner, hosts]) =>
@@ -19,7 +19,7 @@ describe("the lab's table of host indices", () => {
             seen.set(r.index, r.owner);
         }
     });
-    it("uses only indices scripts/testhost.sh takes, and releases and architectures the lab has", () => {
+    it("uses only indices lab/testhost.sh takes, and releases and architectures the lab has", () => {
         const max = Number(/^readonly MAX_INDEX=(\d+)$/m.exec(TESTHOST)?.[1]);
         assert.ok(max > 0, "testhost.sh sets MAX_INDEX");
         for (const r of rows) {
@@ -28,7 +28,7 @@ describe("the lab's table of host indices", () => {
             assert.ok(r.arch === undefined || (ARCHES as readonly string[]).includes(r.arch), `${r.owner}: ${r.arch}`);
         }
     });
-    it("knows the architectures scripts/testhost.sh boots, and no other", () => {
+    it("knows the architectures lab/testhost.sh boots, and no other", () => {
         assert.deepEqual(/^readonly ARCHES=\(([^)]*)\)$/m.exec(TESTHOST)?.[1].split(" "), [...ARCHES]);
     });
 });

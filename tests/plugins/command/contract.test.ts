@@ -1,7 +1,7 @@
 /**
  * The contract of the `command` plugin v1.2.1 (README.md beside this file,
  * from ../../../../shared/docs/providers.md), shown on the real plugin that
- * scripts/build-tools.sh builds from its upstream source, under the real
+ * lab/build-tools.sh builds from its upstream source, under the real
  * engine, against a real test host.
  *
  * Run: cd /work/main && TS_NODE_TRANSPILE_ONLY=true node_modules/.bin/node \
@@ -14,8 +14,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { buildTools, describeTools, hostDown, hostUp } from "../../e2e/lab";
-import { onlyHost } from "../../e2e/hosts";
+import { buildTools, describeTools, hostDown, hostUp } from "../../../lab/lab";
+import { onlyHost } from "../../../lab/hosts";
 import { blackhole, diags, Lab, Listener, opOf, resourceState, type ResourceSpec, shq } from "./harness";
 
 const HOST = "cmd-contract";

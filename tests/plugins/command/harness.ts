@@ -6,9 +6,9 @@
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import * as net from "node:net";
 import * as path from "node:path";
-import { hostExec, hostRun, type TestHost } from "../../e2e/lab";
-import type { PluginChoice } from "../select";
-import { openStack } from "../workspace";
+import { hostExec, hostRun, type TestHost } from "../../../lab/lab";
+import type { PluginChoice } from "../../../lab/plugins";
+import { openStack } from "../../../lab/workspace";
 import type { ConnSpec, ResourceSpec } from "./spec";
 
 export type { ConnSpec, ResourceSpec };

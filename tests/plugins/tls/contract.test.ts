@@ -1,7 +1,7 @@
 /**
  * The tls plugin contract (README.md beside this file, one test per row), shown
  * under the real Pulumi engine with the real pulumi-resource-tls that
- * scripts/build-tools.sh builds from its upstream source, and judged by real tools on a real Debian test host: openssl, ssh-keygen, curl
+ * lab/build-tools.sh builds from its upstream source, and judged by real tools on a real Debian test host: openssl, ssh-keygen, curl
  * and HAProxy there, and Go's crypto/tls here (gotls/main.go). No test trusts
  * what the plugin says about itself where a tool can look.
  *
@@ -19,10 +19,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { buildTools, describeTools, hostDown, hostExec, hostRun, hostUp, type TestHost } from "../../e2e/lab";
-import { onlyHost } from "../../e2e/hosts";
-import { PLUGIN_VERSIONS, type PluginChoice } from "../select";
-import { openStack } from "../workspace";
+import { buildTools, describeTools, hostDown, hostExec, hostRun, hostUp, type TestHost } from "../../../lab/lab";
+import { onlyHost } from "../../../lab/hosts";
+import { PLUGIN_VERSIONS, type PluginChoice } from "../../../lab/plugins";
+import { openStack } from "../../../lab/workspace";
 
 const PROJECT = "tls-contract";
 const HOST = { name: "tls-contract", ...onlyHost("tlsContract") };

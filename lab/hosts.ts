@@ -2,7 +2,7 @@
  * Every lab host index, by the test or tool that boots it, with its Debian
  * release and, for a host that is not amd64, its architecture: one table, so
  * that no two of them share a host. Index i is the
- * network namespace lbt<i> and the address 198.18.<i>.2; scripts/testhost.sh
+ * network namespace lbt<i> and the address 198.18.<i>.2; lab/testhost.sh
  * takes 1 to its MAX_INDEX. tests/unit/labHosts.test.ts checks the table.
  */
 import type { HostArch, Release } from "./lab";

@@ -12,9 +12,9 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { type PluginChoice, pluginsSettings } from "./select";
+import { type PluginChoice, pluginsSettings } from "./plugins";
 
-const REPO = path.resolve(__dirname, "..", "..");
+const REPO = path.resolve(__dirname, "..");
 
 export interface WorkspaceStackSpec {
     /**

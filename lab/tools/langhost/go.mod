@@ -1,5 +1,5 @@
 // The Node.js language host 3.259.0, the one that ships with the CLI 3.259.0,
-// built by scripts/build-tools.sh. Its module's go.mod replaces pkg/v3 and
+// built by lab/build-tools.sh. Its module's go.mod replaces pkg/v3 and
 // sdk/v3 with directories of the pulumi repository, so it cannot be built with
 // `go install`: this module requires both at v3.259.0 and repeats its
 // third-party replace line (the clipboard fork).

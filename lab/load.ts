@@ -75,7 +75,7 @@ export interface LoadReport {
 }
 
 const LOADGEN = path.join(__dirname, "loadgen.ts");
-const REPO = path.resolve(__dirname, "..", "..");
+const REPO = path.resolve(__dirname, "..");
 const START_DEADLINE_MS = 15_000;
 /** Kept of the child's stderr, for error messages. */
 const STDERR_LIMIT = 64 << 10;

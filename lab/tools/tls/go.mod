@@ -1,4 +1,4 @@
-// pulumi-resource-tls 5.5.1, built by scripts/build-tools.sh (from
+// pulumi-resource-tls 5.5.1, built by lab/build-tools.sh (from
 // ../shared/goproxy where the machine's proxy refuses it). provider/v5 has no
 // tags of its own: the pseudo-version names the repository's v5.5.1 tag commit.
 // The first replace line is provider/v5's own. The second takes

@@ -1,4 +1,4 @@
-// The Pulumi CLI 3.259.0 (cmd/pulumi of pkg/v3), built by scripts/build-tools.sh.
+// The Pulumi CLI 3.259.0 (cmd/pulumi of pkg/v3), built by lab/build-tools.sh.
 // pkg/v3's own go.mod replaces sdk/v3 with ../sdk, so it cannot be built with
 // `go install`: this module requires sdk/v3 at the same version and repeats
 // pkg/v3's third-party replace line (the clipboard fork).

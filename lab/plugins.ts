@@ -3,7 +3,7 @@
  * of a run says its version is.
  *
  * The plugins are the real `command` and `tls` providers, built from their
- * upstream source by scripts/build-tools.sh (README, "What runs for real").
+ * upstream source by lab/build-tools.sh (docs/testing.md, "What runs for real").
  * The engine loads them explicitly, through `plugins.providers` in the test
  * workspace's Pulumi.yaml, with automatic plugin downloads off, and under a
  * PULUMI_HOME of the run's own, so nothing reaches the user's plugin cache.
@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 
-const REPO = path.resolve(__dirname, "..", "..");
+const REPO = path.resolve(__dirname, "..");
 
 /** The versions the program's SDKs ask for (package.json pins them). */
 export const PLUGIN_VERSIONS = { command: "1.2.1", tls: "5.5.1" } as const;

@@ -1,4 +1,4 @@
-// pulumi-resource-command 1.2.1, built by scripts/build-tools.sh (from
+// pulumi-resource-command 1.2.1, built by lab/build-tools.sh (from
 // ../shared/goproxy where the machine's proxy refuses it). The provider module
 // has no tags of its own: the pseudo-version names the repository's v1.2.1 tag
 // commit. Its go.mod has no replace lines.

@@ -1,7 +1,7 @@
 /**
- * The end-to-end lab: real Debian hosts (scripts/testhost.sh), the real
+ * The end-to-end lab: real Debian hosts (lab/testhost.sh), the real
  * Data Plane API release archive served from a loopback-side mirror, and the
- * real Pulumi engine (scripts/build-tools.sh) driven by the Automation API.
+ * real Pulumi engine (lab/build-tools.sh) driven by the Automation API.
  * Used by the e2e tests and by the sandbox.
  */
 import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
@@ -13,11 +13,11 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { shq } from "../../components/shared/shell";
-import { choosePlugins, describeRun, type PluginChoice, pluginReportedVersion } from "../plugins/select";
-import { openStack, stackSettingsFile } from "../plugins/workspace";
+import { shq } from "../components/shared/shell";
+import { choosePlugins, describeRun, type PluginChoice, pluginReportedVersion } from "./plugins";
+import { openStack, stackSettingsFile } from "./workspace";
 
-export const REPO = path.resolve(__dirname, "..", "..");
+export const REPO = path.resolve(__dirname, "..");
 export const CACHE = process.env.LB_CACHE_DIR ?? "/var/cache/haproxy-dpapi-lab";
 export const PROJECT = "haproxy-dataplane";
 
@@ -73,7 +73,7 @@ export async function commandNames(stack: Stack): Promise<string[]> {
 export interface Tools {
     /** Directory with pulumi, pulumi-language-nodejs and the provider plugins. */
     binDir: string;
-    /** The provider plugins this run loads (tests/plugins/select.ts). */
+    /** The provider plugins this run loads (lab/plugins.ts). */
     plugins: PluginChoice[];
     /** The Data Plane API release archives this run serves. */
     dpapi: {
@@ -117,15 +117,15 @@ function reported(binary: string, args: string[]): string {
 
 /**
  * Builds (or finds in the cache) the engine, its language host, the provider
- * plugins and the Data Plane API release archives (scripts/build-tools.sh),
+ * plugins and the Data Plane API release archives (lab/build-tools.sh),
  * and asks each what version it is. Throws when any of them is missing.
  */
 export function buildTools(): Tools {
-    const r = spawnSync("bash", [path.join(REPO, "scripts", "build-tools.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+    const r = spawnSync("bash", [path.join(REPO, "lab", "build-tools.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
     const kv = keyValues(r.stdout ?? "");
     if (r.status !== 0 || !kv.PULUMI_VERSION || !kv.DPAPI_ARCHIVE_SHA256 || !kv.DPAPI_ARCHIVE_SHA256_ARM64 || !kv.DPAPI_PREVIOUS_SHA256) {
         throw new Error(
-            `scripts/build-tools.sh could not build every real part (not built: ${kv.BUILD_TOOLS_FAILED || "see below"}):\n${(r.stderr ?? "").split("\n").slice(-40).join("\n")}`,
+            `lab/build-tools.sh could not build every real part (not built: ${kv.BUILD_TOOLS_FAILED || "see below"}):\n${(r.stderr ?? "").split("\n").slice(-40).join("\n")}`,
         );
     }
     const binDir = kv.PULUMI_BIN_DIR;
@@ -155,7 +155,7 @@ export function describeTools(tools: Tools): string {
 }
 
 /**
- * The Debian releases a test host can run (scripts/testhost.sh), oldest
+ * The Debian releases a test host can run (lab/testhost.sh), oldest
  * first: bookworm is Debian 12 with HAProxy 2.6, trixie is Debian 13 with
  * HAProxy 3.0, on either side of the 2.7 line where the API's reloads change.
  */
@@ -171,7 +171,7 @@ export function releaseFromEnv(): Release | undefined {
 }
 
 /**
- * The architectures a test host can have (scripts/testhost.sh), as Debian
+ * The architectures a test host can have (lab/testhost.sh), as Debian
  * names them: amd64 (x86_64, this machine's) and arm64 (a Raspberry Pi's,
  * run under qemu-user emulation).
  */
@@ -209,7 +209,7 @@ export interface TestHost {
 }
 
 function testhost(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
-    const r = spawnSync("bash", [path.join(REPO, "scripts", "testhost.sh"), ...args], {
+    const r = spawnSync("bash", [path.join(REPO, "lab", "testhost.sh"), ...args], {
         encoding: "utf8",
         input,
         maxBuffer: 64 << 20,
@@ -451,7 +451,7 @@ export async function setConfig(stack: Stack, config: Record<string, ConfigValue
 
 /**
  * A stack of this project on a local file backend with a passphrase secrets
- * provider, in a workspace of its own under stateDir (tests/plugins/workspace.ts).
+ * provider, in a workspace of its own under stateDir (lab/workspace.ts).
  * Its settings file is in stackConfigDir when one is given (the sandbox keeps
  * Pulumi.sandbox.yaml beside Pulumi.prod.yaml), in the workspace otherwise;
  * nothing reaches the user's Pulumi home.

@@ -12,9 +12,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { CACHE, REPO } from "../tests/e2e/lab";
-import { onlyHost } from "../tests/e2e/hosts";
-import { engineEnv } from "../tests/plugins/workspace";
+import { CACHE, REPO } from "./lab";
+import { onlyHost } from "./hosts";
+import { engineEnv } from "./workspace";
 
 export const SANDBOX = process.env.LB_SANDBOX_DIR ?? path.join(CACHE, "sandbox");
 export const STATE = path.join(SANDBOX, "state");

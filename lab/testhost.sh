@@ -47,15 +47,15 @@ readonly DEPLOY_USER=deploy
 readonly DEPLOY_UID=1000
 readonly MAX_INDEX=60
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# What build_rootfs installs: the files of tests/lab/rootfs at the same paths,
+# What build_rootfs installs: the files of lab/rootfs at the same paths,
 # and the application's frontend after the stock haproxy.cfg (one file with the
 # editor's fixtures, which know what a lab host's haproxy.cfg holds).
-readonly ROOTFS_FILES=$REPO/tests/lab/rootfs
+readonly ROOTFS_FILES=$REPO/lab/rootfs
 readonly LAB_APPLICATION=$REPO/components/haproxy/fixtures/lab-application.cfg
 # What 'up' adds to the copy of a host that runs under emulation (and only
 # there), what a real machine of that architecture would not need: systemd
 # drop-ins for what systemd cannot do under qemu-user (each file says what).
-readonly EMULATED_DIR=$REPO/tests/lab/emulated
+readonly EMULATED_DIR=$REPO/lab/emulated
 
 CACHE_DIR=${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}
 RUN_DIR=${LB_RUN_DIR:-/run/haproxy-dpapi-lab}

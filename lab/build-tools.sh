@@ -10,7 +10,7 @@
 #                                            laid out as the upstream release is
 #     gomod/, go-build/                      Go module and build caches
 #
-# Each tool is a committed Go module, tests/lab/tools/<tool>/: its go.mod
+# Each tool is a committed Go module, lab/tools/<tool>/: its go.mod
 # requires the tool's module at a pinned version, repeats that module's
 # third-party replace lines (a module with replace directives cannot be built
 # with `go install mod@version`) and names the package to build in its `tool`
@@ -22,7 +22,7 @@
 # checksum database is not asked about the modules it holds. A workstation
 # without it takes everything from its default proxy.
 #
-# Usage: scripts/build-tools.sh [pulumi|langhost|command|tls|dataplaneapi ...]
+# Usage: lab/build-tools.sh [pulumi|langhost|command|tls|dataplaneapi ...]
 #   With no argument everything is built. Already built artefacts are skipped
 #   (a .stamp file marks each one). Progress goes to stderr; a KEY=value
 #   summary goes to stdout:
@@ -41,7 +41,7 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MODULES_DIR="$REPO/tests/lab/tools"
+MODULES_DIR="$REPO/lab/tools"
 SHARED_GOPROXY="$REPO/../shared/goproxy"
 CACHE_DIR="${LB_CACHE_DIR:-/var/cache/haproxy-dpapi-lab}"
 TOOLS_DIR="$CACHE_DIR/tools"
@@ -55,7 +55,7 @@ DPAPI_MODULE=github.com/haproxytech/dataplaneapi
 declare -A DPAPI_COMMIT=([3.2.1]=32af2b44 [3.2.0]=d5e775cc)
 declare -A DPAPI_COMMIT_TIME=([3.2.1]=2025-06-16T10:54:13Z [3.2.0]=2025-05-26T14:19:12Z)
 
-# One row per tool: its module directory under tests/lab/tools, the artefact
+# One row per tool: its module directory under lab/tools, the artefact
 # (binary) it makes, its version, GOARCH (- for this machine's; a release
 # archive names its own), build tags (- for none), and the linker flags, {v}
 # standing for the version, {commit} and {time} for a dataplaneapi release's:
@@ -146,13 +146,13 @@ build() { # tool artefact version goarch tags ldflags
     # Read-only where go.sum pins every module, else go fills in the copy's go.sum.
     if [[ -f "$work/go.sum" ]]; then export GOFLAGS=-mod=readonly; else export GOFLAGS=-mod=mod; fi
     pkg=$(sed -n 's/^tool //p' "$work/go.mod")
-    log "$label: fetching the modules of tests/lab/tools/$tool"
+    log "$label: fetching the modules of lab/tools/$tool"
     if ! err=$(cd "$work" && go mod graph 2>&1 >/dev/null); then
       fail "$artefact" "not available: $(tr '\n\t' '  ' <<<"$err")"
       return 0
     fi
     if declare -F "prepare_$hooks" >/dev/null && ! "prepare_$hooks" "$work" "$version"; then
-      fail "$artefact" "preparing tests/lab/tools/$tool failed (see above)"
+      fail "$artefact" "preparing lab/tools/$tool failed (see above)"
       return 0
     fi
     mkdir -p "$out"
@@ -166,7 +166,7 @@ build() { # tool artefact version goarch tags ldflags
     fi
     mv -f "$out/$artefact.tmp" "$out/$artefact"
     if declare -F "finish_$hooks" >/dev/null && ! "finish_$hooks" "$work" "$out"; then
-      fail "$artefact" "finishing tests/lab/tools/$tool failed (see above)"
+      fail "$artefact" "finishing lab/tools/$tool failed (see above)"
       return 0
     fi
     {
