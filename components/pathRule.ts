@@ -1,4 +1,5 @@
-import { PATHS } from "./shared/paths";
+import { PATHS, TEMP_TREES } from "./shared/paths";
+import { dirname } from "./shared/shell";
 
 /**
  * Where each path setting may point on a Debian host, as a rule rather than a
@@ -22,8 +23,6 @@ const HAPROXY_CONFIG_DIR = "/etc/haproxy";
 const HAPROXY_STATE_DIR = "/var/lib/haproxy";
 /** HAProxy's run-time directory (its admin socket's), as Debian's package makes it. */
 const HAPROXY_RUN_DIR = "/run/haproxy";
-/** Temporary trees: a directory of the API's own below one of them. */
-const TEMP_TREES = ["/tmp", "/var/tmp"] as const;
 /** The trees the Filesystem Hierarchy Standard leaves to the site's own data and software: where `allowPathsUnder` may name a root. */
 export const SITE_TREES = ["/srv", "/opt", "/var/opt", "/var/local", "/mnt", "/media"] as const;
 
@@ -32,13 +31,9 @@ export function isBelow(path: string, root: string): boolean {
     return path.startsWith(`${root}/`);
 }
 
-function atOrBelow(path: string, root: string): boolean {
+/** Whether `path` is `root` or below it, compared by whole segments. */
+export function atOrBelow(path: string, root: string): boolean {
     return path === root || isBelow(path, root);
-}
-
-function parentOf(path: string): string {
-    const at = path.lastIndexOf("/");
-    return at <= 0 ? "/" : path.slice(0, at);
 }
 
 function list(items: readonly string[]): string {
@@ -88,7 +83,7 @@ export function configFileProblem(file: string, userRoots: readonly string[]): s
  * admin socket may not, or /run would be opened to group haproxy.
  */
 export function socketProblem(socket: string, userRoots: readonly string[], role: "admin" | "master"): string | undefined {
-    const dir = parentOf(socket);
+    const dir = dirname(socket);
     if (atOrBelow(dir, HAPROXY_RUN_DIR) || atOrBelow(dir, HAPROXY_STATE_DIR) || userRoots.some((root) => atOrBelow(dir, root))) return undefined;
     const inRun = role === "master" && /^\/run\/haproxy[A-Za-z0-9._-]*\.sock$/.test(socket);
     if (inRun) return undefined;

@@ -1,4 +1,4 @@
-import { configFileProblem, directoryProblem, socketProblem, userRootProblem } from "../pathRule";
+import { atOrBelow, configFileProblem, directoryProblem, socketProblem, userRootProblem } from "../pathRule";
 import { API_DIRECTORIES, PATHS } from "../shared/paths";
 import { dirname } from "../shared/shell";
 import { checksums, ownKeyOf, sshKeyOf } from "./deployment";
@@ -92,7 +92,7 @@ export function crossChecks(c: CheckedSettings, problems: string[]): void {
         const refused = directoryProblem(d, roots);
         if (refused) {
             problems.push(`directories[${i}]: "${d}" ${refused}`);
-        } else if (socketDirs.some((sd) => sd === d || sd.startsWith(`${d}/`))) {
+        } else if (socketDirs.some((sd) => atOrBelow(sd, d))) {
             problems.push(
                 `directories[${i}]: "${d}" holds a socket whose directory the program changes (${socketDirs.join(", ")}); list directories the API owns`,
             );

@@ -1,4 +1,4 @@
-import { MANAGED_BY } from "../shared/paths";
+import { MANAGED_BY, TEMP_TREES } from "../shared/paths";
 
 /**
  * Mode of every directory the API stores data in: the owner (haproxy) and its
@@ -13,6 +13,6 @@ export const DIRECTORY_MODE = "0750";
  */
 export function renderTmpfiles(directories: readonly string[]): string {
     // Sorted: the order of `directories` in the config means nothing, and must not show as a change.
-    const tmp = directories.filter((d) => d.startsWith("/tmp/") || d.startsWith("/var/tmp/")).sort();
+    const tmp = directories.filter((d) => TEMP_TREES.some((tree) => d.startsWith(`${tree}/`))).sort();
     return `${[`# ${MANAGED_BY}`, ...tmp.map((d) => `d ${d} ${DIRECTORY_MODE} haproxy haproxy -`)].join("\n")}\n`;
 }

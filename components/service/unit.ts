@@ -1,4 +1,4 @@
-import { MANAGED_BY, PATHS } from "../shared/paths";
+import { MANAGED_BY, PATHS, TEMP_TREES } from "../shared/paths";
 
 export interface UnitModel {
     /** Directories the service writes, besides its config directory. */
@@ -119,7 +119,7 @@ export function renderUnit(m: UnitModel): string {
     const bind: string[] = [];
     // Sorted: the order of `directories` in the config means nothing, and must not show as a change.
     for (const d of [...m.writableDirectories].sort()) {
-        if (["/tmp", "/var/tmp"].some((t) => d === t || d.startsWith(`${t}/`))) bind.push(d);
+        if (TEMP_TREES.some((t) => d === t || d.startsWith(`${t}/`))) bind.push(d);
         else if (![...rw].some((r) => d === r || d.startsWith(`${r}/`))) rw.add(d);
     }
     const lines = [

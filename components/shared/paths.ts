@@ -35,6 +35,14 @@ export const PATHS = {
 } as const;
 
 /**
+ * The host's temporary trees: the unit's PrivateTmp gives the API its own copy
+ * of each (so a directory there is bound in), Debian's tmp.conf ages what is in
+ * them (so one is declared in tmpfiles.d), and a directory of the API's own
+ * below one may be listed in `directories` (pathRule.ts).
+ */
+export const TEMP_TREES = ["/tmp", "/var/tmp"] as const;
+
+/**
  * The directories dataplaneapi.yaml names, by the setting that names each
  * (see apiConfig/yaml.ts). Every `directories` must include them, and
  * PATHS.configDir (config/checks.ts checks it); the default `directories`
