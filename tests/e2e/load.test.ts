@@ -252,11 +252,15 @@ describe("the load client", () => {
         const s = await serve((_req, res) => res.end("ok"));
         try {
             const settings: LoadSettings = { ...loadSettings(s.url), rate: 50 };
-            const child = spawn(process.execPath, ["--require", "ts-node/register", path.join(__dirname, "..", "..", "lab", "loadgen.ts"), JSON.stringify(settings)], {
-                cwd: path.resolve(__dirname, "..", ".."),
-                env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-                stdio: ["pipe", "pipe", "inherit"],
-            });
+            const child = spawn(
+                process.execPath,
+                ["--require", "ts-node/register", path.join(__dirname, "..", "..", "lab", "loadgen.ts"), JSON.stringify(settings)],
+                {
+                    cwd: path.resolve(__dirname, "..", ".."),
+                    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+                    stdio: ["pipe", "pipe", "inherit"],
+                },
+            );
             let out = "";
             child.stdout.setEncoding("utf8");
             child.stdout.on("data", (c: string) => (out += c));
