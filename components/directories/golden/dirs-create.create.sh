@@ -44,8 +44,9 @@ done < <(sort -r "$record")
 for dir in "${wanted[@]}"; do
     # Checked again here, not only in the preflight: user haproxy can rename
     # entries of /etc/haproxy, so a listed path may have become a link since.
-    if [ "$(realpath -m -- "$dir")" != "$dir" ]; then
-        echo "directories: $dir leads to $(realpath -m -- "$dir") through a symbolic link; it was not handed to haproxy" >&2
+    real=$(realpath -m -- "$dir")
+    if [ "$real" != "$dir" ]; then
+        echo "directories: $dir leads to $real through a symbolic link; it was not handed to haproxy" >&2
         exit 1
     fi
     if ! awk -v d="$dir" '$1 == d { found = 1 } END { exit !found }' "$record"; then
