@@ -22,6 +22,7 @@ import * as tls from "node:tls";
 import {
     api,
     buildTools,
+    changeCounts,
     describeTools,
     eventually,
     haproxyAdmin,
@@ -34,18 +35,18 @@ import {
     hostRun,
     hostsConfig,
     hostUp,
+    hostUrns,
     httpGet,
     listingChanges,
     Mirror,
     newStack,
     PROJECT,
-    RELEASES,
     type Release,
-    stateUrns,
-    stepsByOp,
-    hostUrns,
+    RELEASES,
     setConfig,
     sshLogins,
+    stateUrns,
+    stepsByOp,
     type TestHost,
     type Tools,
 } from "../../lab/lab";
@@ -88,11 +89,6 @@ function releaseOf(host: TestHost): string {
         releases.set(host.name, release);
     }
     return release;
-}
-
-/** The engine's operation counts, without the ones that changed nothing. */
-function changes(ops: Record<string, number> | undefined): Record<string, number> {
-    return Object.fromEntries(Object.entries(ops ?? {}).filter(([op, n]) => op !== "same" && n > 0));
 }
 
 /**
@@ -145,7 +141,7 @@ async function step<T>(
         load,
     });
     console.log(`step "${label}": ${seconds.toFixed(1)} s, engine ${JSON.stringify(counts)}, ${ssh} SSH sessions`);
-    return { result, ssh, ops: changes(counts) };
+    return { result, ssh, ops: changeCounts(counts) };
 }
 
 /** A step that is not an engine operation (API calls, a reboot): its duration, under load unless `load` is false (the reboot). */
@@ -174,7 +170,7 @@ async function previewDiff(stack: Stack): Promise<{ diff: string; planned: strin
         .filter((e) => e.resourcePreEvent && e.resourcePreEvent.metadata.op !== ("same" as OpType))
         .map((e) => `${e.resourcePreEvent!.metadata.op} ${e.resourcePreEvent!.metadata.urn.split("::").pop()}`)
         .sort();
-    return { diff, planned, summary: changes(preview.changeSummary as Record<string, number>) };
+    return { diff, planned, summary: changeCounts(preview.changeSummary as Record<string, number>) };
 }
 
 /** Whether a line is the header of `section`, e.g. "backend web", as the API writes it too ("backend web from unnamed_defaults_1"). */
